@@ -1,0 +1,74 @@
+"""DRF authentication: JWT tied to a revocable login session, and API keys."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+from .models import ApiKey, AuthSession, User, hash_api_key
+
+SESSION_CLAIM = "sid"
+
+
+def session_is_active(session_id: Any, user: User) -> bool:
+    if not session_id:
+        return False
+    return AuthSession.objects.filter(pk=session_id, user=user, revoked_at__isnull=True).exists()
+
+
+class SessionJWTAuthentication(JWTAuthentication):
+    """simplejwt's Bearer authentication, plus: the token's login session must not be revoked
+    (logout, password change, deactivation, refresh-token reuse)."""
+
+    def get_user(self, validated_token: Any) -> User:
+        user = super().get_user(validated_token)  # refuses unknown and inactive users
+        if not session_is_active(validated_token.get(SESSION_CLAIM), user):
+            raise InvalidToken({"detail": "This token has been revoked. Log in again.", "code": "token_not_valid"})
+        return user
+
+
+def user_from_access_token(raw: str) -> User | None:
+    """For WebSocket connections: the active user an access token belongs to, else None."""
+    try:
+        token = AccessToken(raw)
+        user = User.objects.get(pk=token["user_id"], is_active=True)
+    except (TokenError, KeyError, User.DoesNotExist, ValueError):
+        return None
+    if not session_is_active(token.get(SESSION_CLAIM), user):
+        return None
+    return user
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`X-API-Key: ie_…`: acts for the key's owner, within the key's workspace only."""
+
+    header = "X-API-Key"
+    # Writing last_used_at on every request would turn reads into writes; a minute is precise enough.
+    touch_interval_seconds = 60
+
+    def authenticate(self, request: Any) -> tuple[User, ApiKey] | None:
+        raw = request.headers.get(self.header)
+        if not raw:
+            return None
+        key = (
+            ApiKey.objects.select_related("user", "workspace")
+            .filter(key_hash=hash_api_key(raw.strip()))
+            .first()
+        )
+        if key is None or not key.is_usable:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+        if not key.user.is_active:
+            raise exceptions.AuthenticationFailed("The owner of this API key is deactivated.")
+        now = timezone.now()
+        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > self.touch_interval_seconds:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
+        return key.user, key
+
+    def authenticate_header(self, request: Any) -> str:
+        return self.header

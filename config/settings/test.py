@@ -1,0 +1,20 @@
+"""Test settings: the base settings with fast hashing and no outside effects.
+
+Everything else (database, Redis) comes from the same environment variables as production,
+so CI runs the suite against PostgreSQL and Redis.
+"""
+from .base import *  # noqa: F401,F403
+from .base import REST_FRAMEWORK
+
+# Argon2 is deliberately slow; tests create hundreds of users. Production keeps Argon2 first
+# (asserted by a test on the base settings).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run in-process in unit tests; a separate test starts a real worker against Redis.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

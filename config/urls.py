@@ -1,0 +1,53 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from accounts import views as account_views
+from auditing.views import AuditLogViewSet
+from core.views import HealthView, JobViewSet, api_not_found
+from teams import views as team_views
+
+
+class Router(SimpleRouter):
+    # Accept paths with and without the trailing slash: seeds use none, Django habits add one.
+    def __init__(self) -> None:
+        super().__init__(trailing_slash="/?")
+
+
+router = Router()
+router.register("users", account_views.UserViewSet, basename="users")
+router.register("admin/users", account_views.UserViewSet, basename="admin-users")
+router.register("api-keys", account_views.ApiKeyViewSet, basename="api-keys")
+router.register("workspaces", team_views.WorkspaceViewSet, basename="workspaces")
+router.register("team/members", team_views.TeamMemberViewSet, basename="team-members")
+router.register("team/invitations", team_views.InvitationViewSet, basename="team-invitations")
+router.register("audit-logs", AuditLogViewSet, basename="audit-logs")
+router.register("jobs", JobViewSet, basename="jobs")
+
+api_v1 = [
+    re_path(r"^auth/register/?$", account_views.RegisterView.as_view(), name="auth-register"),
+    re_path(r"^auth/login/?$", account_views.LoginView.as_view(), name="auth-login"),
+    re_path(r"^auth/refresh/?$", account_views.RefreshView.as_view(), name="auth-refresh"),
+    re_path(r"^auth/logout/?$", account_views.LogoutView.as_view(), name="auth-logout"),
+    re_path(r"^auth/me/?$", account_views.MeView.as_view(), name="auth-me"),
+    re_path(r"^auth/password/?$", account_views.PasswordChangeView.as_view(), name="auth-password"),
+    re_path(r"^auth/stats/?$", account_views.StatsView.as_view(), name="auth-stats"),
+    re_path(r"^settings/?$", account_views.SettingsView.as_view(), name="settings"),
+    re_path(r"^settings/security/?$", account_views.SecuritySettingsView.as_view(), name="settings-security"),
+    re_path(r"^team/invitations/accept/?$", team_views.AcceptInvitationView.as_view(), name="invitation-accept"),
+    re_path(r"^health/?$", HealthView.as_view(), name="health"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="index.html"), name="home"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/v1/", include(api_v1)),
+    # Anything else under /api/ is a 404 in the error envelope, in DEBUG too.
+    re_path(r"^api/", api_not_found),
+]

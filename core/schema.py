@@ -1,0 +1,20 @@
+"""OpenAPI descriptions of our authentication classes (drf-spectacular extensions)."""
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class SessionJWTScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.SessionJWTAuthentication"
+    name = "BearerAuth"
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "`access_token` from /api/v1/auth/login or /auth/refresh."}
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                "description": "A key created at /api/v1/api-keys; acts within its workspace."}

@@ -1,0 +1,87 @@
+"""WebSocket authentication and origin checks.
+
+Close codes (documented in the README):
+- 4401: no token, or an invalid/expired/revoked token — get a new access token and reconnect;
+- 4403: the Origin header is not an allowed host — the connection is refused before accept.
+A token is accepted from `?token=<access>` or the `Sec-WebSocket-Protocol` header as
+`bearer, <access>` (the server then answers with the `bearer` subprotocol).
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http.request import validate_host
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN_ORIGIN = 4403
+CLOSE_FORBIDDEN = 4404
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin1")
+    return None
+
+
+def token_from_scope(scope: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Returns (token, subprotocol to answer with)."""
+    protocols = _header(scope, b"sec-websocket-protocol")
+    if protocols:
+        parts = [p.strip() for p in protocols.split(",")]
+        if len(parts) >= 2 and parts[0].lower() == "bearer":
+            return parts[1], "bearer"
+    query = parse_qs(scope.get("query_string", b"").decode("latin1"))
+    tokens = query.get("token")
+    return (tokens[0] if tokens else None), None
+
+
+@database_sync_to_async
+def user_for_token(raw: str) -> Any:
+    from accounts.authentication import user_from_access_token
+
+    return user_from_access_token(raw)
+
+
+class TokenAuthMiddleware(BaseMiddleware):
+    """Puts `scope["user"]` (AnonymousUser when the token is missing or bad)."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        token, subprotocol = token_from_scope(scope)
+        user = AnonymousUser()
+        if token:
+            user = await user_for_token(token) or AnonymousUser()
+        scope = dict(scope, user=user, auth_subprotocol=subprotocol)
+        return await super().__call__(scope, receive, send)
+
+
+def origin_allowed(origin: str | None) -> bool:
+    # Non-browser clients send no Origin; browsers always do, and that is what we guard against.
+    if origin is None:
+        return True
+    parsed = urlparse(origin)
+    if not parsed.hostname:
+        return False
+    allowed = list(settings.ALLOWED_HOSTS) + [urlparse(o).hostname or "" for o in settings.CORS_ALLOWED_ORIGINS]
+    if settings.DEBUG:
+        allowed = [*allowed, "localhost", "127.0.0.1"]
+    return validate_host(parsed.hostname, allowed)
+
+
+class OriginCheckMiddleware:
+    """Refuses cross-site WebSocket connections (close 4403 before accept)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope["type"] == "websocket" and not origin_allowed(_header(scope, b"origin")):
+            await receive()  # the websocket.connect message
+            await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN_ORIGIN})
+            return None
+        return await self.inner(scope, receive, send)

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.exceptions import NotFound
+from core.serializers import ErrorEnvelopeSerializer
+from core.views import WORKSPACE_HEADER, WorkspaceScopedViewSet
+
+from . import services
+from .models import Invitation, Membership, Workspace
+from .roles import Role
+from .selectors import workspaces_for_user
+from .serializers import (
+    AcceptInvitationSerializer,
+    InvitationCreatedSerializer,
+    InvitationSerializer,
+    InviteSerializer,
+    MemberSerializer,
+    RoleChangeSerializer,
+    WorkspaceSerializer,
+    WorkspaceWriteSerializer,
+)
+
+ERRORS = {code: ErrorEnvelopeSerializer for code in (400, 401, 403, 404, 409, 429)}
+
+
+@extend_schema(tags=["workspaces"])
+class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """The workspaces you belong to (the console's workspace switcher). Not tenant-scoped:
+    membership itself is the scope."""
+
+    serializer_class = WorkspaceSerializer
+    http_method_names = ["get", "post", "patch"]
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Workspace.objects.none()
+        return Workspace.objects.filter(memberships__user=self.request.user).order_by("created_at")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["roles"] = {m.workspace_id: m.role for m in workspaces_for_user(self.request.user)}
+        return context
+
+    @extend_schema(request=WorkspaceWriteSerializer, responses={201: WorkspaceSerializer, **ERRORS})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = WorkspaceWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        workspace = services.workspace_create(name=serializer.validated_data["name"], owner=request.user,
+                                              request=request)
+        return Response(WorkspaceSerializer(workspace, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WorkspaceWriteSerializer, responses={200: WorkspaceSerializer, **ERRORS})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        workspace = self.get_object()
+        membership = Membership.objects.get(workspace=workspace, user=request.user)
+        services.check_can_assign_role(actor_membership=membership, role=Role.ADMIN)
+        serializer = WorkspaceWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.workspace_update(workspace=workspace, by=request.user, name=serializer.validated_data["name"],
+                                  request=request)
+        return Response(WorkspaceSerializer(workspace, context=self.get_serializer_context()).data)
+
+
+@extend_schema(tags=["team"], parameters=[WORKSPACE_HEADER])
+class TeamMemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
+    """Members of the current workspace. The member id is the user's id (seed 003)."""
+
+    queryset = Membership.objects.select_related("user")
+    serializer_class = MemberSerializer
+    lookup_field = "user_id"
+    filterset_fields = ["role"]
+    ordering_fields = ["created_at", "role"]
+    role_map = {"list": Role.VIEWER, "retrieve": Role.VIEWER, "create": Role.ADMIN,
+                "partial_update": Role.ADMIN, "revoke": Role.VIEWER}
+
+    @extend_schema(request=InviteSerializer, responses={201: InvitationCreatedSerializer, **ERRORS},
+                   summary="Invite someone by email")
+    def create(self, request: Request) -> Response:
+        serializer = InviteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation, token = services.member_invite(
+            workspace=request.workspace, by=request.user, actor_membership=request.membership,
+            request=request, **serializer.validated_data,
+        )
+        body = dict(InvitationSerializer(invitation).data, invite_url=services.invitation_url(token))
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RoleChangeSerializer, responses={200: MemberSerializer, **ERRORS},
+                   summary="Change a member's role")
+    def partial_update(self, request: Request, user_id: str | None = None) -> Response:
+        serializer = RoleChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.member_change_role(
+            membership=self.get_object(), by=request.user, actor_membership=request.membership,
+            role=serializer.validated_data["role"], request=request,
+        )
+        return Response(MemberSerializer(membership).data)
+
+    @extend_schema(request=None, responses={204: None, **ERRORS},
+                   summary="Remove a member (or leave, with your own id)")
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, user_id: str | None = None) -> Response:
+        services.member_remove(membership=self.get_object(), by=request.user,
+                               actor_membership=request.membership, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["team"], parameters=[WORKSPACE_HEADER])
+class InvitationViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
+    """Invitations of the current workspace."""
+
+    queryset = Invitation.objects.select_related("invited_by")
+    serializer_class = InvitationSerializer
+    filterset_fields = ["status"]
+    role_map = {"list": Role.ADMIN, "revoke": Role.ADMIN}
+
+    @extend_schema(request=None, responses={200: InvitationSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        invitation = services.invitation_revoke(invitation=self.get_object(), by=request.user, request=request)
+        return Response(InvitationSerializer(invitation).data)
+
+
+@extend_schema(tags=["team"])
+class AcceptInvitationView(APIView):
+    @extend_schema(operation_id="team_invitations_accept", request=AcceptInvitationSerializer,
+                   responses={200: WorkspaceSerializer, **ERRORS},
+                   summary="Accept an invitation sent to your email address")
+    def post(self, request: Request) -> Response:
+        serializer = AcceptInvitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.invitation_accept(token=serializer.validated_data["token"], user=request.user,
+                                                request=request)
+        if membership is None:
+            raise NotFound()
+        return Response(WorkspaceSerializer(membership.workspace,
+                                            context={"roles": {membership.workspace_id: membership.role}}).data)
