@@ -13,7 +13,8 @@ from teams import views as team_views
 class Router(SimpleRouter):
     # Accept paths with and without the trailing slash: seeds use none, Django habits add one.
     def __init__(self) -> None:
-        super().__init__(trailing_slash="/?")
+        super().__init__()
+        self.trailing_slash = "/?"
 
 
 router = Router()

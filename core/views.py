@@ -32,11 +32,15 @@ WORKSPACE_HEADER = OpenApiParameter(
 class WorkspaceContextMixin:
     """Resolves `request.workspace` and `request.membership` after authentication."""
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]  # authenticates first
+    def check_permissions(self, request: Request) -> None:
+        # DRF authenticates, then checks permissions: the workspace is resolved in between,
+        # so that role permissions can read the caller's membership.
         from teams.selectors import workspace_context_for_request
 
-        request.workspace, request.membership = workspace_context_for_request(request)
+        request.workspace, request.membership = None, None
+        if request.user and request.user.is_authenticated:
+            request.workspace, request.membership = workspace_context_for_request(request)
+        super().check_permissions(request)  # type: ignore[misc]
 
 
 class WorkspaceScopedViewSet(WorkspaceContextMixin, viewsets.GenericViewSet):
