@@ -200,3 +200,6 @@ class ApiKey(BaseModel):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+UserRole = User.Role
+UserTier = User.Tier

@@ -24,8 +24,13 @@ def client_ip(request: Any) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _scrub(details: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("[redacted]" if k.lower() in _SECRET_KEYS else v) for k, v in details.items()}
+def _scrub(details: Any) -> Any:
+    """Redact secret keys at any depth (dicts nested in dicts or lists)."""
+    if isinstance(details, dict):
+        return {k: ("[redacted]" if str(k).lower() in _SECRET_KEYS else _scrub(v)) for k, v in details.items()}
+    if isinstance(details, (list, tuple)):
+        return [_scrub(v) for v in details]
+    return details
 
 
 def record(

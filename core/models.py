@@ -62,3 +62,5 @@ class Job(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED_STATUSES
+
+JobStatus = Job.Status

@@ -18,3 +18,11 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
         return {"type": "apiKey", "in": "header", "name": "X-API-Key",
                 "description": "A key created at /api/v1/api-keys; acts within its workspace."}
+
+
+def strip_trailing_slashes(result, generator, request, public):  # type: ignore[no-untyped-def]
+    """Routes accept an optional trailing slash (`/?`); document the seeds' form, without it."""
+    result["paths"] = {
+        (path.rstrip("/") if path != "/" else path): item for path, item in result.get("paths", {}).items()
+    }
+    return result

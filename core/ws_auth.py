@@ -31,11 +31,12 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
 
 def token_from_scope(scope: dict[str, Any]) -> tuple[str | None, str | None]:
     """Returns (token, subprotocol to answer with)."""
-    protocols = _header(scope, b"sec-websocket-protocol")
-    if protocols:
-        parts = [p.strip() for p in protocols.split(",")]
-        if len(parts) >= 2 and parts[0].lower() == "bearer":
-            return parts[1], "bearer"
+    parts = list(scope.get("subprotocols") or [])
+    if not parts:
+        header = _header(scope, b"sec-websocket-protocol") or ""
+        parts = [p.strip() for p in header.split(",") if p.strip()]
+    if len(parts) >= 2 and parts[0].lower() == "bearer":
+        return parts[1], "bearer"
     query = parse_qs(scope.get("query_string", b"").decode("latin1"))
     tokens = query.get("token")
     return (tokens[0] if tokens else None), None

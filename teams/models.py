@@ -88,3 +88,5 @@ class Invitation(BaseModel):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+InvitationStatus = Invitation.Status

@@ -271,12 +271,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.strip_trailing_slashes",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     "ENUM_NAME_OVERRIDES": {
-        "WorkspaceRoleEnum": "teams.roles.Role.choices",
-        "JobStatusEnum": "core.models.Job.Status.choices",
-        "UserRoleEnum": "accounts.models.User.Role.choices",
+        "WorkspaceRoleEnum": "teams.roles.Role",
+        "JobStatusEnum": "core.models.JobStatus",
+        "InvitationStatusEnum": "teams.models.InvitationStatus",
+        "UserRoleEnum": "accounts.models.UserRole",
+        "HealthStatusEnum": [("ok", "ok"), ("error", "error")],
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

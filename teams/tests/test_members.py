@@ -20,18 +20,17 @@ from teams.models import Invitation, Membership, hash_token
 from teams.roles import Role
 from teams.tests.factories import make_workspace
 
-# Trailing slash: the seeds' slash-less paths are covered in test_workspaces.py.
-MEMBERS = "/api/v1/team/members/"
-INVITATIONS = "/api/v1/team/invitations/"
+MEMBERS = "/api/v1/team/members"
+INVITATIONS = "/api/v1/team/invitations"
 ACCEPT = "/api/v1/team/invitations/accept"
 
 
 def member_url(user) -> str:
-    return f"{MEMBERS}{user.pk}/"
+    return f"{MEMBERS}/{user.pk}"
 
 
 def revoke_url(user) -> str:
-    return f"{MEMBERS}{user.pk}/revoke/"
+    return f"{MEMBERS}/{user.pk}/revoke"
 
 
 def token_of(invite_url: str) -> str:
@@ -260,7 +259,7 @@ def test_accept_by_the_invited_user_creates_the_membership(team, invite, make_us
     members = client_for(invitee, team["workspace"]).get(MEMBERS)
     assert members.status_code == 200
     assert str(invitee.pk) in _ids(members)
-    workspaces = client_for(invitee).get("/api/v1/workspaces/").json()["results"]
+    workspaces = client_for(invitee).get("/api/v1/workspaces").json()["results"]
     assert {w["id"]: w["role"] for w in workspaces}[str(team["workspace"].pk)] == Role.VIEWER
 
 
@@ -306,7 +305,7 @@ def test_missing_token_is_a_validation_error(auth_client):
 def test_revoked_invitation_is_not_found(team, invite, make_user, client_for):
     invitee = make_user(email="withdrawn@example.com")
     created = invite("withdrawn@example.com").json()
-    revoked = client_for(team["admin"], team["workspace"]).post(f"{INVITATIONS}{created['id']}/revoke/")
+    revoked = client_for(team["admin"], team["workspace"]).post(f"{INVITATIONS}/{created['id']}/revoke")
     assert revoked.status_code == 200, revoked.content
 
     assert_error(client_for(invitee).post(ACCEPT, {"token": token_of(created["invite_url"])}, format="json"),
@@ -439,7 +438,7 @@ def test_owner_removes_a_member_who_then_loses_access(team, client_for):
     assert event.details["user_id"] == str(team["analyst"].pk)
     # The removed user can no longer see the workspace at all.
     assert_error(removed_client.get(MEMBERS), 404, "WORKSPACE_NOT_FOUND")
-    assert_error(removed_client.get(f"/api/v1/workspaces/{team['workspace'].pk}/"), 404, "NOT_FOUND")
+    assert_error(removed_client.get(f"/api/v1/workspaces/{team['workspace'].pk}"), 404, "NOT_FOUND")
     # And is gone from the member list.
     assert str(team["analyst"].pk) not in _ids(client_for(team["owner"], team["workspace"]).get(MEMBERS))
 
@@ -477,8 +476,8 @@ def test_non_admins_cannot_remove_others(team, client_for, who):
 def test_removing_a_non_member_is_not_found(team, client_for):
     client = client_for(team["owner"], team["workspace"])
 
-    assert_error(client.post(f"{MEMBERS}{uuid.uuid4()}/revoke/"), 404, "NOT_FOUND")
-    assert_error(client.post(f"{MEMBERS}not-a-uuid/revoke/"), 404, "NOT_FOUND")
+    assert_error(client.post(f"{MEMBERS}/{uuid.uuid4()}/revoke"), 404, "NOT_FOUND")
+    assert_error(client.post(f"{MEMBERS}/not-a-uuid/revoke"), 404, "NOT_FOUND")
 
 
 # --- tenant boundary -----------------------------------------------------------------------------
@@ -538,21 +537,21 @@ def test_revoke_an_invitation(team, invite, client_for):
     created = invite("bye@example.com").json()
     client = client_for(team["admin"], team["workspace"])
 
-    response = client.post(f"{INVITATIONS}{created['id']}/revoke/")
+    response = client.post(f"{INVITATIONS}/{created['id']}/revoke")
 
     assert response.status_code == 200, response.content
     assert response.json()["status"] == Invitation.Status.REVOKED
     assert Invitation.objects.get(pk=created["id"]).status == Invitation.Status.REVOKED
     assert AuditEvent.objects.filter(action="member.invitation_revoked", resource_id=created["id"],
                                      actor_id=team["admin"].pk).exists()
-    assert_error(client.post(f"{INVITATIONS}{created['id']}/revoke/"), 409, "INVITATION_NOT_PENDING")
+    assert_error(client.post(f"{INVITATIONS}/{created['id']}/revoke"), 409, "INVITATION_NOT_PENDING")
 
 
 def test_non_admins_cannot_revoke_invitations(team, invite, client_for):
     created = invite("stay@example.com").json()
 
     for who in ("analyst", "viewer"):
-        assert_error(client_for(team[who], team["workspace"]).post(f"{INVITATIONS}{created['id']}/revoke/"),
+        assert_error(client_for(team[who], team["workspace"]).post(f"{INVITATIONS}/{created['id']}/revoke"),
                      403, "PERMISSION_DENIED")
     assert Invitation.objects.get(pk=created["id"]).status == Invitation.Status.PENDING
 
@@ -562,7 +561,7 @@ def test_another_workspaces_invitation_cannot_be_revoked(team, invite, make_user
     stranger = make_user()
     other = make_workspace(stranger, name="Other")
 
-    assert_error(client_for(stranger, other).post(f"{INVITATIONS}{created['id']}/revoke/"), 404, "NOT_FOUND")
+    assert_error(client_for(stranger, other).post(f"{INVITATIONS}/{created['id']}/revoke"), 404, "NOT_FOUND")
     assert Invitation.objects.get(pk=created["id"]).status == Invitation.Status.PENDING
 
 

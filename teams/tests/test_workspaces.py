@@ -9,8 +9,7 @@ from teams.models import Membership, Workspace
 from teams.roles import Role
 from teams.tests.factories import make_workspace
 
-# Trailing slash: the seeds' slash-less paths are covered by test_seed_paths_without_trailing_slash.
-URL = "/api/v1/workspaces/"
+URL = "/api/v1/workspaces"
 
 
 def _by_id(body: dict) -> dict[str, dict]:
@@ -91,7 +90,7 @@ def test_retrieve_my_workspace(make_user, client_for):
     owner, viewer = make_user(), make_user()
     workspace = make_workspace(owner, members={viewer: Role.VIEWER})
 
-    response = client_for(viewer).get(f"{URL}{workspace.pk}/")
+    response = client_for(viewer).get(f"{URL}/{workspace.pk}")
 
     assert response.status_code == 200
     assert response.json()["id"] == str(workspace.pk)
@@ -102,12 +101,12 @@ def test_patch_by_owner_and_admin_renames(make_user, client_for):
     owner, admin = make_user(), make_user()
     workspace = make_workspace(owner, name="Old", members={admin: Role.ADMIN})
 
-    response = client_for(owner).patch(f"{URL}{workspace.pk}/", {"name": "New"}, format="json")
+    response = client_for(owner).patch(f"{URL}/{workspace.pk}", {"name": "New"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["name"] == "New"
     assert response.json()["role"] == Role.OWNER
 
-    response = client_for(admin).patch(f"{URL}{workspace.pk}/", {"name": "Newer"}, format="json")
+    response = client_for(admin).patch(f"{URL}/{workspace.pk}", {"name": "Newer"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["role"] == Role.ADMIN
 
@@ -123,7 +122,7 @@ def test_patch_by_non_admin_member_is_forbidden(make_user, client_for):
     workspace = make_workspace(owner, name="Keep", members={analyst: Role.ANALYST, viewer: Role.VIEWER})
 
     for member in (analyst, viewer):
-        response = client_for(member).patch(f"{URL}{workspace.pk}/", {"name": "Hijacked"}, format="json")
+        response = client_for(member).patch(f"{URL}/{workspace.pk}", {"name": "Hijacked"}, format="json")
         assert_error(response, 403, "PERMISSION_DENIED")
 
     workspace.refresh_from_db()
@@ -136,31 +135,31 @@ def test_another_users_workspace_is_not_found(make_user, client_for):
     workspace = make_workspace(owner, name="Private")
     client = client_for(outsider)
 
-    assert_error(client.get(f"{URL}{workspace.pk}/"), 404, "NOT_FOUND")
-    assert_error(client.patch(f"{URL}{workspace.pk}/", {"name": "Mine now"}, format="json"), 404, "NOT_FOUND")
+    assert_error(client.get(f"{URL}/{workspace.pk}"), 404, "NOT_FOUND")
+    assert_error(client.patch(f"{URL}/{workspace.pk}", {"name": "Mine now"}, format="json"), 404, "NOT_FOUND")
 
     workspace.refresh_from_db()
     assert workspace.name == "Private"
 
 
 def test_unknown_and_malformed_workspace_ids_are_not_found(auth_client):
-    assert_error(auth_client.get(f"{URL}00000000-0000-0000-0000-000000000000/"), 404, "NOT_FOUND")
-    assert_error(auth_client.get(f"{URL}not-a-uuid/"), 404, "NOT_FOUND")
+    assert_error(auth_client.get(f"{URL}/00000000-0000-0000-0000-000000000000"), 404, "NOT_FOUND")
+    assert_error(auth_client.get(f"{URL}/not-a-uuid"), 404, "NOT_FOUND")
 
 
 def test_put_and_delete_are_not_allowed(user, auth_client):
     workspace = Membership.objects.get(user=user).workspace
 
-    assert_error(auth_client.put(f"{URL}{workspace.pk}/", {"name": "x"}, format="json"), 405, "METHOD_NOT_ALLOWED")
-    assert_error(auth_client.delete(f"{URL}{workspace.pk}/"), 405, "METHOD_NOT_ALLOWED")
+    assert_error(auth_client.put(f"{URL}/{workspace.pk}", {"name": "x"}, format="json"), 405, "METHOD_NOT_ALLOWED")
+    assert_error(auth_client.delete(f"{URL}/{workspace.pk}"), 405, "METHOD_NOT_ALLOWED")
     assert Workspace.objects.filter(pk=workspace.pk).exists()
 
 
-def test_seed_paths_without_trailing_slash(user, auth_client):
-    """DESIGN.md: resource paths follow the seeds, which have no trailing slash
-    (config/urls.py's Router means to accept both)."""
+def test_paths_work_with_and_without_trailing_slash(user, auth_client):
+    """Seeds use no trailing slash (the paths used throughout these tests); Django habits add one."""
     workspace = Membership.objects.get(user=user).workspace
 
-    assert auth_client.get("/api/v1/workspaces").status_code == 200
-    assert auth_client.get(f"/api/v1/workspaces/{workspace.pk}").status_code == 200
-    assert auth_client.get("/api/v1/team/members").status_code == 200
+    for path in ("/api/v1/workspaces", f"/api/v1/workspaces/{workspace.pk}", "/api/v1/team/members",
+                 f"/api/v1/team/members/{user.pk}"):
+        assert auth_client.get(path).status_code == 200, path
+        assert auth_client.get(f"{path}/").status_code == 200, path
