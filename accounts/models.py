@@ -24,7 +24,7 @@ class UserManager(BaseUserManager["User"]):
             candidate = f"{base}{n}"
         return candidate
 
-    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
             raise ValueError("Users must have an email address.")
         email = self.normalize_email(email).lower()
@@ -34,7 +34,7 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.update(role=User.Role.ADMIN)
         return self.create_user(email, password, **extra)
 

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
-from django.contrib.auth import authenticate, user_logged_in
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -279,7 +277,7 @@ def token_refresh(*, refresh_token: str, request: Any = None) -> dict[str, Any]:
                 "user": session.user,
                 "token": refresh_token,
                 "created_at": timezone.now(),
-                "expires_at": datetime.fromtimestamp(payload["exp"], tz=dt_timezone.utc),
+                "expires_at": datetime.fromtimestamp(payload["exp"], tz=UTC),
             },
         )
         _, first_use = BlacklistedToken.objects.get_or_create(token=outstanding)

@@ -41,7 +41,7 @@ class ValidationFailed(DomainError):
     message = "Invalid input."
 
     @classmethod
-    def for_field(cls, field: str, message: str, code: str | None = None) -> "ValidationFailed":
+    def for_field(cls, field: str, message: str, code: str | None = None) -> ValidationFailed:
         return cls(message, code=code, details=[{"field": field, "message": message}])
 
 

@@ -96,7 +96,7 @@ def invitation_accept(*, token: str, user: Any, request: Any = None) -> Membersh
         raise Conflict("This invitation has already been accepted.", code="INVITATION_USED")
     if invitation.is_expired:
         raise Conflict("This invitation has expired. Ask for a new one.", code="INVITATION_EXPIRED")
-    if False:
+    if invitation.email.lower() != user.email.lower():
         raise Forbidden("This invitation was sent to another email address.", code="INVITATION_EMAIL_MISMATCH")
     try:
         with transaction.atomic():

@@ -3,7 +3,7 @@ AuditEvent model, secret scrubbing, and the read-only Django admin."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -152,7 +152,7 @@ def test_workspace_header_picks_whose_trail(team, make_user, client_for):
 def trail(team):
     """Events at known times in the team workspace (besides its workspace.created)."""
     ws = team["workspace"]
-    base = datetime(2024, 3, 1, 12, 0, tzinfo=dt_timezone.utc)
+    base = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
     events = {}
     with at(base):
         events["invited"] = record(actor=team["owner"], action="member.invited", workspace=ws,
