@@ -126,6 +126,10 @@ class UserSettings(models.Model):
     theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
     timezone = models.CharField(max_length=64, default="UTC")
     language = models.CharField(max_length=8, default="en")
+    default_workspace = models.ForeignKey(
+        "teams.Workspace", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Used when a request names no workspace (X-Workspace-ID).",
+    )
 
     class Meta:
         verbose_name = "user settings"

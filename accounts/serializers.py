@@ -143,9 +143,12 @@ class UserSettingsSerializer(serializers.ModelSerializer):
     timezone = serializers.CharField(max_length=64, required=False)
     language = serializers.ChoiceField(choices=[c for c, _ in settings.LANGUAGES], required=False)
 
+    default_workspace_id = serializers.UUIDField(required=False, allow_null=True,
+                                                 help_text="Workspace used when a request sends no X-Workspace-ID.")
+
     class Meta:
         model = UserSettings
-        fields = ["theme", "timezone", "language"]
+        fields = ["theme", "timezone", "language", "default_workspace_id"]
 
 
 class SecuritySettingsSerializer(serializers.Serializer):

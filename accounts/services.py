@@ -409,7 +409,12 @@ def user_settings_update(*, user: User, data: dict[str, Any]) -> UserSettings:
     if "language" in data and data["language"] not in dict(settings.LANGUAGES):
         raise ValidationFailed.for_field(
             "language", f"Must be one of {', '.join(code for code, _ in settings.LANGUAGES)}.")
-    for field in ("theme", "timezone", "language"):
+    if data.get("default_workspace_id"):
+        from teams.models import Membership
+
+        if not Membership.objects.filter(user=user, workspace_id=data["default_workspace_id"]).exists():
+            raise ValidationFailed.for_field("default_workspace_id", "You are not a member of this workspace.")
+    for field in ("theme", "timezone", "language", "default_workspace_id"):
         if field in data:
             setattr(current, field, data[field])
     current.save()

@@ -21,7 +21,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return True
+        return False
 
     def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
         return [f.name for f in self.model._meta.fields]

@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -120,6 +122,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, DomainError):
         return Response(envelope(exc.code, exc.message, exc.details), status=exc.status_code,
                         headers=exc.headers or None)
+    if isinstance(exc, RequestDataTooBig):
+        limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        return Response(envelope("PAYLOAD_TOO_LARGE", f"The request body is larger than {limit_mb:g} MB."),
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation):
+        return Response(envelope("BAD_REQUEST", "The request was malformed."), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -179,8 +187,6 @@ def json_error(code: str, message: str, status_code: int, details: list[dict[str
 
 def axes_lockout_response(request: Any, credentials: Any = None, *args: Any, **kwargs: Any) -> JsonResponse:
     """django-axes' AXES_LOCKOUT_CALLABLE: a lock-out in the API's own error shape."""
-    from django.conf import settings
-
     seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
     return json_error(
         "ACCOUNT_LOCKED",

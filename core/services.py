@@ -70,7 +70,8 @@ def job_enqueue(job: Job, task: Any, *args: Any, queue: str | None = None) -> No
     def send() -> None:
         options = {"queue": queue} if queue else {}
         result = task.apply_async(args=[str(job.pk), *args], **options)
-        Job.objects.filter(pk=job.pk, celery_task_id="").update(celery_task_id=result.id or "")
+        Job.objects.filter(pk=job.pk, celery_task_id="").update(celery_task_id=result.id or "",
+                                                                updated_at=timezone.now())
 
     transaction.on_commit(send)
 
@@ -80,11 +81,11 @@ def job_start(job_id: Any, *, task_id: str = "") -> Job | None:
     redelivered message for work that completed), so the task must do nothing."""
     now = timezone.now()
     updated = Job.objects.filter(pk=job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
-        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, celery_task_id=task_id,
+        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, celery_task_id=task_id, updated_at=now,
     )
     if not updated:
         return None
-    Job.objects.filter(pk=job_id).update(attempts=F("attempts") + 1)
+    Job.objects.filter(pk=job_id).update(attempts=F("attempts") + 1, updated_at=now)
     job = Job.objects.get(pk=job_id)
     job_notify(job)
     return job
@@ -95,18 +96,18 @@ def job_progress(job: Job, progress: int, message: str = "") -> None:
     progress = max(0, min(100, int(progress)))
     now = timezone.now()
     updated = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
-        progress=progress, message=message[:500], heartbeat_at=now
+        progress=progress, message=message[:500], heartbeat_at=now, updated_at=now
     )
     if not updated:
         raise JobCancelled(str(job.pk))
-    job.progress, job.message, job.heartbeat_at = progress, message[:500], now
+    job.progress, job.message, job.heartbeat_at, job.updated_at = progress, message[:500], now, now
     job_notify(job)
 
 
 def _finish(job: Job, status: str, **fields: Any) -> Job:
     now = timezone.now()
     updated = Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
-        status=status, finished_at=now, heartbeat_at=now, **fields
+        status=status, finished_at=now, heartbeat_at=now, updated_at=now, **fields
     )
     job.refresh_from_db()
     if updated:

@@ -16,7 +16,8 @@ def workspace_context_for_request(request: Any) -> tuple[Workspace | None, Membe
     """The workspace a request acts in, and the caller's membership there.
 
     An API key is bound to its workspace. Otherwise the `X-Workspace-ID` header picks one of
-    the caller's workspaces (an unknown one is a 404), and without it the oldest membership.
+    the caller's workspaces (an unknown one is a 404); without it, the default workspace of the
+    user's settings, else their oldest membership.
     """
     user = request.user
     if not user or not user.is_authenticated:
@@ -39,7 +40,12 @@ def workspace_context_for_request(request: Any) -> tuple[Workspace | None, Membe
         if membership is None:
             raise NotFound("No such workspace.", code="WORKSPACE_NOT_FOUND")
     else:
-        membership = memberships.order_by("created_at").first()
+        membership = None
+        preferred = getattr(getattr(user, "settings", None), "default_workspace_id", None)
+        if preferred:
+            membership = memberships.filter(workspace_id=preferred).first()
+        if membership is None:
+            membership = memberships.order_by("created_at").first()
         if membership is None:
             raise Forbidden("You are not a member of any workspace.", code="NO_WORKSPACE")
     return membership.workspace, membership

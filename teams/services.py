@@ -65,16 +65,22 @@ def member_invite(*, workspace: Workspace, by: Any, actor_membership: Membership
         raise Conflict(f"{email} is already a member of this workspace.", code="ALREADY_MEMBER",
                        details=[{"field": "email", "message": "Already a member."}])
     # Inviting again re-issues the invitation: the previous link stops working.
-    Invitation.objects.filter(workspace=workspace, email__iexact=email, status=Invitation.Status.PENDING).update(
-        status=Invitation.Status.REVOKED
-    )
+    replaced = Invitation.objects.filter(
+        workspace=workspace, email__iexact=email, status=Invitation.Status.PENDING
+    ).update(status=Invitation.Status.REVOKED)
     token = Invitation.new_token()
-    invitation = Invitation.objects.create(
-        workspace=workspace, email=email, role=role, token_hash=hash_token(token), invited_by=by,
-        expires_at=timezone.now() + settings.INVITATION_TTL,
-    )
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                workspace=workspace, email=email, role=role, token_hash=hash_token(token), invited_by=by,
+                expires_at=timezone.now() + settings.INVITATION_TTL,
+            )
+    except IntegrityError:
+        # A concurrent invitation of the same address won the one-pending-per-email constraint.
+        raise Conflict(f"An invitation for {email} is being sent right now.", code="INVITATION_PENDING") from None
     record(actor=by, action="member.invited", target=invitation, workspace=workspace, request=request,
-           details={"email": email, "role": role, "existing_user": User.objects.filter(email__iexact=email).exists()})
+           details={"email": email, "role": role, "replaced_pending_invitations": replaced,
+                    "existing_user": User.objects.filter(email__iexact=email).exists()})
     from .tasks import send_invitation_email
 
     transaction.on_commit(lambda: send_invitation_email.delay(str(invitation.pk), token))

@@ -333,3 +333,18 @@ def test_argon2_is_the_production_password_hasher():
     from config.settings import base
 
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_auth_events_record_address_user_agent_and_request_id(api_client, user):
+    tokens = login(api_client, user.email)
+    api_client.post(LOGIN, {"email": user.email, "password": "wrong wrong"}, format="json",
+                    REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="curl/8.0")
+    api_client.post(REFRESH, {"refresh_token": tokens["refresh_token"]}, format="json", HTTP_USER_AGENT="etl/1.2")
+    failed = AuditEvent.objects.get(action="auth.login_failed")
+    assert failed.ip_address == "203.0.113.9" and failed.user_agent == "curl/8.0"
+    assert len(failed.request_id) == 32
+    refreshed = AuditEvent.objects.get(action="auth.refresh")
+    assert refreshed.user_agent == "etl/1.2" and refreshed.actor_id == user.pk
+    bearer(api_client, tokens["access_token"])
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"user.created", "auth.login", "auth.login_failed", "auth.refresh"} <= actions

@@ -224,10 +224,12 @@ def test_members_see_only_their_own_keys(user, make_user, client_for):
 # --- settings ------------------------------------------------------------------------------------
 
 def test_settings_roundtrip_and_validation(auth_client):
-    assert auth_client.get("/api/v1/settings").json() == {"theme": "system", "timezone": "UTC", "language": "en"}
+    assert auth_client.get("/api/v1/settings").json() == {"theme": "system", "timezone": "UTC", "language": "en",
+                                                          "default_workspace_id": None}
     response = auth_client.put("/api/v1/settings", {"theme": "dark", "timezone": "Asia/Jakarta", "language": "id"},
                                format="json")
-    assert response.json() == {"theme": "dark", "timezone": "Asia/Jakarta", "language": "id"}
+    assert response.json() == {"theme": "dark", "timezone": "Asia/Jakarta", "language": "id",
+                               "default_workspace_id": None}
     assert auth_client.get("/api/v1/settings").json()["timezone"] == "Asia/Jakarta"
     error = assert_error(auth_client.put("/api/v1/settings", {"timezone": "Mars/Olympus"}, format="json"),
                          400, "VALIDATION_ERROR")
@@ -282,3 +284,31 @@ def test_anonymous_auth_endpoints_are_limited_per_address(api_client, settings):
 
 def test_login_as_the_seeded_password_fixture(api_client, user):
     assert login(api_client, user.email, PASSWORD)["user"]["email"] == user.email
+
+
+def test_default_workspace_setting_picks_the_workspace_of_requests_without_a_header(user, make_user, client_for):
+    shared = make_workspace(make_user(), members={user: "viewer"})
+    client = client_for(user)
+    assert client.get("/api/v1/team/members").json()["count"] == 1  # personal workspace: only me
+    assert client.put("/api/v1/settings", {"default_workspace_id": str(shared.pk)}, format="json").status_code == 200
+    assert client.get("/api/v1/team/members").json()["count"] == 2
+    stranger_ws = make_user().memberships.get().workspace
+    error = assert_error(client.put("/api/v1/settings", {"default_workspace_id": str(stranger_ws.pk)}, format="json"),
+                         400, "VALIDATION_ERROR")
+    assert error["details"][0]["field"] == "default_workspace_id"
+
+
+def test_seed_demo_is_idempotent_and_prints_credentials(db, capsys, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DEMO_ADMIN_EMAIL", "boss@example.com")
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "a boss passphrase 1")
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "boss@example.com / a boss passphrase 1" in out
+    admin = User.objects.get(email="boss@example.com")
+    assert admin.role == "admin" and admin.is_staff
+    assert User.objects.filter(email="analyst@insightengine.local").count() == 1
+    assert admin.settings.default_workspace.name == "Demo workspace"
+    assert admin.memberships.count() == 2

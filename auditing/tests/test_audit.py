@@ -61,7 +61,8 @@ def test_admin_sees_the_workspaces_events_newest_first(team, client_for, django_
     assert invited_event["user_email"] == team["admin"].email
     assert invited_event["resource_type"] == "invitation"
     assert invited_event["resource_id"] == invited.json()["id"]
-    assert invited_event["details"] == {"email": "new@example.com", "role": Role.ANALYST, "existing_user": False}
+    assert invited_event["details"] == {"email": "new@example.com", "role": Role.ANALYST, "existing_user": False,
+                                        "replaced_pending_invitations": 0}
     assert invited_event["ip_address"] == "127.0.0.1"
     assert invited_event["user_agent"] == "pytest-agent/1.0"
     assert invited_event["request_id"] == invited["X-Request-ID"]
@@ -245,7 +246,7 @@ def test_pagination(team, client_for):
 
 
 def test_default_page_size(team, client_for):
-    for n in range(25):
+    for _ in range(25):
         record(actor=team["owner"], action="custom.bulk", workspace=team["workspace"])
 
     body = client_for(team["admin"], team["workspace"]).get(URL).json()

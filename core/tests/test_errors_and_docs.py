@@ -83,3 +83,26 @@ def test_home_page_links_to_the_docs(client):
     page = client.get("/")
     assert page.status_code == 200
     assert b"/api/docs/" in page.content
+
+
+def test_an_oversized_body_is_413_not_500(api_client):
+    import json
+
+    body = json.dumps({"email": "a@b.cc", "password": "x" * (3 * 1024 * 1024)})
+    response = api_client.generic("POST", "/api/v1/auth/register", body, content_type="application/json")
+    assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+
+
+def test_null_bytes_and_huge_strings_are_validation_errors(api_client):
+    response = api_client.post("/api/v1/auth/register",
+                               {"email": "a@b.cc", "password": "a long passphrase 42", "name": "a\x00b"}, format="json")
+    assert_error(response, 400, "VALIDATION_ERROR")
+    response = api_client.post("/api/v1/auth/register",
+                               {"email": "a@b.cc", "password": "a long passphrase 42", "name": "n" * 5000}, format="json")
+    assert_error(response, 400, "VALIDATION_ERROR")
+
+
+@pytest.mark.parametrize("body", ["[]", "\"text\"", "null", "123"])
+def test_json_that_is_not_an_object_is_a_validation_error(api_client, body):
+    response = api_client.generic("POST", "/api/v1/auth/login", body, content_type="application/json")
+    assert_error(response, 400)

@@ -142,3 +142,22 @@ async def test_progress_reaches_the_socket_through_the_redis_channel_layer():
             if message["job"]["progress"] == 70:
                 break
         await communicator.disconnect()
+
+
+@override_settings(CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}})
+async def test_embedded_mode_polls_for_progress_a_worker_in_another_process_reported(monkeypatch):
+    """With the in-memory layer a worker process cannot push; the consumer notices the row change."""
+    user, tokens = await make_user_and_token()
+    job = await start_job(user)
+    communicator, connected, _ = await connect(f"/ws/notifications/?token={tokens['access_token']}")
+    assert connected
+    # What a worker in another process amounts to: the service writes the row, the push goes nowhere.
+    monkeypatch.setattr(services, "job_notify", lambda job: None)
+    await report(job, 30, "from the worker")
+    message = await communicator.receive_json_from(timeout=5)
+    assert message["job"]["id"] == str(job.pk)
+    assert (message["job"]["progress"], message["job"]["message"]) == (30, "from the worker")
+    await report(job, 60, "further")
+    message = await communicator.receive_json_from(timeout=5)
+    assert message["job"]["progress"] == 60
+    await communicator.disconnect()

@@ -201,6 +201,10 @@ def test_reinviting_revokes_the_previous_pending_invitation(team, invite, make_u
     statuses = dict(Invitation.objects.values_list("id", "status"))
     assert statuses == {uuid.UUID(first["id"]): "revoked", uuid.UUID(second["id"]): "pending"}
     assert len(mail.outbox) == 2
+    from auditing.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="member.invited", resource_id=second["id"])
+    assert event.details["replaced_pending_invitations"] == 1
 
     invitee = make_user(email="again@example.com")
     client = client_for(invitee)

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import User, UserSettings
 from accounts.services import user_create
 from teams.models import Membership, Workspace
 from teams.roles import Role
@@ -32,6 +32,9 @@ class Command(BaseCommand):
                 workspace = Workspace.objects.create(name=DEMO_WORKSPACE, created_by=admin)
             Membership.objects.get_or_create(workspace=workspace, user=admin, defaults={"role": Role.OWNER})
             Membership.objects.get_or_create(workspace=workspace, user=analyst, defaults={"role": Role.ANALYST})
+            # Both land in the shared demo workspace, where the demo data lives.
+            UserSettings.objects.update_or_create(user=admin, defaults={"default_workspace": workspace})
+            UserSettings.objects.update_or_create(user=analyst, defaults={"default_workspace": workspace})
 
         self.stdout.write(self.style.SUCCESS("Demo accounts ready:"))
         self.stdout.write(f"  admin    {admin_email} / {admin_password}   (operator; owner of “{DEMO_WORKSPACE}”)")
