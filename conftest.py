@@ -16,6 +16,14 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# Servers that connector tests register as *data sources* (not the app database).
+TEST_POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+TEST_MYSQL = {
+    "host": os.environ.get("TEST_MYSQL_HOST", "127.0.0.1"),
+    "port": int(os.environ.get("TEST_MYSQL_PORT", "3306")),
+    "user": os.environ.get("TEST_MYSQL_USER", "root"),
+    "password": os.environ.get("TEST_MYSQL_PASSWORD", ""),
+}
 
 
 def _postgres() -> tuple[bool, str]:
@@ -38,6 +46,26 @@ def _redis() -> tuple[bool, str]:
     return True, ""
 
 
+def _pg_server() -> tuple[bool, str]:
+    try:
+        import psycopg
+
+        psycopg.connect(TEST_POSTGRES_DSN, connect_timeout=2).close()
+    except Exception as exc:
+        return False, f"no PostgreSQL server for source-database tests at TEST_POSTGRES_DSN ({type(exc).__name__})"
+    return True, ""
+
+
+def _mariadb() -> tuple[bool, str]:
+    try:
+        import pymysql
+
+        pymysql.connect(**TEST_MYSQL, connect_timeout=2).close()
+    except Exception as exc:
+        return False, f"no MariaDB/MySQL server for source-database tests at TEST_MYSQL_* ({type(exc).__name__})"
+    return True, ""
+
+
 def _browser() -> tuple[bool, str]:
     if shutil.which("chromium") or shutil.which("chromium-browser"):
         return True, ""
@@ -56,6 +84,8 @@ SERVICE_CHECKS: dict[str, Callable[[], tuple[bool, str]]] = {
     "postgres": _postgres,
     "redis": _redis,
     "worker": _worker,
+    "pg_server": _pg_server,
+    "mariadb": _mariadb,
     "browser": _browser,
 }
 

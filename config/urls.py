@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import views as account_views
 from auditing.views import AuditLogViewSet
 from core.views import HealthView, JobViewSet, api_not_found
+from metadata.views import DataSourceViewSet
 from teams import views as team_views
 
 
@@ -26,6 +27,7 @@ router.register("team/members", team_views.TeamMemberViewSet, basename="team-mem
 router.register("team/invitations", team_views.InvitationViewSet, basename="team-invitations")
 router.register("audit-logs", AuditLogViewSet, basename="audit-logs")
 router.register("jobs", JobViewSet, basename="jobs")
+router.register("databases", DataSourceViewSet, basename="databases")
 
 api_v1 = [
     re_path(r"^auth/register/?$", account_views.RegisterView.as_view(), name="auth-register"),
@@ -39,6 +41,7 @@ api_v1 = [
     re_path(r"^settings/security/?$", account_views.SecuritySettingsView.as_view(), name="settings-security"),
     re_path(r"^team/invitations/accept/?$", team_views.AcceptInvitationView.as_view(), name="invitation-accept"),
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
+    path("", include("metadata.urls")),
     path("", include(router.urls)),
 ]
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "teams",
     "auditing",
+    "metadata",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,8 @@ CELERY_TASK_DEFAULT_QUEUE = "interactive"
 CELERY_TASK_QUEUES_NAMES = ("interactive", "long_running")
 CELERY_TASK_ROUTES = {
     "teams.*": {"queue": "interactive"},
+    "metadata.sync_schema": {"queue": "long_running"},
+    "metadata.auto_guess": {"queue": "long_running"},
     "core.reap_stale_jobs": {"queue": "interactive"},
     "accounts.flush_expired_tokens": {"queue": "long_running"},
 }
@@ -293,6 +296,21 @@ SPECTACULAR_SETTINGS = {
         }
     },
 }
+
+# --- Data sources ----------------------------------------------------------------------------
+# Secrets at rest (data-source passwords, later API keys of AI providers): MultiFernet, first key
+# encrypts. Without FERNET_KEYS a key is derived from SECRET_KEY — set your own in production.
+FERNET_KEYS = env.list("FERNET_KEYS", default=[SECRET_KEY])
+# SQLite and DuckDB data sources may only be files inside this directory.
+DATA_SOURCE_FILES_DIR = Path(env.str("DATA_SOURCE_FILES_DIR", default=str(DATA_DIR / "datasources")))
+DATA_SOURCE_FILES_DIR.mkdir(parents=True, exist_ok=True)
+DATA_SOURCE_CONNECT_TIMEOUT = env.int("DATA_SOURCE_CONNECT_TIMEOUT", default=10)
+DATA_SOURCE_QUERY_TIMEOUT = env.int("DATA_SOURCE_QUERY_TIMEOUT", default=30)
+DATA_SOURCE_POOL_SIZE = env.int("DATA_SOURCE_POOL_SIZE", default=5)
+# Link-local and cloud-metadata addresses are always refused; private networks only when this is on.
+DATA_SOURCE_BLOCK_PRIVATE_NETWORKS = env.bool("DATA_SOURCE_BLOCK_PRIVATE_NETWORKS", default=False)
+# Columns with at most this many distinct values get their values sampled at sync.
+SCHEMA_SAMPLE_MAX_DISTINCT = env.int("SCHEMA_SAMPLE_MAX_DISTINCT", default=25)
 
 # --- i18n, static, email, logging ------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -1,0 +1,338 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.exceptions import NotFound
+from core.models import Job
+from core.permissions import WorkspaceRolePermission
+from core.serializers import ErrorEnvelopeSerializer, JobSerializer
+from core.views import WORKSPACE_HEADER, WorkspaceContextMixin, WorkspaceScopedViewSet
+from teams.roles import Role
+
+from . import selectors, services
+from .models import DataSource, DictionaryVersion, SchemaColumn, SchemaTable
+from .serializers import (
+    AutoGuessRequestSerializer,
+    AutoGuessResultSerializer,
+    ConnectionTestSerializer,
+    DataSourceSerializer,
+    DataSourceUpdateSerializer,
+    DataSourceWriteSerializer,
+    DecisionResultSerializer,
+    DecisionSerializer,
+    DictionaryEditSerializer,
+    DictionaryVersionSerializer,
+    JobStartedSerializer,
+    SchemaSerializer,
+    TableDetailSerializer,
+    TableSummarySerializer,
+    column_data,
+)
+
+ERRORS = {code: ErrorEnvelopeSerializer for code in (400, 401, 403, 404, 409, 429)}
+DATABASE_ID = OpenApiParameter("database_id", OpenApiTypes.UUID, required=False,
+                               description="Data source; defaults to the workspace's default data source.")
+
+
+def _job_started(job: Job) -> Response:
+    return Response({"job_id": str(job.pk), "status": job.status, "job": JobSerializer(job).data},
+                    status=status.HTTP_202_ACCEPTED)
+
+
+def table_detail(table: SchemaTable) -> dict[str, Any]:
+    schema = selectors.schema_of(table.data_source)
+    for candidate, columns in schema["tables"]:
+        if candidate.pk == table.pk:
+            return _table_payload(candidate, columns, schema["relationships"])
+    # A removed table: no longer in the live schema, but its dictionary entry is still readable.
+    return _table_payload(table, [], [])
+
+
+def _table_payload(table: SchemaTable, columns: list[Any], relationships: list[Any]) -> dict[str, Any]:
+    data = dict(TableSummarySerializer(table).data)
+    data["columns_count"] = len(columns)
+    data["columns"] = [column_data(column, tags) for column, tags in columns]
+    data["relationships"] = [
+        {"name": r.name, "from_table": r.from_table.qualified_name, "from_columns": r.from_columns,
+         "to_table": r.to_table.qualified_name, "to_columns": r.to_columns}
+        for r in relationships if table.pk in (r.from_table_id, r.to_table_id)
+    ]
+    return data
+
+
+def schema_payload(ds: DataSource) -> dict[str, Any]:
+    schema = selectors.schema_of(ds)
+    return {
+        "database_id": str(ds.pk), "database_name": ds.name, "engine": ds.engine, "last_synced_at": ds.last_synced_at,
+        "tables": [_table_payload(t, cols, schema["relationships"]) for t, cols in schema["tables"]],
+        "relationships": [
+            {"name": r.name, "from_table": r.from_table.qualified_name, "from_columns": r.from_columns,
+             "to_table": r.to_table.qualified_name, "to_columns": r.to_columns} for r in schema["relationships"]
+        ],
+    }
+
+
+@extend_schema(tags=["databases"], parameters=[WORKSPACE_HEADER])
+class DataSourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
+    """Databases the workspace registered (seed 003 "Database Management")."""
+
+    queryset = DataSource.objects.all()
+    serializer_class = DataSourceSerializer
+    filterset_fields = ["engine", "status", "is_default"]
+    ordering_fields = ["name", "created_at", "last_synced_at"]
+    role_map = {"list": Role.VIEWER, "retrieve": Role.VIEWER, "schema_detail": Role.VIEWER, "create": Role.ADMIN,
+                "update": Role.ADMIN, "partial_update": Role.ADMIN, "destroy": Role.ADMIN,
+                "test_connection": Role.ANALYST, "sync_schema": Role.ADMIN}
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        workspace = getattr(self.request, "workspace", None)
+        if workspace is not None:
+            context["tables_count"] = dict(
+                DataSource.objects.filter(workspace=workspace)
+                .annotate(n=Count("tables", filter=Q(tables__is_removed=False))).values_list("pk", "n"))
+        return context
+
+    @extend_schema(request=DataSourceWriteSerializer, responses={201: DataSourceSerializer, **ERRORS},
+                   summary="Register a database (the password is stored encrypted and never returned)")
+    def create(self, request: Request) -> Response:
+        serializer = DataSourceWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ds = services.data_source_create(workspace=request.workspace, user=request.user,
+                                         data=serializer.validated_data, request=request)
+        return Response(DataSourceSerializer(ds, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DataSourceUpdateSerializer, responses={200: DataSourceSerializer, **ERRORS})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        serializer = DataSourceUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ds = services.data_source_update(ds=self.get_object(), user=request.user, data=serializer.validated_data,
+                                         request=request)
+        return Response(DataSourceSerializer(ds, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=DataSourceUpdateSerializer, responses={200: DataSourceSerializer, **ERRORS})
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        return self.partial_update(request, pk)
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        services.data_source_delete(ds=self.get_object(), user=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: ConnectionTestSerializer, **ERRORS},
+                   summary="Connect and report; failures are success=false with the reason, never an error")
+    @action(detail=True, methods=["post"], url_path="test-connection")
+    def test_connection(self, request: Request, pk: str | None = None) -> Response:
+        result = services.data_source_test(ds=self.get_object(), user=request.user, request=request)
+        return Response({"success": result.success, "message": result.message, "latency_ms": result.latency_ms,
+                         "server_version": result.server_version})
+
+    @extend_schema(request=None, responses={202: JobStartedSerializer, **ERRORS},
+                   summary="Sync the schema in the background; watch GET /jobs/{job_id} or ws/notifications/")
+    @action(detail=True, methods=["post"], url_path="sync-schema")
+    def sync_schema(self, request: Request, pk: str | None = None) -> Response:
+        return _job_started(services.schema_sync_start(ds=self.get_object(), user=request.user, request=request))
+
+    @extend_schema(responses={200: SchemaSerializer, **ERRORS}, summary="The schema with the data dictionary merged in")
+    @action(detail=True, methods=["get"], url_path="schema")
+    def schema_detail(self, request: Request, pk: str | None = None) -> Response:
+        return Response(schema_payload(self.get_object()))
+
+
+class WorkspaceAPIView(WorkspaceContextMixin, APIView):
+    permission_classes = [IsAuthenticated, WorkspaceRolePermission]
+    role_map: dict[str, str] = {}
+
+
+@extend_schema(tags=["databases"], parameters=[WORKSPACE_HEADER, DATABASE_ID])
+class DefaultSchemaView(WorkspaceAPIView):
+    @extend_schema(operation_id="schema_default", responses={200: SchemaSerializer, **ERRORS},
+                   summary="Schema of the default data source (seed 000 /schema)")
+    def get(self, request: Request) -> Response:
+        return Response(schema_payload(selectors.data_source_for(request.workspace,
+                                                                 request.query_params.get("database_id"))))
+
+
+@extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER, DATABASE_ID])
+class TableListView(WorkspaceAPIView):
+    @extend_schema(operation_id="metadata_tables_list", responses={200: TableSummarySerializer(many=True), **ERRORS},
+                   parameters=[OpenApiParameter("include_removed", OpenApiTypes.BOOL, required=False),
+                               OpenApiParameter("q", OpenApiTypes.STR, required=False)])
+    def get(self, request: Request) -> Response:
+        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"))
+        tables: QuerySet = selectors.tables_of(ds, include_removed=request.query_params.get("include_removed") == "true")
+        q = request.query_params.get("q")
+        if q:
+            tables = tables.filter(Q(name__icontains=q) | Q(alias__icontains=q) | Q(description__icontains=q))
+        from core.pagination import PageLimitPagination
+
+        paginator = PageLimitPagination()
+        page = paginator.paginate_queryset(tables.order_by("schema_name", "name"), request, view=self)
+        return paginator.get_paginated_response(TableSummarySerializer(page, many=True).data)
+
+
+@extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER, DATABASE_ID])
+class TableDetailView(WorkspaceAPIView):
+    role_map = {"GET": Role.VIEWER, "PUT": Role.ADMIN, "PATCH": Role.ADMIN}
+
+    def _table(self, request: Request, table_name: str) -> SchemaTable:
+        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"))
+        return selectors.find_table(ds, table_name)
+
+    @extend_schema(operation_id="metadata_table_get", responses={200: TableDetailSerializer, **ERRORS})
+    def get(self, request: Request, table_name: str) -> Response:
+        return Response(table_detail(self._table(request, table_name)))
+
+    @extend_schema(operation_id="metadata_table_update", request=DictionaryEditSerializer,
+                   responses={200: TableDetailSerializer, **ERRORS})
+    def put(self, request: Request, table_name: str) -> Response:
+        table = self._table(request, table_name)
+        serializer = DictionaryEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.dictionary_update(obj=table, user=request.user, changes=serializer.validated_data, request=request)
+        return Response(table_detail(table))
+
+    @extend_schema(operation_id="metadata_table_patch", request=DictionaryEditSerializer,
+                   responses={200: TableDetailSerializer, **ERRORS})
+    def patch(self, request: Request, table_name: str) -> Response:
+        return self.put(request, table_name)
+
+
+@extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER, DATABASE_ID])
+class ColumnDetailView(WorkspaceAPIView):
+    role_map = {"GET": Role.VIEWER, "PUT": Role.ADMIN, "PATCH": Role.ADMIN}
+
+    def _column(self, request: Request, table_name: str, column_name: str) -> SchemaColumn:
+        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"))
+        return selectors.find_column(selectors.find_table(ds, table_name), column_name)
+
+    @extend_schema(operation_id="metadata_column_get", responses={200: TableDetailSerializer, **ERRORS})
+    def get(self, request: Request, table_name: str, column_name: str) -> Response:
+        column = self._column(request, table_name, column_name)
+        return Response(table_detail(column.table))
+
+    @extend_schema(operation_id="metadata_column_update", request=DictionaryEditSerializer,
+                   responses={200: TableDetailSerializer, **ERRORS})
+    def put(self, request: Request, table_name: str, column_name: str) -> Response:
+        column = self._column(request, table_name, column_name)
+        serializer = DictionaryEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.dictionary_update(obj=column, user=request.user, changes=serializer.validated_data, request=request)
+        return Response(table_detail(column.table))
+
+    @extend_schema(operation_id="metadata_column_patch", request=DictionaryEditSerializer,
+                   responses={200: TableDetailSerializer, **ERRORS})
+    def patch(self, request: Request, table_name: str, column_name: str) -> Response:
+        return self.put(request, table_name, column_name)
+
+
+@extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER, DATABASE_ID])
+class VersionListView(WorkspaceAPIView):
+    @extend_schema(operation_id="metadata_versions_list", responses={200: DictionaryVersionSerializer(many=True)},
+                   parameters=[OpenApiParameter("table", OpenApiTypes.STR, required=False),
+                               OpenApiParameter("column", OpenApiTypes.STR, required=False)])
+    def get(self, request: Request) -> Response:
+        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"))
+        versions = DictionaryVersion.objects.filter(data_source=ds).select_related("table", "column", "edited_by")
+        if request.query_params.get("table"):
+            versions = versions.filter(table=selectors.find_table(ds, request.query_params["table"]))
+        if request.query_params.get("column"):
+            versions = versions.filter(column__name=request.query_params["column"])
+        from core.pagination import PageLimitPagination
+
+        paginator = PageLimitPagination()
+        page = paginator.paginate_queryset(versions, request, view=self)
+        return paginator.get_paginated_response(DictionaryVersionSerializer(page, many=True).data)
+
+
+@extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER])
+class VersionRestoreView(WorkspaceAPIView):
+    role_map = {"POST": Role.ADMIN}
+
+    @extend_schema(operation_id="metadata_version_restore", request=None,
+                   responses={200: DictionaryVersionSerializer, **ERRORS},
+                   summary="Put back the values this version replaced (recorded as a new version)")
+    def post(self, request: Request, version_id: str) -> Response:
+        try:
+            version = DictionaryVersion.objects.select_related("table", "column", "data_source").get(
+                pk=version_id, data_source__workspace=request.workspace)
+        except (DictionaryVersion.DoesNotExist, ValidationError, ValueError):
+            raise NotFound("No such version.", code="VERSION_NOT_FOUND") from None
+        restored = services.dictionary_restore(version=version, user=request.user, request=request)
+        return Response(DictionaryVersionSerializer(restored).data)
+
+
+@extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER])
+class AutoGuessView(WorkspaceAPIView):
+    role_map = {"POST": Role.ADMIN}
+
+    @extend_schema(operation_id="metadata_auto_guess", request=AutoGuessRequestSerializer,
+                   responses={202: JobStartedSerializer, **ERRORS},
+                   summary="Propose aliases, descriptions, tags (incl. PII) with a confidence, as a background job")
+    def post(self, request: Request) -> Response:
+        serializer = AutoGuessRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ds = selectors.data_source_for(request.workspace, serializer.validated_data.get("database_id"))
+        job = services.auto_guess_start(ds=ds, user=request.user, table_names=serializer.validated_data["table_names"],
+                                        request=request)
+        return _job_started(job)
+
+
+def _auto_guess_job(request: Request, job_id: str) -> Job:
+    try:
+        return Job.objects.get(pk=job_id, workspace=request.workspace, kind="auto_guess")
+    except (Job.DoesNotExist, ValidationError, ValueError):
+        raise NotFound("No such auto-guess job.", code="JOB_NOT_FOUND") from None
+
+
+@extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER])
+class AutoGuessResultView(WorkspaceAPIView):
+    @extend_schema(operation_id="metadata_auto_guess_result", responses={200: AutoGuessResultSerializer, **ERRORS},
+                   summary="Progress of an auto-guess job and its suggestions")
+    def get(self, request: Request, job_id: str) -> Response:
+        job = _auto_guess_job(request, job_id)
+        job.suggestions_list = list(job.suggestions.select_related("table", "column"))  # type: ignore[attr-defined]
+        data = dict(JobSerializer(job).data)
+        from .serializers import SuggestionSerializer
+
+        data["job_id"] = str(job.pk)
+        data["suggestions"] = SuggestionSerializer(job.suggestions_list, many=True).data  # type: ignore[attr-defined]
+        return Response(data)
+
+
+@extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER])
+class AutoGuessDecisionView(WorkspaceAPIView):
+    role_map = {"POST": Role.ADMIN}
+    approve = True
+
+    @extend_schema(request=DecisionSerializer, responses={200: DecisionResultSerializer, **ERRORS})
+    def post(self, request: Request, job_id: str) -> Response:
+        job = _auto_guess_job(request, job_id)
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        counts = services.suggestions_decide(job=job, user=request.user, approve=self.approve,
+                                             suggestion_ids=serializer.validated_data.get("suggestion_ids"),
+                                             request=request)
+        return Response(counts)
+
+
+@extend_schema(operation_id="metadata_auto_guess_apply", summary="Approve suggestions (all, or the ids given)")
+class AutoGuessApplyView(AutoGuessDecisionView):
+    approve = True
+
+
+@extend_schema(operation_id="metadata_auto_guess_reject", summary="Reject suggestions (all, or the ids given)")
+class AutoGuessRejectView(AutoGuessDecisionView):
+    approve = False
