@@ -153,7 +153,7 @@ CATEGORY_TREE = [
         ("Smartphones", "PHN", 20, 0.45, 0.05, ["Voltix", "Kairo", "Novaphone"],
          [("Smartphone", 149, 1199), ("Smartphone 5G", 249, 1299), ("Rugged Phone", 199, 599)]),
         ("Laptops", "LAP", 22, 0.3, 0.06, ["Voltix", "Lumenta", "Northwave"],
-         [("Laptop 14\"", 499, 1899), ("Laptop 16\"", 699, 2499), ("Ultrabook 13\"", 799, 1999),
+         [("14-inch Laptop", 499, 1899), ("16-inch Laptop", 699, 2499), ("13-inch Ultrabook", 799, 1999),
           ("Chromebook", 249, 599), ("Gaming Laptop", 999, 2799)]),
         ("Audio", "AUD", 28, 1.0, 0.07, ["Sonique", "Northwave", "Kairo"],
          [("Wireless Headphones", 59, 399), ("True Wireless Earbuds", 29, 249), ("Bluetooth Speaker", 29, 299),
@@ -164,7 +164,7 @@ CATEGORY_TREE = [
         ("Computer Accessories", "ACC", 32, 2.0, 0.04, ["Voltix", "Northwave", "Ampere Labs"],
          [("Wireless Mouse", 12, 89), ("Mechanical Keyboard", 49, 199), ("USB-C Hub", 19, 99), ("HD Webcam", 29, 149),
           ("Monitor Stand", 19, 89), ("Laptop Sleeve", 15, 59), ("Power Bank 20000mAh", 19, 79),
-          ("Charging Cable 2m", 7, 29), ("27\" Monitor", 179, 599)]),
+          ("Charging Cable 2m", 7, 29), ("27-inch Monitor", 179, 599)]),
     ]),
     ("Apparel", "APP", ["Classic", "Slim-Fit", "Relaxed", "Organic Cotton", "Merino", "Linen", "Vintage", "Essential",
                         "Stretch", "Recycled"], [
@@ -812,7 +812,6 @@ def generate(path: Path, *, seed: int = 7, orders: int = 100_000, end_date: date
             conn.execute("PRAGMA foreign_keys=OFF")
             conn.execute("PRAGMA cache_size=-65536")
             conn.execute("BEGIN")
-            conn.executescript("BEGIN;" + SCHEMA) if False else None  # (schema below, in the same transaction)
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -829,6 +828,7 @@ def generate(path: Path, *, seed: int = 7, orders: int = 100_000, end_date: date
             counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
         finally:
             conn.close()
+        os.chmod(tmp_name, 0o644)  # mkstemp creates 0600; the file is meant to be shared
         os.replace(tmp_name, path)
     except BaseException:
         try:
@@ -891,7 +891,9 @@ def _build(*, seed: int, orders: int, end: date) -> dict[str, list[tuple]]:
             n += 1
             email = f"{base}{n}@{COMPANY_DOMAIN}"
         used_work_emails.add(email)
-        salary = BASE_SALARY[title] * SALARY_LEVEL[country] * rng.uniform(0.88, 1.18)
+        level = SALARY_LEVEL[country] if store_id or title == "Customer Service Representative" else \
+            max(SALARY_LEVEL[country], 0.8)  # executives are paid on an international scale
+        salary = BASE_SALARY[title] * level * rng.uniform(0.88, 1.18)
         eid = len(employees) + 1
         employees.append((eid, first, last, email, store_id, title, hired.isoformat(), float(round(salary, -2)),
                           manager))
@@ -923,8 +925,8 @@ def _build(*, seed: int, orders: int, end: date) -> dict[str, list[tuple]]:
         manager = add_employee(country, sid, "Store Manager", manager_hired, directors[region])
         store_sellers[sid - 1].append((manager_hired.toordinal(), manager))
         staff = [("Assistant Store Manager", 1)]
-        staff += [("Sales Associate", rng.randint(3, 5)), ("Cashier", rng.randint(1, 2)),
-                  ("Stock Associate", rng.randint(0, 1))]
+        staff += [("Sales Associate", rng.randint(2, 5)), ("Cashier", rng.randint(1, 2)),
+                  ("Stock Associate", int(rng.random() < 0.3))]
         for title, count in staff:
             for _ in range(count):
                 if title == "Assistant Store Manager" or rng.random() < 0.35:
@@ -971,8 +973,8 @@ def _build(*, seed: int, orders: int, end: date) -> dict[str, list[tuple]]:
             price = _price(rng, lo, hi)
             cost_ratio = rng.uniform(0.62, 0.82) if parent_name == "Electronics" else rng.uniform(0.35, 0.62)
             cost = max(0.01, _money(price * cost_ratio))
-            pop = popularity * rng.lognormvariate(0, 0.8) * (40 / price) ** 0.3
-            rr = min(0.4, ret_rate * rng.lognormvariate(0, 0.45))
+            pop = popularity * rng.lognormvariate(0, 0.8) * (40 / price) ** 0.45
+            rr = min(0.4, 0.82 * ret_rate * rng.lognormvariate(0, 0.45))
             r = rng.random()
             if r < 0.72:
                 launch = start_ord - rng.randint(30, 2200)
@@ -994,7 +996,6 @@ def _build(*, seed: int, orders: int, end: date) -> dict[str, list[tuple]]:
         prod_parent.append(parent_name)
         prod_weights.append(pop)
     prod_cum = list(accumulate(prod_weights))
-    n_products = len(products)
 
     # ---- customers --------------------------------------------------------------------------------------------
     company_domains = {}
@@ -1091,7 +1092,6 @@ def _build(*, seed: int, orders: int, end: date) -> dict[str, list[tuple]]:
     item_rows: list[tuple] = []
     payment_rows: list[tuple] = []
     return_rows: list[tuple] = []
-    hours = list(range(24))
     online_cum = list(accumulate(ONLINE_HOURS))
     store_cum = list(accumulate(STORE_HOURS))
     n_items_choices = [1, 2, 3, 4, 5, 6, 7, 8]
@@ -1221,7 +1221,8 @@ def _build(*, seed: int, orders: int, end: date) -> dict[str, list[tuple]]:
                 delivered = order_dt if channel == "in_store" else order_dt + timedelta(days=randint(2, 5))
                 in_store_factor = 0.6 if channel == "in_store" else 1.15
                 n_returned = 0
-                for j, (pi, q, price, disc) in enumerate(lines):
+                for j, line in enumerate(lines):
+                    pi = line[0]
                     if rand() < prod_return[pi] * in_store_factor:
                         ret_dt = delivered + timedelta(days=randint(1, 28), seconds=randint(0, 36000))
                         if ret_dt > end_dt:
@@ -1280,7 +1281,7 @@ def _build(*, seed: int, orders: int, end: date) -> dict[str, list[tuple]]:
     recent = end_ord - 365
     for cid, c in enumerate(raw_customers, start=1):
         signup, first, last, email, phone, birth, gender, street, city, postal, country, segment, _w, churn = c
-        churned = churn <= end_ord
+        churned = churn <= end_ord and last_order[cid - 1] < end_ord - 90
         active = 0 if churned or (last_order[cid - 1] < recent and signup < recent - 180 and rand() < 0.5) else 1
         customers.append((cid, first, last, email, phone, birth, gender, street, city, postal, country,
                           region_id[country], segment, date.fromordinal(signup).isoformat(), active))

@@ -144,11 +144,9 @@ def schema_sync_start(*, ds: DataSource, user: Any, request: Any = None) -> Job:
 
 
 def _pii_columns(ds: DataSource) -> set[tuple[str, str, str]]:
-    return {
-        (c.table.schema_name, c.table.name, c.name)
-        for c in SchemaColumn.objects.select_related("table").filter(table__data_source=ds)
-        if "PII" in (c.tags or [])
-    }
+    rows = SchemaColumn.objects.filter(table__data_source=ds).exclude(tags=[]).values_list(
+        "table__schema_name", "table__name", "name", "tags")
+    return {(schema, table, name) for schema, table, name, tags in rows if "PII" in (tags or [])}
 
 
 def schema_sync(*, ds: DataSource, job: Job | None = None) -> dict[str, Any]:
@@ -208,10 +206,12 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
         else:
             if table.is_removed:
                 summary["tables_restored"] += 1
-            changed_tables.append(table)
-        table.kind, table.comment = info.kind, info.comment
-        table.row_count, table.row_count_is_estimate = info.row_count, info.row_count_is_estimate
-        table.is_removed, table.removed_at = False, None
+        facts = {"kind": info.kind, "comment": info.comment, "row_count": info.row_count,
+                 "row_count_is_estimate": info.row_count_is_estimate, "is_removed": False, "removed_at": None}
+        if table.pk is not None and table not in new_tables and any(getattr(table, f) != v for f, v in facts.items()):
+            changed_tables.append(table)  # only rows whose synced facts changed are written again
+        for f, v in facts.items():
+            setattr(table, f, v)
     for key, table in existing.items():
         if key not in seen and not table.is_removed:
             table.is_removed, table.removed_at = True, now
@@ -222,9 +222,15 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
                                                      "is_removed", "removed_at", "updated_at"], batch_size=500)
 
     table_ids = {key: existing[key].pk for key in seen}
-    old_columns = {(c.table_id, c.name): c for c in SchemaColumn.objects.filter(table__data_source=ds)}
-    new_columns, changed_columns, seen_columns = [], [], set()
     synced = ("position", "data_type", "nullable", "default", "comment", "is_primary_key")
+    # Plain rows, not model instances: a large schema has tens of thousands of columns, and a
+    # re-sync usually changes none of them. Instances are built only for the rows that change.
+    old_columns = {
+        (row["table_id"], row["name"]): row
+        for row in SchemaColumn.objects.filter(table__data_source=ds).values(
+            "id", "table_id", "name", *synced, "sample_values", "distinct_count", "is_removed", "removed_at", "tags")
+    }
+    new_columns, changed_columns, seen_columns = [], [], set()
     for info in catalog.tables:
         table_id = table_ids[(info.schema, info.name)]
         for col in info.columns:
@@ -233,25 +239,23 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
             column = old_columns.get(key)
             values = {"position": col.position, "data_type": col.data_type, "nullable": col.nullable,
                       "default": col.default, "comment": col.comment, "is_primary_key": col.is_primary_key}
+            if col.sample_values is not None:
+                values.update(sample_values=col.sample_values, distinct_count=col.distinct_count)
             if column is None:
                 column = SchemaColumn(table_id=table_id, name=col.name, **values)
                 new_columns.append(column)
                 summary["columns_added"] += 1
-            else:
-                if any(getattr(column, f) != v for f, v in values.items()) or column.is_removed:
+                continue
+            if "PII" in (column["tags"] or []):
+                values.update(sample_values=[], distinct_count=None)
+            values.update(is_removed=False, removed_at=None)
+            if any(column[f] != v for f, v in values.items()):
+                if any(column[f] != values[f] for f in synced) or column["is_removed"]:
                     summary["columns_changed"] += 1
-                for f, v in values.items():
-                    setattr(column, f, v)
-                column.is_removed, column.removed_at = False, None
-                changed_columns.append(column)
-            if col.sample_values is not None:
-                column.sample_values, column.distinct_count = col.sample_values, col.distinct_count
-            elif "PII" in (column.tags or []):
-                column.sample_values, column.distinct_count = [], None
+                changed_columns.append(_column_instance(column, values))
     for key, column in old_columns.items():
-        if key not in seen_columns and not column.is_removed:
-            column.is_removed, column.removed_at = True, now
-            changed_columns.append(column)
+        if key not in seen_columns and not column["is_removed"]:
+            changed_columns.append(_column_instance(column, {"is_removed": True, "removed_at": now}))
             summary["columns_removed"] += 1
     SchemaColumn.objects.bulk_create(new_columns, batch_size=1000)
     SchemaColumn.objects.bulk_update(changed_columns, [*synced, "sample_values", "distinct_count", "is_removed",
@@ -272,6 +276,12 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
     DataSource.objects.filter(pk=ds.pk).update(last_synced_at=now, status=DataSource.Status.CONNECTED,
                                                status_message="")
     return summary
+
+
+def _column_instance(row: dict[str, Any], changes: dict[str, Any]) -> SchemaColumn:
+    fields = {k: v for k, v in row.items() if k not in ("tags",)}
+    fields.update(changes, updated_at=timezone.now())  # bulk_update does not apply auto_now
+    return SchemaColumn(**fields)
 
 
 # --- data dictionary ------------------------------------------------------------------------------
@@ -321,7 +331,7 @@ def _apply_dictionary(obj: SchemaTable | SchemaColumn, changes: dict[str, Any], 
 @transaction.atomic
 def dictionary_update(*, obj: SchemaTable | SchemaColumn, user: Any, changes: dict[str, Any],
                       request: Any = None, source: str = "manual") -> SchemaTable | SchemaColumn:
-    version = _apply_dictionary(obj, changes, user=user, source=source, curated=source in ("manual", "restore"))
+    version = _apply_dictionary(obj, changes, user=user, source=source, curated=source in ("manual", "restore", "seed"))
     if version is not None:
         table = obj if isinstance(obj, SchemaTable) else obj.table
         record(actor=user, action="dictionary.updated", target=obj, workspace=table.data_source.workspace,

@@ -54,8 +54,10 @@ def duckdb_file(files_dir):
     connection = duckdb.connect(str(path))
     connection.execute("CREATE SCHEMA sales")
     connection.execute("CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, email VARCHAR, country VARCHAR)")
-    connection.execute("CREATE TABLE sales.orders (order_id INTEGER PRIMARY KEY, "
-                       "customer_id INTEGER REFERENCES customers(customer_id), \"Total Amount\" DECIMAL(10,2))")
+    connection.execute("CREATE TABLE sales.orders (order_id INTEGER PRIMARY KEY, customer_id INTEGER, "
+                       "\"Total Amount\" DECIMAL(10,2))")
+    connection.execute("CREATE TABLE sales.lines (line_id INTEGER PRIMARY KEY, "
+                       "order_id INTEGER REFERENCES sales.orders(order_id))")
     connection.execute("CREATE VIEW german AS SELECT * FROM customers WHERE country = 'Germany'")
     connection.execute("INSERT INTO customers VALUES (1, 'ana@example.com', 'Germany'), (2, 'bo@example.com', 'France')")
     connection.execute("COMMENT ON TABLE customers IS 'People who buy'")

@@ -13,10 +13,14 @@ from teams.models import Membership, Workspace
 from teams.roles import Role
 
 DEMO_WORKSPACE = "Demo workspace"
+DEMO_DATA_SOURCE = "Demo retail warehouse"
 
 
 class Command(BaseCommand):
     help = "Create the demo admin, demo analyst and the shared demo workspace (safe to re-run)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--skip-warehouse", action="store_true", help="Only the accounts, no demo database.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         admin_email = os.environ.get("DEMO_ADMIN_EMAIL", "admin@insightengine.local").strip().lower()
@@ -36,6 +40,8 @@ class Command(BaseCommand):
             UserSettings.objects.update_or_create(user=admin, defaults={"default_workspace": workspace})
             UserSettings.objects.update_or_create(user=analyst, defaults={"default_workspace": workspace})
 
+        if not options["skip_warehouse"]:
+            self._warehouse(workspace, admin)
         self.stdout.write(self.style.SUCCESS("Demo accounts ready:"))
         self.stdout.write(f"  admin    {admin_email} / {admin_password}   (operator; owner of “{DEMO_WORKSPACE}”)")
         self.stdout.write(f"  analyst  {analyst_email} / {analyst_password}   (analyst in “{DEMO_WORKSPACE}”)")
@@ -50,3 +56,50 @@ class Command(BaseCommand):
         user.is_active = True
         user.save()
         return user
+
+    def _warehouse(self, workspace: Workspace, admin: User) -> None:
+        """Generate the retail warehouse once, register it, sync it, apply the curated dictionary."""
+        import time
+
+        from django.conf import settings
+
+        from metadata import services as metadata_services
+        from metadata.demo_warehouse import DEFAULT_FILENAME, DICTIONARY, generate
+        from metadata.models import DataSource, SchemaColumn, SchemaTable
+
+        path = settings.DATA_SOURCE_FILES_DIR / DEFAULT_FILENAME
+        if not path.exists():
+            started = time.perf_counter()
+            orders = int(os.environ.get("DEMO_WAREHOUSE_ORDERS", "100000"))
+            counts = generate(path, orders=orders)
+            self.stdout.write(f"Generated the demo warehouse ({counts.get('orders', 0):,} orders) "
+                              f"in {time.perf_counter() - started:.1f} s.")
+        ds = DataSource.objects.filter(workspace=workspace, name=DEMO_DATA_SOURCE).first()
+        if ds is None:
+            ds = metadata_services.data_source_create(
+                workspace=workspace, user=admin,
+                data={"name": DEMO_DATA_SOURCE, "engine": DataSource.Engine.SQLITE, "database": DEFAULT_FILENAME,
+                      "is_default": True, "read_only": True},
+            )
+        summary = metadata_services.schema_sync(ds=ds)
+        edits = 0
+        for table_name, entry in DICTIONARY.items():
+            table = SchemaTable.objects.filter(data_source=ds, name=table_name, schema_name="").first()
+            if table is None:
+                continue
+            changes = {f: entry[f] for f in ("alias", "description", "synonyms", "tags") if f in entry}
+            if changes and not set(changes) & set(table.curated_fields or []):
+                metadata_services.dictionary_update(obj=table, user=admin, changes=changes, source="seed")
+                edits += 1
+            for column_name, column_entry in (entry.get("columns") or {}).items():
+                column = SchemaColumn.objects.filter(table=table, name=column_name).first()
+                if column is None:
+                    continue
+                changes = {f: column_entry[f] for f in ("alias", "description", "synonyms", "tags") if f in column_entry}
+                # Never undo what a person changed since the last seed.
+                changes = {f: v for f, v in changes.items() if f not in (column.curated_fields or [])}
+                if changes:
+                    metadata_services.dictionary_update(obj=column, user=admin, changes=changes, source="seed")
+                    edits += 1
+        self.stdout.write(f"Demo data source “{DEMO_DATA_SOURCE}”: {summary['tables']} tables, "
+                          f"{summary['columns']} columns synced; dictionary entries checked: {edits}.")
