@@ -207,3 +207,7 @@ class Suggestion(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.field} of {self.column or self.table}: {self.value!r} ({self.confidence:.0%})"
+
+DataSourceEngine = DataSource.Engine
+DataSourceStatus = DataSource.Status
+SuggestionStatus = Suggestion.Status

@@ -11,6 +11,7 @@ from django.utils import timezone
 from auditing.services import record
 from core import services as jobs
 from core.crypto import encrypt
+from core.db import insert_rows
 from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.models import Job
 
@@ -242,8 +243,7 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
             if col.sample_values is not None:
                 values.update(sample_values=col.sample_values, distinct_count=col.distinct_count)
             if column is None:
-                column = SchemaColumn(table_id=table_id, name=col.name, **values)
-                new_columns.append(column)
+                new_columns.append({"table_id": table_id, "name": col.name, **values})
                 summary["columns_added"] += 1
                 continue
             if "PII" in (column["tags"] or []):
@@ -257,7 +257,7 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
         if key not in seen_columns and not column["is_removed"]:
             changed_columns.append(_column_instance(column, {"is_removed": True, "removed_at": now}))
             summary["columns_removed"] += 1
-    SchemaColumn.objects.bulk_create(new_columns, batch_size=1000)
+    insert_rows(SchemaColumn, new_columns)
     SchemaColumn.objects.bulk_update(changed_columns, [*synced, "sample_values", "distinct_count", "is_removed",
                                                        "removed_at", "updated_at"], batch_size=1000)
     summary["columns"] = sum(len(t.columns) for t in catalog.tables)
@@ -435,7 +435,7 @@ def suggestions_decide(*, job: Job, user: Any, approve: bool, suggestion_ids: li
 
     An approved suggestion never overwrites a field a person edited by hand: it is skipped.
     """
-    pending = Suggestion.objects.select_for_update().filter(job=job, status=Suggestion.Status.PENDING)
+    pending = Suggestion.objects.select_for_update(of=("self",)).filter(job=job, status=Suggestion.Status.PENDING)
     if suggestion_ids is not None:
         pending = pending.filter(pk__in=suggestion_ids)
         if pending.count() != len(set(map(str, suggestion_ids))):

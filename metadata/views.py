@@ -312,13 +312,11 @@ class AutoGuessResultView(WorkspaceAPIView):
         return Response(data)
 
 
-@extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER])
 class AutoGuessDecisionView(WorkspaceAPIView):
     role_map = {"POST": Role.ADMIN}
     approve = True
 
-    @extend_schema(request=DecisionSerializer, responses={200: DecisionResultSerializer, **ERRORS})
-    def post(self, request: Request, job_id: str) -> Response:
+    def decide(self, request: Request, job_id: str) -> Response:
         job = _auto_guess_job(request, job_id)
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -328,11 +326,23 @@ class AutoGuessDecisionView(WorkspaceAPIView):
         return Response(counts)
 
 
-@extend_schema(operation_id="metadata_auto_guess_apply", summary="Approve suggestions (all, or the ids given)")
+@extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER])
 class AutoGuessApplyView(AutoGuessDecisionView):
     approve = True
 
+    @extend_schema(operation_id="metadata_auto_guess_apply", request=DecisionSerializer,
+                   responses={200: DecisionResultSerializer, **ERRORS},
+                   summary="Approve suggestions (all pending, or the ids given); human edits are never overwritten")
+    def post(self, request: Request, job_id: str) -> Response:
+        return self.decide(request, job_id)
 
-@extend_schema(operation_id="metadata_auto_guess_reject", summary="Reject suggestions (all, or the ids given)")
+
+@extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER])
 class AutoGuessRejectView(AutoGuessDecisionView):
     approve = False
+
+    @extend_schema(operation_id="metadata_auto_guess_reject", request=DecisionSerializer,
+                   responses={200: DecisionResultSerializer, **ERRORS},
+                   summary="Reject suggestions (all pending, or the ids given)")
+    def post(self, request: Request, job_id: str) -> Response:
+        return self.decide(request, job_id)

@@ -303,8 +303,8 @@ def test_seed_demo_is_idempotent_and_prints_credentials(db, capsys, monkeypatch)
 
     monkeypatch.setenv("DEMO_ADMIN_EMAIL", "boss@example.com")
     monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "a boss passphrase 1")
-    call_command("seed_demo")
-    call_command("seed_demo")
+    call_command("seed_demo", skip_warehouse=True)
+    call_command("seed_demo", skip_warehouse=True)
     out = capsys.readouterr().out
     assert "boss@example.com / a boss passphrase 1" in out
     admin = User.objects.get(email="boss@example.com")

@@ -286,6 +286,9 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "teams.models.InvitationStatus",
         "UserRoleEnum": "accounts.models.UserRole",
         "HealthStatusEnum": [("ok", "ok"), ("error", "error")],
+        "DataSourceEngineEnum": "metadata.models.DataSourceEngine",
+        "DataSourceStatusEnum": "metadata.models.DataSourceStatus",
+        "SuggestionStatusEnum": "metadata.models.SuggestionStatus",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

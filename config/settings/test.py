@@ -24,3 +24,9 @@ STORAGES = {
 from .base import DATABASES  # noqa: E402
 
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Data-source files of tests live in a temporary directory, never in the developer's var/.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+DATA_SOURCE_FILES_DIR = Path(tempfile.mkdtemp(prefix="ie-test-sources-"))
