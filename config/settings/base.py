@@ -303,7 +303,7 @@ SPECTACULAR_SETTINGS = {
 # --- Data sources ----------------------------------------------------------------------------
 # Secrets at rest (data-source passwords, later API keys of AI providers): MultiFernet, first key
 # encrypts. Without FERNET_KEYS a key is derived from SECRET_KEY — set your own in production.
-FERNET_KEYS = env.list("FERNET_KEYS", default=[SECRET_KEY])
+FERNET_KEYS = [key for key in env.list("FERNET_KEYS", default=[]) if key.strip()] or [SECRET_KEY]
 # SQLite and DuckDB data sources may only be files inside this directory.
 DATA_SOURCE_FILES_DIR = Path(env.str("DATA_SOURCE_FILES_DIR", default=str(DATA_DIR / "datasources")))
 DATA_SOURCE_FILES_DIR.mkdir(parents=True, exist_ok=True)

@@ -211,3 +211,20 @@ def test_rotate_secrets_reencrypts_with_the_new_key(owner_client, sqlite_file, s
     assert new != old
     settings.FERNET_KEYS = ["a brand new key"]  # the old key is gone: the row still decrypts
     assert decrypt(new) == "rotate-me"
+
+
+@pytest.mark.mariadb
+def test_password_never_reaches_logs_or_the_audit_trail(owner_client, mariadb_source, caplog,
+                                                        django_capture_on_commit_callbacks):
+    import logging
+
+    secret = "Pw-that-must-stay-secret-123"
+    with caplog.at_level(logging.DEBUG):
+        ds = register(owner_client, name="M", **{**mariadb_source, "password": secret})
+        owner_client.post(f"/api/v1/databases/{ds['id']}/test-connection")
+        with django_capture_on_commit_callbacks(execute=True):
+            job_id = owner_client.post(f"/api/v1/databases/{ds['id']}/sync-schema").json()["job_id"]
+        job = owner_client.get(f"/api/v1/jobs/{job_id}").json()
+    assert job["status"] == "failed" and "Authentication failed" in job["error"]
+    assert secret not in caplog.text and secret not in job["error"]
+    assert all(secret not in str(event.details) for event in AuditEvent.objects.all())
