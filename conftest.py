@@ -15,6 +15,9 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+# Source-database fixtures (SQLite/DuckDB files, PostgreSQL and MariaDB servers) shared by apps.
+pytest_plugins = ["metadata.tests.fixtures"]
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 # Servers that connector tests register as *data sources* (not the app database).
 TEST_POSTGRES_DSN = os.environ.get("TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")

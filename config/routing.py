@@ -1,7 +1,9 @@
 from django.urls import path
 
 from core.consumers import NotificationsConsumer
+from queries.consumers import QueryConsumer
 
 websocket_urlpatterns = [
     path("ws/notifications/", NotificationsConsumer.as_asgi()),
+    path("ws/query/<str:query_id>/", QueryConsumer.as_asgi()),
 ]

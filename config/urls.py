@@ -8,6 +8,7 @@ from accounts import views as account_views
 from auditing.views import AuditLogViewSet
 from core.views import HealthView, JobViewSet, api_not_found
 from metadata.views import DataSourceViewSet
+from queries.views import QueryRunViewSet
 from teams import views as team_views
 
 
@@ -28,6 +29,7 @@ router.register("team/invitations", team_views.InvitationViewSet, basename="team
 router.register("audit-logs", AuditLogViewSet, basename="audit-logs")
 router.register("jobs", JobViewSet, basename="jobs")
 router.register("databases", DataSourceViewSet, basename="databases")
+router.register("queries", QueryRunViewSet, basename="queries")
 
 api_v1 = [
     re_path(r"^auth/register/?$", account_views.RegisterView.as_view(), name="auth-register"),
@@ -42,6 +44,7 @@ api_v1 = [
     re_path(r"^team/invitations/accept/?$", team_views.AcceptInvitationView.as_view(), name="invitation-accept"),
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
     path("", include("metadata.urls")),
+    path("", include("queries.urls")),
     path("", include(router.urls)),
 ]
 

@@ -275,6 +275,9 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
     summary["relationships"] = len(relationships)
     DataSource.objects.filter(pk=ds.pk).update(last_synced_at=now, status=DataSource.Status.CONNECTED,
                                                status_message="")
+    from queries.services import result_cache_invalidate
+
+    transaction.on_commit(lambda: result_cache_invalidate(ds))  # cached results may describe the old schema
     return summary
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "teams",
     "auditing",
     "metadata",
+    "queries",
 ]
 
 MIDDLEWARE = [
@@ -161,11 +162,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
 CELERY_TASK_DEFAULT_QUEUE = "interactive"
 # Interactive work (a user waits for it) must never queue behind a long schema sync.
-CELERY_TASK_QUEUES_NAMES = ("interactive", "long_running")
+CELERY_TASK_QUEUES_NAMES = ("interactive", "queries", "long_running")
 CELERY_TASK_ROUTES = {
     "teams.*": {"queue": "interactive"},
     "metadata.sync_schema": {"queue": "long_running"},
     "metadata.auto_guess": {"queue": "long_running"},
+    "queries.*": {"queue": "queries"},
     "core.reap_stale_jobs": {"queue": "interactive"},
     "accounts.flush_expired_tokens": {"queue": "long_running"},
 }
@@ -314,6 +316,11 @@ DATA_SOURCE_POOL_SIZE = env.int("DATA_SOURCE_POOL_SIZE", default=5)
 DATA_SOURCE_BLOCK_PRIVATE_NETWORKS = env.bool("DATA_SOURCE_BLOCK_PRIVATE_NETWORKS", default=False)
 # Columns with at most this many distinct values get their values sampled at sync.
 SCHEMA_SAMPLE_MAX_DISTINCT = env.int("SCHEMA_SAMPLE_MAX_DISTINCT", default=25)
+
+# --- Queries -------------------------------------------------------------------------------------
+QUERY_PREVIEW_ROWS = env.int("QUERY_PREVIEW_ROWS", default=200)
+QUERY_CACHE_TTL = env.int("QUERY_CACHE_TTL", default=300)
+QUERY_DEFAULT_LIMIT = env.int("QUERY_DEFAULT_LIMIT", default=1000)
 
 # --- i18n, static, email, logging ------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -6,7 +6,7 @@ import pytest
 from auditing.models import AuditEvent
 from conftest import assert_error
 from metadata.models import DataSource
-from metadata.tests.conftest import register
+from metadata.tests.fixtures import register
 from teams.tests.factories import make_workspace
 
 pytestmark = pytest.mark.django_db

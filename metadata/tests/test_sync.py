@@ -7,7 +7,7 @@ import pytest
 
 from conftest import assert_error
 from metadata.models import DataSource, SchemaColumn, SchemaTable
-from metadata.tests.conftest import register, sync
+from metadata.tests.fixtures import register, sync
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,253 @@
+"""Run one vetted statement on a data source, with the database's own guards switched on.
+
+Defence in depth, whatever SQL reaches here: a read-only transaction (PostgreSQL `SET TRANSACTION
+READ ONLY`, MySQL/MariaDB `SET SESSION TRANSACTION READ ONLY`, SQLite `query_only` on a file
+opened read-only, DuckDB opened read-only), a server-side statement timeout where the engine has
+one, a watcher that interrupts the statement past its deadline or when a cancel is requested, and
+a cap on the rows read. Cancelling goes through a separate connection (PostgreSQL
+`pg_cancel_backend`, MySQL `KILL QUERY`) or the driver's interrupt (SQLite, DuckDB).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from metadata.connectors import engine_for
+from metadata.models import DataSource
+
+
+class ExecutionError(Exception):
+    code = "EXECUTION_FAILED"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class QueryCancelled(ExecutionError):
+    code = "QUERY_CANCELLED"
+
+
+class QueryTimedOut(ExecutionError):
+    code = "QUERY_TIMEOUT"
+
+
+@dataclass
+class ExecutionResult:
+    columns: list[dict[str, str]]
+    rows: list[list[Any]]
+    truncated: bool
+    elapsed_ms: float
+    backend_pid: str = ""
+
+
+@dataclass
+class _Control:
+    """Shared between the executing thread and its watcher."""
+
+    deadline: float
+    should_cancel: Callable[[], bool]
+    interrupt: Callable[[], None] | None = None
+    reason: str = ""
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+def jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, decimal.Decimal):
+        # A float carries 15 significant digits; beyond that keep the exact text (big ids, sums).
+        return float(value) if value.is_finite() and len(value.as_tuple().digits) <= 15 else str(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "base64:" + base64.b64encode(bytes(value)).decode()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def _type_name(values: list[Any]) -> str:
+    for value in values:
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            return "boolean"
+        if isinstance(value, int):
+            return "integer"
+        if isinstance(value, (float, decimal.Decimal)):
+            return "number"
+        if isinstance(value, dt.datetime):
+            return "timestamp"
+        if isinstance(value, dt.date):
+            return "date"
+        if isinstance(value, dt.time):
+            return "time"
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return "binary"
+        if isinstance(value, (dict, list)):
+            return "json"
+        return "text"
+    return "unknown"
+
+
+def _watch(control: _Control, poll_seconds: float) -> None:
+    last_check = 0.0
+    while not control.done.wait(poll_seconds / 2):
+        now = time.monotonic()
+        if now >= control.deadline:
+            control.reason = "timeout"
+        elif now - last_check >= poll_seconds:
+            last_check = now
+            try:
+                if control.should_cancel():
+                    control.reason = "cancel"
+            except Exception:  # the cancel probe failing must not stop the guard
+                pass
+        if control.reason:
+            if control.interrupt is not None:
+                try:
+                    control.interrupt()
+                except Exception:
+                    pass
+            return
+
+
+def _prepare(ds: DataSource, connection: sa.Connection, timeout_s: float) -> tuple[str, Callable[[], None]]:
+    """Switch on the engine's guards; return (server-side id, interrupt function)."""
+    engine = connection.engine
+    raw = connection.connection.dbapi_connection
+    if ds.engine == DataSource.Engine.POSTGRESQL:
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
+        pid = str(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+
+        def interrupt() -> None:
+            with engine.connect() as other:
+                other.exec_driver_sql(f"SELECT pg_cancel_backend({int(pid)})")
+
+        return pid, interrupt
+    if ds.engine == DataSource.Engine.MYSQL:
+        version = str(connection.exec_driver_sql("SELECT VERSION()").scalar() or "")
+        if "mariadb" in version.lower():
+            connection.exec_driver_sql(f"SET SESSION max_statement_time = {max(1.0, timeout_s):.3f}")
+        else:
+            connection.exec_driver_sql(f"SET SESSION max_execution_time = {int(timeout_s * 1000)}")
+        connection.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
+        connection.commit()  # end the implicit transaction so the next one starts read-only
+        pid = str(connection.exec_driver_sql("SELECT CONNECTION_ID()").scalar())
+
+        def interrupt() -> None:
+            with engine.connect() as other:
+                other.exec_driver_sql(f"KILL QUERY {int(pid)}")
+
+        return pid, interrupt
+    if ds.engine == DataSource.Engine.SQLITE:
+        connection.exec_driver_sql("PRAGMA query_only = ON")
+        return "", raw.interrupt
+    if ds.engine == DataSource.Engine.DUCKDB:
+        return "", raw.interrupt  # duckdb_engine's wrapper forwards to DuckDBPyConnection.interrupt
+    raise ExecutionError(f"Unsupported engine {ds.engine}.")
+
+
+def kill_remote(ds: DataSource, backend_pid: str) -> bool:
+    """Stop a running statement from another process (PostgreSQL, MySQL). Best effort."""
+    if not backend_pid:
+        return False
+    engine = engine_for(ds)
+    try:
+        with engine.connect() as other:
+            if ds.engine == DataSource.Engine.POSTGRESQL:
+                other.exec_driver_sql(f"SELECT pg_cancel_backend({int(backend_pid)})")
+            elif ds.engine == DataSource.Engine.MYSQL:
+                other.exec_driver_sql(f"KILL QUERY {int(backend_pid)}")
+            else:
+                return False
+    except Exception:
+        return False
+    return True
+
+
+def _classify(exc: BaseException, control: _Control, timeout_s: float) -> ExecutionError:
+    text = str(getattr(exc, "orig", None) or exc)
+    lowered = text.lower()
+    if control.reason == "cancel":
+        return QueryCancelled("The query was cancelled.")
+    timeout_markers = ("statement timeout", "max_statement_time", "max_execution_time", "maximum statement execution time")
+    if control.reason == "timeout" or any(m in lowered for m in timeout_markers):
+        return QueryTimedOut(f"The query ran longer than its {timeout_s:g} s limit and was stopped on the server.")
+    if "interrupted" in lowered or "canceling statement due to user request" in lowered:
+        return QueryCancelled("The query was cancelled.")
+    first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    # Drop SQLAlchemy's "(Background on this error ...)" tail and driver class prefixes.
+    first_line = first_line.split("(Background on this error")[0].strip()
+    return ExecutionError(first_line[:1000])
+
+
+def run_statement(ds: DataSource, sql: str, *, max_rows: int, timeout_s: float,
+                  should_cancel: Callable[[], bool] = lambda: False, on_started: Callable[[str], None] | None = None,
+                  poll_seconds: float = 0.2) -> ExecutionResult:
+    """Execute `sql` (already vetted by the safety gate) and read at most `max_rows` rows."""
+    started = time.perf_counter()
+    control = _Control(deadline=time.monotonic() + timeout_s, should_cancel=should_cancel)
+    watcher = threading.Thread(target=_watch, args=(control, poll_seconds), daemon=True, name="query-watcher")
+    engine = engine_for(ds)
+    pid = ""
+    try:
+        with engine.connect() as connection:
+            try:
+                pid, control.interrupt = _prepare(ds, connection, timeout_s)
+                if on_started is not None:
+                    on_started(pid)
+                watcher.start()
+                result = connection.execution_options(stream_results=True).exec_driver_sql(sql)
+                names = list(result.keys())
+                rows: list[Any] = []
+                while len(rows) <= max_rows:
+                    chunk = result.fetchmany(min(1000, max_rows + 1 - len(rows)))
+                    if not chunk:
+                        break
+                    rows.extend(chunk)
+                result.close()
+            finally:
+                control.done.set()
+                try:
+                    connection.rollback()
+                except Exception:
+                    connection.invalidate()
+    except ExecutionError:
+        raise
+    except Exception as exc:
+        raise _classify(exc, control, timeout_s) from None
+    finally:
+        control.done.set()
+    if control.reason == "cancel":
+        raise QueryCancelled("The query was cancelled.")
+    truncated = len(rows) > max_rows
+    rows = rows[:max_rows]
+    columns = [{"name": name, "type": _type_name([row[i] for row in rows[:200]])} for i, name in enumerate(names)]
+    return ExecutionResult(
+        columns=columns,
+        rows=[[jsonable(value) for value in row] for row in rows],
+        truncated=truncated,
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
+        backend_pid=pid,
+    )

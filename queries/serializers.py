@@ -1,0 +1,101 @@
+from typing import Any
+
+from rest_framework import serializers
+
+from .models import QueryRun
+
+
+class ValidateSerializer(serializers.Serializer):
+    sql = serializers.CharField(max_length=100_000, trim_whitespace=False)
+    database_id = serializers.UUIDField(required=False, help_text="Defaults to the workspace's default data source.")
+
+
+class ExecuteSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=["sql", "ai"], default="sql")
+    input = serializers.CharField(max_length=100_000, trim_whitespace=False, required=False)
+    sql = serializers.CharField(max_length=100_000, trim_whitespace=False, required=False,
+                                help_text="Synonym of input in sql mode.")
+    query = serializers.CharField(max_length=100_000, trim_whitespace=False, required=False,
+                                  help_text="Synonym of input (seed 000 /query).")
+    database_id = serializers.UUIDField(required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        # `async` is a Python keyword, so it cannot be declared as a class attribute.
+        fields["async"] = serializers.BooleanField(required=False, default=False,
+                                                   help_text="Run on the queries queue and return at once.")
+        return fields
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        text = attrs.get("input") or attrs.get("sql") or attrs.get("query")
+        if not text or not text.strip():
+            raise serializers.ValidationError({"input": "This field is required."})
+        attrs["text"] = text
+        return attrs
+
+
+class IssueSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    suggestion = serializers.CharField(allow_null=True)
+
+
+class ValidateResultSerializer(serializers.Serializer):
+    is_valid = serializers.BooleanField()
+    errors = IssueSerializer(many=True)
+    warnings = IssueSerializer(many=True)
+    normalized_sql = serializers.CharField()
+    executed_sql = serializers.CharField()
+    tables = serializers.ListField(child=serializers.CharField())
+    estimated_rows = serializers.IntegerField(allow_null=True)
+
+
+class ColumnMetaSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.CharField()
+
+
+class QueryRunSerializer(serializers.ModelSerializer):
+    query_id = serializers.UUIDField(source="id", read_only=True)
+    database_id = serializers.UUIDField(source="data_source_id", read_only=True, allow_null=True)
+    database_name = serializers.CharField(source="data_source_name", read_only=True)
+    user_id = serializers.UUIDField(read_only=True, allow_null=True)
+    columns = ColumnMetaSerializer(many=True, read_only=True)
+    results = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+
+    class Meta:
+        model = QueryRun
+        fields = ["query_id", "id", "database_id", "database_name", "user_id", "mode", "question", "sql",
+                  "executed_sql", "status", "rows_returned", "truncated", "execution_time_ms", "columns", "results",
+                  "warnings", "masked_columns", "cached", "timed_out", "error", "row_limit", "created_at",
+                  "started_at", "finished_at"]
+        read_only_fields = fields
+
+    def get_results(self, run: QueryRun) -> list[list[Any]] | None:
+        if not self.context.get("with_results", True):
+            return None
+        if hasattr(run, "results"):
+            return run.results
+        if run.status != QueryRun.Status.COMPLETED:
+            return None
+        from .services import result_store_load
+
+        stored = result_store_load(run)
+        return stored["rows"] if stored else run.preview
+
+    def get_error(self, run: QueryRun) -> dict[str, str] | None:
+        if not run.error_code:
+            return None
+        return {"code": run.error_code, "message": run.error_message}
+
+
+class PopularQuerySerializer(serializers.Serializer):
+    fingerprint = serializers.CharField()
+    sql = serializers.CharField()
+    question = serializers.CharField(allow_blank=True)
+    runs = serializers.IntegerField()
+    users = serializers.IntegerField()
+    last_run_at = serializers.DateTimeField()
+    avg_execution_time_ms = serializers.FloatField(allow_null=True)

@@ -1,0 +1,337 @@
+"""The one path every SQL statement takes to a user's database: gate → quota → run → record."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from auditing.services import record
+from core.exceptions import Conflict, DomainError
+from metadata.models import DataSource, SchemaColumn, SchemaTable
+from teams.roles import Role, role_at_least
+
+from . import executors
+from .models import QueryRun
+
+logger = logging.getLogger(__name__)
+
+
+class SqlRejected(DomainError):
+    code = "SQL_REJECTED"
+    status_code = 422
+    message = "The statement was rejected by the safety gate."
+
+
+# --- the gate's view of the schema ----------------------------------------------------------------
+
+def gate_schema(ds: DataSource) -> list[Any]:
+    """Synced tables and columns (PII flags included) in the gate's terms, cached per sync."""
+    from .safety import ColumnInfo, TableInfo
+
+    key = f"gate-schema:{ds.pk}:{ds.last_synced_at and ds.last_synced_at.timestamp()}:{_dictionary_stamp(ds)}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    columns: dict[Any, list[Any]] = {}
+    for table_id, name, tags in SchemaColumn.objects.filter(table__data_source=ds, is_removed=False).order_by(
+            "table_id", "position").values_list("table_id", "name", "tags"):
+        columns.setdefault(table_id, []).append(ColumnInfo(name=name, pii="PII" in (tags or [])))
+    tables = [
+        TableInfo(name=t.name, schema=t.schema_name, columns=tuple(columns.get(t.pk, ())), row_count=t.row_count)
+        for t in SchemaTable.objects.filter(data_source=ds, is_removed=False)
+    ]
+    cache.set(key, tables, 300)
+    return tables
+
+
+def _dictionary_stamp(ds: DataSource) -> str:
+    latest = ds.dictionary_versions.order_by("-created_at").values_list("created_at", flat=True).first()
+    return str(latest.timestamp()) if latest else "0"
+
+
+def check_sql(ds: DataSource, sql: str, *, limit: int | None, workspace: Any) -> Any:
+    from .safety import check
+
+    schema = gate_schema(ds) if ds.last_synced_at else None
+    return check(sql, engine=ds.engine, schema=schema, limit=limit, max_rows=workspace.max_query_rows)
+
+
+def issues_as_details(issues: Any) -> list[dict[str, str]]:
+    return [{"field": "sql", "message": issue.message} for issue in issues]
+
+
+def _issue_dicts(issues: Any) -> list[dict[str, Any]]:
+    return [{"code": i.code, "message": i.message, "suggestion": i.suggestion} for i in issues]
+
+
+# --- validate -----------------------------------------------------------------------------------------
+
+def query_validate(*, ds: DataSource, sql: str, workspace: Any) -> dict[str, Any]:
+    result = check_sql(ds, sql, limit=None, workspace=workspace)
+    return {
+        "is_valid": result.ok,
+        "errors": _issue_dicts(result.errors),
+        "warnings": _issue_dicts(result.warnings),
+        "normalized_sql": result.normalized_sql,
+        "executed_sql": result.sql,
+        "tables": list(result.tables),
+        "estimated_rows": estimate_rows(ds, result.sql) if result.ok else None,
+    }
+
+
+def estimate_rows(ds: DataSource, sql: str) -> int | None:
+    """The planner's row estimate, where the engine has one (best effort, never raises)."""
+    if ds.engine not in (DataSource.Engine.POSTGRESQL, DataSource.Engine.MYSQL):
+        return None
+    from metadata.connectors import engine_for
+
+    try:
+        with engine_for(ds).connect() as connection:
+            if ds.engine == DataSource.Engine.POSTGRESQL:
+                connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+                plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()
+                plan = json.loads(plan) if isinstance(plan, str) else plan
+                return int(plan[0]["Plan"]["Plan Rows"])
+            rows = connection.exec_driver_sql(f"EXPLAIN {sql}").mappings().all()
+            return int(rows[0].get("rows") or 0) if rows else None
+    except Exception:
+        return None
+
+
+# --- PII masking ---------------------------------------------------------------------------------------
+
+def can_view_pii(membership: Any) -> bool:
+    # Until per-resource grants arrive, workspace admins and owners hold the view-PII right.
+    return membership is not None and role_at_least(membership.role, Role.ADMIN)
+
+
+_EMAIL = re.compile(r"^([^@\s])[^@\s]*(@.+)$")
+
+
+def mask_value(value: Any) -> Any:
+    if value is None:
+        return None
+    text = str(value)
+    email = _EMAIL.match(text)
+    if email:
+        return f"{email.group(1)}***{email.group(2)}"
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= 7 and len(digits) >= len(text) * 0.6:
+        return "***-***-" + digits[-4:]
+    return (text[0] + "***") if len(text) > 1 else "***"
+
+
+def apply_masking(rows: list[list[Any]], pii_indexes: list[int]) -> list[list[Any]]:
+    if not pii_indexes:
+        return rows
+    return [[mask_value(v) if i in pii_indexes else v for i, v in enumerate(row)] for row in rows]
+
+
+# --- result store --------------------------------------------------------------------------------------
+
+def _results_dir() -> Path:
+    directory = Path(settings.DATA_DIR) / "results"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def result_store_save(run: QueryRun, columns: list[dict[str, str]], rows: list[list[Any]]) -> str:
+    path = _results_dir() / f"{run.pk}.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump({"columns": columns, "rows": rows}, handle)
+    return path.name
+
+
+def result_store_load(run: QueryRun) -> dict[str, Any] | None:
+    if not run.result_key:
+        return None
+    path = _results_dir() / Path(run.result_key).name
+    if not path.is_file():
+        return None
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+# --- result cache ----------------------------------------------------------------------------------------
+
+def _cache_key(ds: DataSource, executed_sql: str, masked: bool) -> str:
+    generation = cache.get_or_set(f"qcache-gen:{ds.pk}", 0)
+    digest = hashlib.sha256(executed_sql.encode()).hexdigest()
+    return f"qcache:{ds.pk}:{generation}:{int(masked)}:{digest}"
+
+
+def result_cache_invalidate(ds: DataSource | None = None) -> None:
+    """After a schema sync (one data source) or DELETE /admin/cache (all)."""
+    if ds is not None:
+        try:
+            cache.incr(f"qcache-gen:{ds.pk}")
+        except ValueError:
+            cache.set(f"qcache-gen:{ds.pk}", 1)
+    else:
+        for source in DataSource.objects.values_list("pk", flat=True):
+            try:
+                cache.incr(f"qcache-gen:{source}")
+            except ValueError:
+                cache.set(f"qcache-gen:{source}", 1)
+
+
+# --- execute ----------------------------------------------------------------------------------------------
+
+def _fingerprint_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:64]
+
+
+def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource, sql: str, mode: str = "sql",
+                  question: str = "", limit: int | None = None, run_async: bool = False,
+                  request: Any = None) -> QueryRun:
+    """Vet, account and run one statement; returns its QueryRun (finished unless run_async)."""
+    from accounts.services import quota_consume
+
+    gate = check_sql(ds, sql, limit=limit, workspace=workspace)
+    run = QueryRun(workspace=workspace, data_source=ds, data_source_name=ds.name, user=user, mode=mode,
+                   question=question, sql=sql, executed_sql=gate.sql, normalized_sql=gate.normalized_sql,
+                   fingerprint=_fingerprint_hash(gate.fingerprint) if gate.fingerprint else "",
+                   warnings=_issue_dicts(gate.warnings), row_limit=gate.limit, is_async=run_async)
+    if not gate.ok:
+        run.status, run.finished_at = QueryRun.Status.FAILED, timezone.now()
+        run.error_code, run.error_message = gate.errors[0].code, gate.errors[0].message
+        run.save()
+        record(actor=user, action="query.rejected", target=run, workspace=workspace, request=request,
+               details={"data_source_id": str(ds.pk), "code": gate.errors[0].code})
+        raise SqlRejected(gate.errors[0].message, code=gate.errors[0].code, details=issues_as_details(gate.errors))
+
+    quota_consume(user=user)
+    masked = [] if can_view_pii(membership) else list(gate.pii_columns)
+    run.masked_columns = masked
+    cached = cache.get(_cache_key(ds, gate.sql, bool(masked)))
+    if cached is not None:
+        now = timezone.now()
+        run.status, run.cached, run.started_at, run.finished_at = QueryRun.Status.COMPLETED, True, now, now
+        run.columns, run.rows_returned, run.truncated = cached["columns"], len(cached["rows"]), cached["truncated"]
+        run.execution_time_ms = 0.0
+        run.preview = cached["rows"][: settings.QUERY_PREVIEW_ROWS]
+        run.save()
+        run.result_key = result_store_save(run, cached["columns"], cached["rows"])
+        run.save(update_fields=["result_key"])
+        run.results = cached["rows"]  # type: ignore[attr-defined]
+        _audit_run(run, request)
+        return run
+
+    run.status = QueryRun.Status.PENDING if run_async else QueryRun.Status.RUNNING
+    run.save()
+    if run_async:
+        from .tasks import execute_query
+
+        transaction.on_commit(lambda: execute_query.apply_async(args=[str(run.pk)], queue="queries"))
+        record(actor=user, action="query.queued", target=run, workspace=workspace, request=request,
+               details={"data_source_id": str(ds.pk)})
+        return run
+    run_now(run)
+    _audit_run(run, request)
+    return run
+
+
+def _audit_run(run: QueryRun, request: Any) -> None:
+    record(actor=run.user, action="query.executed", target=run, workspace=run.workspace, request=request,
+           details={"data_source_id": str(run.data_source_id), "status": run.status, "rows": run.rows_returned,
+                    "cached": run.cached, "mode": run.mode, "execution_time_ms": run.execution_time_ms})
+
+
+def run_now(run: QueryRun) -> QueryRun:
+    """Execute a prepared QueryRun here and now (in the web process or a worker)."""
+    started = QueryRun.objects.filter(pk=run.pk, status__in=[QueryRun.Status.PENDING, QueryRun.Status.RUNNING],
+                                      cancel_requested=False).update(status=QueryRun.Status.RUNNING,
+                                                                     started_at=timezone.now())
+    if not started:
+        run.refresh_from_db()
+        return run
+    _notify(run, "status_changed", status="running")
+    ds = run.data_source
+    timeout = float((ds.options or {}).get("query_timeout") or settings.DATA_SOURCE_QUERY_TIMEOUT)
+
+    def should_cancel() -> bool:
+        return QueryRun.objects.filter(pk=run.pk, cancel_requested=True).exists()
+
+    def on_started(pid: str) -> None:
+        if pid:
+            QueryRun.objects.filter(pk=run.pk).update(backend_pid=pid)
+
+    fields: dict[str, Any]
+    try:
+        result = executors.run_statement(ds, run.executed_sql, max_rows=run.row_limit or 1000, timeout_s=timeout,
+                                         should_cancel=should_cancel, on_started=on_started)
+    except executors.QueryCancelled as exc:
+        fields = {"status": QueryRun.Status.CANCELLED, "error_code": exc.code, "error_message": exc.message}
+    except executors.QueryTimedOut as exc:
+        fields = {"status": QueryRun.Status.FAILED, "error_code": exc.code, "error_message": exc.message,
+                  "timed_out": True}
+    except executors.ExecutionError as exc:
+        fields = {"status": QueryRun.Status.FAILED, "error_code": exc.code, "error_message": exc.message}
+    except Exception as exc:  # a connection that cannot be made, a vanished file …
+        from metadata.connectors import friendly_error
+
+        fields = {"status": QueryRun.Status.FAILED, "error_code": "EXECUTION_FAILED",
+                  "error_message": friendly_error(exc, ds)}
+    else:
+        rows = apply_masking(result.rows, run.masked_columns)
+        run.columns, run.rows_returned, run.truncated = result.columns, len(rows), result.truncated
+        run.execution_time_ms = result.elapsed_ms
+        run.preview = rows[: settings.QUERY_PREVIEW_ROWS]
+        run.result_key = result_store_save(run, result.columns, rows)
+        run.results = rows  # type: ignore[attr-defined]
+        cache.set(_cache_key(ds, run.executed_sql, bool(run.masked_columns)),
+                  {"columns": result.columns, "rows": rows, "truncated": result.truncated},
+                  settings.QUERY_CACHE_TTL)
+        fields = {"status": QueryRun.Status.COMPLETED, "columns": run.columns, "rows_returned": run.rows_returned,
+                  "truncated": run.truncated, "execution_time_ms": run.execution_time_ms, "preview": run.preview,
+                  "result_key": run.result_key}
+    fields["finished_at"] = timezone.now()
+    # Conditional: a cancel that won the race keeps its status.
+    QueryRun.objects.filter(pk=run.pk, status=QueryRun.Status.RUNNING).update(**fields)
+    results = getattr(run, "results", None)
+    run.refresh_from_db()
+    if results is not None and run.status == QueryRun.Status.COMPLETED:
+        run.results = results  # type: ignore[attr-defined]
+    _notify(run, run.status, status=run.status)
+    return run
+
+
+def query_cancel(*, run: QueryRun, user: Any, request: Any = None) -> QueryRun:
+    if run.is_finished:
+        raise Conflict(f"The query has already {'been ' if run.status == 'cancelled' else ''}{run.status}.",
+                       code="QUERY_FINISHED")
+    QueryRun.objects.filter(pk=run.pk).update(cancel_requested=True)
+    # Not started yet: it never will.
+    QueryRun.objects.filter(pk=run.pk, status=QueryRun.Status.PENDING).update(
+        status=QueryRun.Status.CANCELLED, finished_at=timezone.now(), error_code="QUERY_CANCELLED",
+        error_message="The query was cancelled before it started.")
+    run.refresh_from_db()
+    if run.status == QueryRun.Status.RUNNING and run.data_source is not None:
+        # Servers stop the statement at once from here; file engines through the executing
+        # process's watcher, which sees the flag within a fraction of a second.
+        executors.kill_remote(run.data_source, run.backend_pid)
+    record(actor=user, action="query.cancelled", target=run, workspace=run.workspace, request=request)
+    return run
+
+
+def _notify(run: QueryRun, event: str, **data: Any) -> None:
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(f"query.{run.pk}", {"type": "query.event", "event": event,
+                                                            "query_id": str(run.pk), **data})
+    except Exception:
+        logger.warning("Could not push the status of query %s", run.pk, exc_info=True)

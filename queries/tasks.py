@@ -1,0 +1,14 @@
+from celery import shared_task
+
+from .models import QueryRun
+from .services import run_now
+
+
+@shared_task(name="queries.execute", bind=True, acks_late=True, ignore_result=True)
+def execute_query(self, run_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Run a queued query. Idempotent: a finished or cancelled run is left alone."""
+    run = QueryRun.objects.select_related("data_source", "workspace", "user").filter(pk=run_id).first()
+    if run is None or run.is_finished or run.data_source is None:
+        return
+    QueryRun.objects.filter(pk=run.pk).update(celery_task_id=self.request.id or "")
+    run_now(run)

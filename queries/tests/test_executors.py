@@ -1,0 +1,118 @@
+"""The execution layer on real engines, with the gate deliberately bypassed: the database's own
+read-only mode, timeouts and cancellation must hold on their own."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from metadata.models import DataSource
+from metadata.tests.fixtures import register  # noqa: F401  (fixtures come from metadata.tests.fixtures.py)
+from queries import executors
+
+pytestmark = pytest.mark.django_db
+
+LONG = {
+    "postgresql": "SELECT count(*) FROM generate_series(1, 100000000000)",
+    # MariaDB stops recursive CTEs at 1,000 iterations by default: a cross join does the work instead.
+    "mysql": "SELECT count(*) FROM information_schema.COLLATIONS a, information_schema.COLLATIONS b, "
+             "information_schema.COLLATIONS c, information_schema.COLLATIONS d",
+    "sqlite": "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 1000000000) SELECT count(*) FROM r",
+    "duckdb": "SELECT sum(i * i) FROM range(100000000000) t(i)",
+}
+WRITES = ["DELETE FROM customers", "UPDATE customers SET email = 'x'", "DROP TABLE customers",
+          "INSERT INTO customers (customer_id, email) VALUES (99, 'x')", "CREATE TABLE evil (a INTEGER)"]
+
+
+def make_source(workspace, user, engine, **fields):
+    return DataSource.objects.create(workspace=workspace, created_by=user, name=f"src-{engine}", engine=engine,
+                                     read_only=True, **fields)
+
+
+@pytest.fixture
+def sources(request, workspace, user, sqlite_file, duckdb_file):
+    def build(engine):
+        if engine == "sqlite":
+            return make_source(workspace, user, "sqlite", database="shop.sqlite3")
+        if engine == "duckdb":
+            return make_source(workspace, user, "duckdb", database="shop.duckdb")
+        if engine == "postgresql":
+            return make_source(workspace, user, "postgresql", **{k: v for k, v in
+                               request.getfixturevalue("postgres_source").items() if k != "engine"})
+        return make_source(workspace, user, "mysql", **{k: v for k, v in
+                           request.getfixturevalue("mariadb_source").items() if k not in ("engine", "password")})
+    return build
+
+
+ENGINES = [
+    pytest.param("sqlite"),
+    pytest.param("duckdb"),
+    pytest.param("postgresql", marks=pytest.mark.pg_server),
+    pytest.param("mysql", marks=pytest.mark.mariadb),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_reads_rows_columns_and_caps_them(sources, engine):
+    ds = sources(engine)
+    result = executors.run_statement(ds, "SELECT customer_id, email FROM customers ORDER BY customer_id",
+                                     max_rows=1, timeout_s=10)
+    assert [c["name"] for c in result.columns] == ["customer_id", "email"]
+    assert result.columns[0]["type"] == "integer"
+    assert result.rows == [[1, "ana@example.com"]] and result.truncated is True
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("sql", WRITES)
+def test_the_read_only_layer_refuses_writes_without_the_gate(sources, engine, sql):
+    ds = sources(engine)
+    with pytest.raises(executors.ExecutionError):
+        executors.run_statement(ds, sql, max_rows=10, timeout_s=10)
+    still = executors.run_statement(ds, "SELECT count(*) FROM customers", max_rows=10, timeout_s=10)
+    assert still.rows[0][0] >= 2  # nothing was deleted or changed
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_query_past_its_timeout_is_stopped_and_reported(sources, engine):
+    ds = sources(engine)
+    started = time.monotonic()
+    with pytest.raises(executors.QueryTimedOut):
+        executors.run_statement(ds, LONG[engine], max_rows=10, timeout_s=1.0)
+    assert time.monotonic() - started < 6
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cancel_stops_the_statement_on_the_database(sources, engine):
+    ds = sources(engine)
+    cancel = threading.Event()
+    pids: list[str] = []
+    timer = threading.Timer(0.7, cancel.set)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(executors.QueryCancelled):
+        executors.run_statement(ds, LONG[engine], max_rows=10, timeout_s=60, should_cancel=cancel.is_set,
+                                on_started=pids.append, poll_seconds=0.05)
+    assert time.monotonic() - started < 5
+    if engine == "postgresql":
+        import psycopg
+
+        from conftest import TEST_POSTGRES_DSN
+
+        with psycopg.connect(TEST_POSTGRES_DSN) as conn:
+            active = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state = 'active'",
+                                  (int(pids[0]),)).fetchone()[0]
+        assert active == 0  # the server reports the statement gone, not just the client
+
+
+def test_values_become_json_safe():
+    import datetime as dt
+    import decimal
+    import uuid
+
+    assert executors.jsonable(decimal.Decimal("12.50")) == 12.5
+    assert executors.jsonable(decimal.Decimal("12345678901234567890.1")) == "12345678901234567890.1"
+    assert executors.jsonable(dt.date(2024, 1, 2)) == "2024-01-02"
+    assert executors.jsonable(b"\x00\x01").startswith("base64:")
+    assert executors.jsonable(float("nan")) == "nan"
+    assert executors.jsonable(uuid.UUID(int=1)) == "00000000-0000-0000-0000-000000000001"
