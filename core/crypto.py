@@ -56,4 +56,7 @@ def rotate(token: str) -> str:
     """Re-encrypt with the first key (no-op for empty values)."""
     if not token:
         return ""
-    return fernet().rotate(token.encode()).decode()
+    try:
+        return fernet().rotate(token.encode()).decode()
+    except InvalidToken:
+        raise SecretDecryptionError("A stored secret could not be decrypted with the configured FERNET_KEYS.") from None

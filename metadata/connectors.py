@@ -12,12 +12,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from django.conf import settings
 from sqlalchemy.engine import URL, Engine
 
-from core.crypto import decrypt
+from core.crypto import SecretDecryptionError, decrypt
 from core.exceptions import ValidationFailed
 
 from .models import DataSource
@@ -33,16 +34,25 @@ class ConnectionRefused(Exception):
 
 # --- guard rails ---------------------------------------------------------------------------------
 
-def resolve_data_file(database: str, *, must_exist: bool = True) -> Path:
-    """The absolute path of a SQLite/DuckDB file, which must lie inside DATA_SOURCE_FILES_DIR."""
+def workspace_files_dir(workspace_id: Any) -> Path:
+    """Each workspace has its own folder of SQLite/DuckDB files: a file of another workspace can
+    never be registered, whatever its name."""
     root = Path(settings.DATA_SOURCE_FILES_DIR).resolve()
+    directory = root / str(workspace_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def resolve_data_file(database: str, *, workspace_id: Any, must_exist: bool = True) -> Path:
+    """The absolute path of a SQLite/DuckDB file, which must lie inside the workspace's folder."""
+    root = workspace_files_dir(workspace_id)
     if not database or "\x00" in database:
         raise ValidationFailed.for_field("database", "Give the file name of the database in the data directory.")
     candidate = Path(database)
     path = (candidate if candidate.is_absolute() else root / candidate).resolve()
     if path != root and root not in path.parents:
         raise ValidationFailed.for_field(
-            "database", "Database files must be inside the data directory; paths outside it are not allowed.",
+            "database", "Database files must be inside this workspace's data directory; other paths are not allowed.",
             code="PATH_NOT_ALLOWED")
     if must_exist and not path.is_file():
         raise ValidationFailed.for_field("database", f"No database file named “{database}” in the data directory.",
@@ -50,23 +60,43 @@ def resolve_data_file(database: str, *, must_exist: bool = True) -> Path:
     return path
 
 
-def check_host_allowed(host: str) -> None:
-    """Refuse hosts that resolve to link-local or cloud-metadata addresses (and, if configured,
-    private networks) — a registered data source must not become a way into the server's network."""
+def _app_database_addresses() -> set[tuple[str, int]]:
+    db = settings.DATABASES["default"]
+    if "sqlite" in db["ENGINE"] or not db.get("HOST"):
+        return set()
+    port = int(db.get("PORT") or 5432)
+    try:
+        return {(info[4][0], port) for info in socket.getaddrinfo(db["HOST"], None)}
+    except socket.gaierror:
+        return set()
+
+
+def check_host_allowed(host: str, port: int | None = None) -> None:
+    """Refuse hosts that resolve to link-local or cloud-metadata addresses, the app's own database
+    and (if configured) private networks — a registered data source must not become a way into
+    the server's network. Checked when a data source is saved *and* on every connect, so a DNS
+    name that later resolves elsewhere (rebinding) is caught too."""
     if not host or len(host) > 255 or not re.fullmatch(r"[A-Za-z0-9.\-:\[\]_]+", host):
         raise ValidationFailed.for_field("host", "Enter a host name or IP address.")
     try:
         infos = socket.getaddrinfo(host.strip("[]"), None)
     except socket.gaierror:
         return  # unresolvable now: connecting will fail with a clear message, nothing to guard
+    app_db = _app_database_addresses()
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if address in _METADATA_ADDRESSES or address.is_link_local or address.is_multicast or address.is_unspecified:
-            raise ValidationFailed.for_field("host", f"Connections to {address} are not allowed.",
-                                             code="HOST_NOT_ALLOWED")
-        if settings.DATA_SOURCE_BLOCK_PRIVATE_NETWORKS and (address.is_private or address.is_loopback):
-            raise ValidationFailed.for_field("host", f"Connections to private address {address} are not allowed here.",
-                                             code="HOST_NOT_ALLOWED")
+        mapped = getattr(address, "ipv4_mapped", None)
+        for candidate in filter(None, (address, mapped)):
+            if candidate in _METADATA_ADDRESSES or candidate.is_link_local or candidate.is_multicast \
+                    or candidate.is_unspecified or candidate.is_reserved:
+                raise ValidationFailed.for_field("host", f"Connections to {address} are not allowed.",
+                                                 code="HOST_NOT_ALLOWED")
+            if settings.DATA_SOURCE_BLOCK_PRIVATE_NETWORKS and (candidate.is_private or candidate.is_loopback):
+                raise ValidationFailed.for_field("host", f"Connections to private address {address} are not allowed here.",
+                                                 code="HOST_NOT_ALLOWED")
+            if port is not None and (str(candidate), port) in app_db:
+                raise ValidationFailed.for_field("host", "This is InsightEngine's own database; it cannot be a data source.",
+                                                 code="HOST_NOT_ALLOWED")
 
 
 # --- URLs and engines ---------------------------------------------------------------------------
@@ -82,7 +112,7 @@ def build_url_and_args(ds: DataSource) -> tuple[URL, dict[str, Any]]:
     connect_timeout, query_timeout = _timeouts(ds)
     password = decrypt(ds.password_encrypted) or None
     if ds.engine == DataSource.Engine.POSTGRESQL:
-        check_host_allowed(ds.host)
+        check_host_allowed(ds.host, ds.port or 5432)
         url = URL.create("postgresql+psycopg", username=ds.username or None, password=password, host=ds.host,
                          port=ds.port or 5432, database=ds.database)
         options = f"-c statement_timeout={query_timeout * 1000}"
@@ -93,7 +123,7 @@ def build_url_and_args(ds: DataSource) -> tuple[URL, dict[str, Any]]:
         args["sslmode"] = (ds.options or {}).get("sslmode") or ("require" if ds.ssl else "prefer")
         return url, args
     if ds.engine == DataSource.Engine.MYSQL:
-        check_host_allowed(ds.host)
+        check_host_allowed(ds.host, ds.port or 3306)
         url = URL.create("mysql+pymysql", username=ds.username or None, password=password, host=ds.host,
                          port=ds.port or 3306, database=ds.database, query={"charset": "utf8mb4"})
         args = {"connect_timeout": connect_timeout, "read_timeout": query_timeout + 5,
@@ -102,13 +132,13 @@ def build_url_and_args(ds: DataSource) -> tuple[URL, dict[str, Any]]:
             args["ssl"] = {"check_hostname": True}
         return url, args
     if ds.engine == DataSource.Engine.SQLITE:
-        path = resolve_data_file(ds.database)
+        path = resolve_data_file(ds.database, workspace_id=ds.workspace_id)
         mode = "ro" if ds.read_only else "rw"
         # Read-only at the file level: the driver refuses writes whatever SQL reaches it.
-        url = URL.create("sqlite", database=f"file:{path}?mode={mode}", query={"uri": "true"})
+        url = URL.create("sqlite", database=f"file:{quote(str(path))}?mode={mode}", query={"uri": "true"})
         return url, {"timeout": connect_timeout, "check_same_thread": False}
     if ds.engine == DataSource.Engine.DUCKDB:
-        path = resolve_data_file(ds.database)
+        path = resolve_data_file(ds.database, workspace_id=ds.workspace_id)
         return URL.create("duckdb", database=str(path)), {"read_only": bool(ds.read_only)}
     raise ValidationFailed.for_field("engine", f"Unsupported engine “{ds.engine}”.")
 
@@ -137,6 +167,13 @@ def engine_for(ds: DataSource) -> Engine:
             kwargs.update(pool_size=settings.DATA_SOURCE_POOL_SIZE, max_overflow=settings.DATA_SOURCE_POOL_SIZE,
                           pool_recycle=1800, pool_timeout=settings.DATA_SOURCE_CONNECT_TIMEOUT)
         engine = sa.create_engine(url, **kwargs)
+        if ds.engine in (DataSource.Engine.POSTGRESQL, DataSource.Engine.MYSQL):
+            host, port = ds.host, ds.port or DEFAULT_PORTS[ds.engine]
+
+            @sa.event.listens_for(engine, "do_connect")
+            def _recheck(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> None:
+                check_host_allowed(host, port)  # DNS may answer differently than when the source was saved
+
         _engines[key] = (fingerprint, engine)
         return engine
 
@@ -188,7 +225,10 @@ def friendly_error(exc: BaseException, ds: DataSource) -> str:
         message = "The SSL/TLS handshake failed: check the server's SSL settings."
     else:
         message = f"Connection failed: {type(getattr(exc, 'orig', None) or exc).__name__}."
-    password = decrypt(ds.password_encrypted)
+    try:
+        password = decrypt(ds.password_encrypted)
+    except SecretDecryptionError:
+        password = ""
     return message.replace(password, "***") if password else message
 
 
@@ -200,6 +240,9 @@ def probe_connection(ds: DataSource) -> ConnectionTest:
             version = str(connection.execute(sa.text(_VERSION_SQL[ds.engine])).scalar() or "")
     except ValidationFailed as exc:
         return ConnectionTest(False, exc.message, _elapsed(started))
+    except SecretDecryptionError:
+        return ConnectionTest(False, "The stored password cannot be decrypted: FERNET_KEYS no longer holds the key it "
+                                     "was encrypted with. Enter the password again.", _elapsed(started))
     except Exception as exc:  # any driver error becomes a readable failure, never a 500
         dispose_engine(ds.pk)
         return ConnectionTest(False, friendly_error(exc, ds), _elapsed(started))

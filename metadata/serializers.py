@@ -52,7 +52,8 @@ class DataSourceWriteSerializer(serializers.Serializer):
                                    or not all(isinstance(s, str) and s for s in value["schemas"])):
             raise serializers.ValidationError("schemas must be a list of schema names.")
         for key in ("connect_timeout", "query_timeout"):
-            if key in value and (not isinstance(value[key], int) or not 1 <= value[key] <= 3600):
+            if key in value and (isinstance(value[key], bool) or not isinstance(value[key], int)
+                                 or not 1 <= value[key] <= 3600):
                 raise serializers.ValidationError(f"{key} must be whole seconds between 1 and 3600.")
         if "sslmode" in value and value["sslmode"] not in ("disable", "allow", "prefer", "require", "verify-ca",
                                                              "verify-full"):

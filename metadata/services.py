@@ -33,16 +33,16 @@ CONNECTION_FIELDS = ("engine", "host", "port", "database", "username", "ssl", "o
 
 # --- data sources ------------------------------------------------------------------------------------
 
-def check_connection_settings(data: dict[str, Any]) -> None:
+def check_connection_settings(data: dict[str, Any], *, workspace: Any) -> None:
     engine = data.get("engine")
     if engine in DataSource.FILE_ENGINES:
-        connectors.resolve_data_file(data.get("database") or "")
+        connectors.resolve_data_file(data.get("database") or "", workspace_id=workspace.pk)
     elif engine in (DataSource.Engine.POSTGRESQL, DataSource.Engine.MYSQL):
         missing = [f for f in ("host", "database") if not data.get(f)]
         if missing:
             raise ValidationFailed("Host and database are required for a server database.",
                                    details=[{"field": f, "message": "This field is required."} for f in missing])
-        connectors.check_host_allowed(data["host"])
+        connectors.check_host_allowed(data["host"], data.get("port") or connectors.DEFAULT_PORTS.get(engine))
 
 
 def _set_default(ds: DataSource) -> None:
@@ -53,7 +53,7 @@ def _set_default(ds: DataSource) -> None:
 def data_source_create(*, workspace: Any, user: Any, data: dict[str, Any], request: Any = None) -> DataSource:
     data = dict(data)
     password = data.pop("password", None) or ""
-    check_connection_settings(data)
+    check_connection_settings(data, workspace=workspace)
     if DataSource.objects.filter(workspace=workspace, name=data["name"]).exists():
         raise Conflict("A data source with this name already exists.", code="NAME_TAKEN",
                        details=[{"field": "name", "message": "Already used in this workspace."}])
@@ -83,7 +83,7 @@ def data_source_update(*, ds: DataSource, user: Any, data: dict[str, Any], reque
         changed.append("password")
     merged = {f: data.get(f, getattr(ds, f)) for f in CONNECTION_FIELDS}
     if any(f in data for f in CONNECTION_FIELDS):
-        check_connection_settings(merged)
+        check_connection_settings(merged, workspace=ds.workspace)
     if "name" in data and data["name"] != ds.name and DataSource.objects.filter(
             workspace=ds.workspace, name=data["name"]).exists():
         raise Conflict("A data source with this name already exists.", code="NAME_TAKEN",

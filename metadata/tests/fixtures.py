@@ -29,11 +29,26 @@ INSERT INTO "Order Items" VALUES (1, 1, 'a', 2.0, 'x', 'y'), (2, 2, 'b', 3.0, 'x
 
 
 @pytest.fixture
-def files_dir(tmp_path, settings):
-    directory = tmp_path / "datasources"
-    directory.mkdir()
-    settings.DATA_SOURCE_FILES_DIR = directory
-    return directory
+def files_dir(tmp_path, settings, user):
+    """The data-file folder of `user`'s personal workspace (each workspace has its own)."""
+    from metadata.connectors import workspace_files_dir
+
+    root = tmp_path / "datasources"
+    root.mkdir()
+    settings.DATA_SOURCE_FILES_DIR = root
+    return workspace_files_dir(user.memberships.get().workspace.pk)
+
+
+def share_files(files_dir, workspace) -> None:
+    """Give another workspace its own copies of the fixture database files."""
+    import shutil
+
+    from metadata.connectors import workspace_files_dir
+
+    target = workspace_files_dir(workspace.pk)
+    for path in files_dir.iterdir():
+        if path.is_file():
+            shutil.copy(path, target / path.name)
 
 
 @pytest.fixture
@@ -157,4 +172,4 @@ def sync(client, ds_id, capture) -> dict[str, Any]:
     return job
 
 
-__all__ = ["login", "register", "sync"]
+__all__ = ["login", "register", "share_files", "sync"]

@@ -53,12 +53,50 @@ def test_file_paths_outside_the_data_directory_are_refused(owner_client, sqlite_
     assert not DataSource.objects.exists()
 
 
+def test_another_workspaces_file_cannot_be_registered(owner_client, sqlite_file, make_user):
+    from metadata.connectors import workspace_files_dir
+
+    other = make_user().memberships.get().workspace
+    foreign = workspace_files_dir(other.pk) / "theirs.sqlite3"
+    foreign.write_bytes(sqlite_file.read_bytes())
+    for path in (str(foreign), f"../{other.pk}/theirs.sqlite3"):
+        error = assert_error(owner_client.post("/api/v1/databases", {"name": "Theirs", "engine": "sqlite",
+                                                                     "database": path}, format="json"), 400)
+        assert error["code"] == "PATH_NOT_ALLOWED"
+
+
+def test_the_app_database_itself_cannot_be_registered(owner_client, monkeypatch):
+    # As when InsightEngine's own database is PostgreSQL on this host (docker-compose's "postgres").
+    monkeypatch.setattr("metadata.connectors._app_database_addresses", lambda: {("127.0.0.1", 5432), ("::1", 5432)})
+    payload = {"name": "Mine", "engine": "postgresql", "host": "localhost", "port": 5432, "database": "x"}
+    assert_error(owner_client.post("/api/v1/databases", payload, format="json"), 400, "HOST_NOT_ALLOWED")
+    other_port = {**payload, "port": 5433}
+    assert owner_client.post("/api/v1/databases", other_port, format="json").status_code == 201
+
+
+def test_rebinding_is_caught_at_connect_time(owner_client, monkeypatch):
+    import socket
+
+    ds = register(owner_client, engine="postgresql", host="db.example.test", database="x")
+    real = socket.getaddrinfo
+
+    def rebound(host, *args, **kwargs):
+        if host == "db.example.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", 0))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebound)
+    body = owner_client.post(f"/api/v1/databases/{ds['id']}/test-connection").json()
+    assert body["success"] is False and "not allowed" in body["message"]
+
+
 def test_missing_file_is_a_clear_error(owner_client, files_dir):
     assert_error(owner_client.post("/api/v1/databases", {"name": "Bad", "engine": "sqlite", "database": "nope.db"},
                                    format="json"), 400, "FILE_NOT_FOUND")
 
 
-@pytest.mark.parametrize("host", ["169.254.169.254", "169.254.10.1", "fe80::1", "0.0.0.0"])
+@pytest.mark.parametrize("host", ["169.254.169.254", "169.254.10.1", "fe80::1", "0.0.0.0", "::ffff:169.254.169.254",
+                                  "::ffff:a9fe:a9fe", "[::ffff:169.254.169.254]"])
 def test_link_local_and_metadata_hosts_are_refused(owner_client, host):
     payload = {"name": "Bad", "engine": "postgresql", "host": host, "database": "x"}
     assert_error(owner_client.post("/api/v1/databases", payload, format="json"), 400, "HOST_NOT_ALLOWED")
@@ -183,10 +221,13 @@ def test_another_workspaces_data_source_is_404_everywhere(owner_client, sqlite_f
     assert stranger.get("/api/v1/databases").json()["count"] == 0
 
 
-def test_roles_viewers_read_analysts_test_admins_manage(user, make_user, client_for, sqlite_file):
+def test_roles_viewers_read_analysts_test_admins_manage(user, make_user, client_for, sqlite_file, files_dir):
+    from metadata.tests.fixtures import share_files
+
     owner = make_user()
     viewer, analyst = make_user(), make_user()
     shared = make_workspace(owner, members={viewer: "viewer", analyst: "analyst"})
+    share_files(files_dir, shared)
     ds = register(client_for(owner, shared), engine="sqlite", database="shop.sqlite3")
     as_viewer, as_analyst = client_for(viewer, shared), client_for(analyst, shared)
     assert as_viewer.get(f"/api/v1/databases/{ds['id']}").status_code == 200

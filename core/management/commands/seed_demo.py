@@ -61,13 +61,13 @@ class Command(BaseCommand):
         """Generate the retail warehouse once, register it, sync it, apply the curated dictionary."""
         import time
 
-        from django.conf import settings
-
         from metadata import services as metadata_services
         from metadata.demo_warehouse import DEFAULT_FILENAME, DICTIONARY, generate
         from metadata.models import DataSource, SchemaColumn, SchemaTable
 
-        path = settings.DATA_SOURCE_FILES_DIR / DEFAULT_FILENAME
+        from metadata.connectors import workspace_files_dir
+
+        path = workspace_files_dir(workspace.pk) / DEFAULT_FILENAME
         if not path.exists():
             started = time.perf_counter()
             orders = int(os.environ.get("DEMO_WAREHOUSE_ORDERS", "100000"))

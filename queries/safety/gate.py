@@ -1,0 +1,257 @@
+"""The gate: `check()` turns user SQL into either a safe, re-rendered, row-limited statement or errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+from . import advice
+from .analysis import Qualified, qualify_copy, unknown_columns
+from .catalog import Catalog, base_tables, referenced_tables, unknown_tables
+from .fingerprints import fingerprint_text, fingerprint_tree, render
+from .lexer import has_executable_comment
+from .limits import apply_limit, effective_limit, user_limit
+from .lineage import Lineage
+from .model import (
+    DIALECTS,
+    EMPTY_QUERY,
+    EXECUTABLE_COMMENT,
+    PARSE_ERROR,
+    PII_COLUMN,
+    UNSUPPORTED_ENGINE,
+    CheckResult,
+    Issue,
+    TableInfo,
+)
+from .structure import MAX_SQL_LENGTH, check_statement_count, check_tree, into_file_issues, parse, unwrap_root
+
+
+def _result(
+    *,
+    errors: Sequence[Issue],
+    warnings: Sequence[Issue] = (),
+    sql: str = "",
+    normalized_sql: str = "",
+    fingerprint: str = "",
+    tables: Sequence[str] = (),
+    limit: int | None = None,
+    pii_columns: Sequence[int] = (),
+    output_columns: Sequence[str] = (),
+) -> CheckResult:
+    ok = not errors
+    return CheckResult(
+        ok=ok,
+        sql=sql if ok else "",
+        normalized_sql=normalized_sql,
+        fingerprint=fingerprint,
+        errors=tuple(errors),
+        warnings=tuple(warnings),
+        tables=tuple(tables),
+        limit=limit if ok else None,
+        pii_columns=tuple(pii_columns),
+        output_columns=tuple(output_columns),
+    )
+
+
+def _dedupe(issues: Sequence[Issue]) -> list[Issue]:
+    seen: set[tuple[str, str]] = set()
+    out: list[Issue] = []
+    for issue in issues:
+        key = (issue.code, issue.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(issue)
+    return out
+
+
+def _written_names(tree: exp.Expression, engine: str) -> list[str] | None:
+    """Output names from the statement as written (no schema needed); None if any is not a plain name."""
+    leaf = tree
+    while isinstance(leaf, exp.SetOperation):
+        leaf = leaf.left
+    leaf = unwrap_root(leaf)
+    if not isinstance(leaf, exp.Select):
+        return None
+    names: list[str] = []
+    for projection in leaf.selects:
+        if isinstance(projection, exp.Alias):
+            ident = projection.args.get("alias")
+        elif isinstance(projection, exp.Column) and not projection.is_star:
+            ident = projection.this
+        else:
+            return None
+        if not isinstance(ident, exp.Identifier):
+            return None
+        name = ident.name
+        if engine == "postgresql" and not ident.quoted:
+            name = name.lower()
+        names.append(name)
+    return names
+
+
+def _has_star_projection(tree: exp.Expression) -> bool:
+    leaf = tree
+    while isinstance(leaf, exp.SetOperation):
+        leaf = leaf.left
+    leaf = unwrap_root(leaf)
+    return isinstance(leaf, exp.Select) and any(
+        isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.is_star) for p in leaf.selects
+    )
+
+
+def _lineage(
+    tree: exp.Expression, qualified: Qualified | None, catalog: Catalog, engine: str
+) -> tuple[list[int], list[str], list[Issue]]:
+    """pii output indexes, output names, PII warnings."""
+    written = _written_names(tree, engine)
+    outputs: list[frozenset[str]] | None = None
+    names: list[str] | None = written
+    if qualified is not None and qualified.root is not None:
+        try:
+            lineage = Lineage(qualified)
+            outputs = lineage.outputs()
+            if names is None and _has_star_projection(tree):
+                expanded = lineage.output_names()
+                if expanded is not None and outputs is not None and len(expanded) == len(outputs):
+                    original = {qualified.fold(c.name): c.name for t in catalog.tables for c in t.columns}
+                    names = [original.get(n, n) for n in expanded]
+        except Exception:
+            outputs = None
+    if outputs is None:
+        reads_pii = any(
+            info is not None and any(c.pii for c in info.columns) for info in (catalog.resolve(t) for t in base_tables(tree))
+        )
+        if reads_pii:
+            warning = Issue(
+                PII_COLUMN,
+                "The query reads a table with PII columns and its output could not be traced to them.",
+                "Treat every output column as PII.",
+            )
+            return [], list(names or []), [warning]
+        return [], list(names or []), []
+    if names is not None and len(names) != len(outputs):
+        names = None
+    indexes = [i for i, sources in enumerate(outputs) if sources]
+    return indexes, list(names or []), advice.pii_warnings(names, outputs, indexes)
+
+
+def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int | None, max_rows: int) -> CheckResult:
+    if not isinstance(sql, str):
+        return _result(errors=[Issue(PARSE_ERROR, "The query must be text.")])
+    dialect = DIALECTS.get(engine)
+    if dialect is None:
+        return _result(errors=[Issue(UNSUPPORTED_ENGINE, f'Unsupported database engine "{engine}".')])
+    if not sql.strip():
+        return _result(errors=[Issue(EMPTY_QUERY, "The query is empty.")])
+
+    errors: list[Issue] = []
+    if has_executable_comment(sql, engine):
+        errors.append(
+            Issue(
+                EXECUTABLE_COMMENT,
+                "Executable comments (/*! … */) and optimizer hints (/*+ … */) are not allowed.",
+                "Remove the /*! … */ or /*+ … */ comment.",
+            )
+        )
+    parsed = parse(sql, dialect)
+    errors += into_file_issues(sql, dialect) if len(sql) <= MAX_SQL_LENGTH else []
+    errors += parsed.errors
+    errors += check_statement_count(parsed)
+    statements = [unwrap_root(s) for s in parsed.statements]
+    normalized = "; ".join(render(s, dialect) for s in statements) if not parsed.errors else ""
+    fp = fingerprint_tree(statements[0], dialect) if len(statements) == 1 else fingerprint_text(sql)
+    for statement in statements:
+        errors += check_tree(statement, engine, dialect)
+    tables = referenced_tables(statements[0]) if len(statements) == 1 else ()
+    if errors or len(statements) != 1:
+        return _result(errors=_dedupe(errors), normalized_sql=normalized, fingerprint=fp, tables=tables)
+
+    tree = statements[0]
+    catalog = Catalog(engine, tuple(schema)) if schema is not None else None
+    warnings: list[Issue] = []
+    pii_indexes: list[int] = []
+    names: list[str] = _written_names(tree, engine) or []
+    if catalog is not None:
+        errors += unknown_tables(tree, catalog)
+        qualified = qualify_copy(tree, catalog, dialect) if not errors else None
+        if qualified is not None:
+            errors += unknown_columns(qualified, catalog.tables)
+        pii_indexes, names, pii_warn = _lineage(tree, qualified, catalog, engine)
+        warnings += pii_warn
+
+    wrote_limit = user_limit(tree) is not None
+    warnings = (
+        advice.large_tables(tree, catalog, wrote_limit) + advice.select_star(tree) + advice.cartesian_joins(tree) + warnings
+    )
+    if errors:
+        return _result(
+            errors=_dedupe(errors),
+            warnings=_dedupe(warnings),
+            normalized_sql=normalized,
+            fingerprint=fp,
+            tables=tables,
+            pii_columns=pii_indexes,
+            output_columns=names,
+        )
+
+    limited, applied = apply_limit(tree, effective_limit(limit, max_rows))
+    executed = render(limited, dialect)
+    verify_errors = _verify(executed, engine, dialect)
+    if verify_errors:
+        return _result(errors=verify_errors, normalized_sql=normalized, fingerprint=fp, tables=tables)
+    return _result(
+        errors=(),
+        warnings=_dedupe(warnings),
+        sql=executed,
+        normalized_sql=normalized,
+        fingerprint=fp,
+        tables=tables,
+        limit=applied,
+        pii_columns=pii_indexes,
+        output_columns=names,
+    )
+
+
+def _verify(executed: str, engine: str, dialect: str) -> list[Issue]:
+    """Fail closed if the re-rendered statement does not parse back into one allowed statement."""
+    parsed = parse(executed, dialect)
+    problems = parsed.errors + check_statement_count(parsed)
+    if not problems:
+        problems = check_tree(parsed.statements[0], engine, dialect)
+    if problems:
+        return [Issue(PARSE_ERROR, "The statement could not be safely re-rendered for execution.")]
+    return []
+
+
+def check(
+    sql: str,
+    *,
+    engine: str,
+    schema: Sequence[TableInfo] | None = None,
+    limit: int | None = None,
+    max_rows: int = 10000,
+) -> CheckResult:
+    """Validate one user statement. Never raises; anything unexpected fails closed as PARSE_ERROR."""
+    try:
+        return _check(sql, engine, schema, limit, max_rows)
+    except Exception as exc:  # pragma: no cover - defensive
+        try:
+            fp = fingerprint_text(sql) if isinstance(sql, str) else ""
+        except Exception:
+            fp = ""
+        return _result(errors=[Issue(PARSE_ERROR, f"The query could not be analysed ({type(exc).__name__}).")], fingerprint=fp)
+
+
+def fingerprint(sql: str, *, engine: str) -> str:
+    """Literal-insensitive normal form for grouping; falls back to collapsed lower-case text."""
+    try:
+        dialect = DIALECTS.get(engine)
+        if dialect is None:
+            return fingerprint_text(sql)
+        parsed = parse(sql, dialect)
+        if parsed.errors or len(parsed.statements) != 1:
+            return fingerprint_text(sql)
+        return fingerprint_tree(unwrap_root(parsed.statements[0]), dialect)
+    except Exception:
+        return fingerprint_text(sql) if isinstance(sql, str) else ""

@@ -1,0 +1,181 @@
+"""The query engine over the API: validate, execute, history, cancel, popular, masking, quota, cache."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts.models import Quota
+from auditing.models import AuditEvent
+from conftest import assert_error
+from metadata.tests.fixtures import register, share_files, sync
+from queries.models import QueryRun
+from teams.tests.factories import make_workspace
+
+pytestmark = pytest.mark.django_db
+
+EXECUTE = "/api/v1/queries/execute"
+
+
+@pytest.fixture
+def team(user, make_user, client_for, sqlite_file, files_dir, django_capture_on_commit_callbacks):
+    """A workspace with a synced SQLite source whose customers.email is tagged PII."""
+    analyst, viewer = make_user(), make_user()
+    workspace = make_workspace(user, members={analyst: "analyst", viewer: "viewer"})
+    share_files(files_dir, workspace)
+    owner = client_for(user, workspace)
+    ds = register(owner, engine="sqlite", database="shop.sqlite3")
+    sync(owner, ds["id"], django_capture_on_commit_callbacks)
+    owner.put("/api/v1/metadata/columns/customers/email", {"tags": ["PII"]}, format="json")
+    return {"owner": owner, "analyst": client_for(analyst, workspace), "viewer": client_for(viewer, workspace),
+            "ds": ds, "workspace": workspace, "analyst_user": analyst}
+
+
+def test_execute_returns_rows_columns_and_records_history_and_audit(team):
+    response = team["analyst"].post(EXECUTE, {"mode": "sql", "input": "SELECT customer_id, country FROM customers "
+                                              "ORDER BY customer_id", "database_id": team["ds"]["id"]}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "completed" and body["rows_returned"] == 3 and body["cached"] is False
+    assert body["results"] == [[1, "Germany"], [2, "France"], [3, "Germany"]]
+    assert body["columns"] == [{"name": "customer_id", "type": "integer"}, {"name": "country", "type": "text"}]
+    assert "LIMIT" in body["executed_sql"].upper() and body["execution_time_ms"] >= 0
+    run = QueryRun.objects.get(pk=body["query_id"])
+    assert run.user == team["analyst_user"] and run.status == "completed"
+    assert AuditEvent.objects.filter(action="query.executed", resource_id=str(run.pk)).exists()
+    again = team["analyst"].get(f"/api/v1/queries/{run.pk}").json()
+    assert again["results"] == body["results"]
+
+
+def test_seed_000_query_alias_and_limit(team):
+    body = team["analyst"].post("/api/v1/query", {"query": "SELECT * FROM customers", "limit": 2},
+                                format="json").json()
+    assert body["rows_returned"] == 2 and body["truncated"] is True
+    assert any(w["code"] == "SELECT_STAR" for w in body["warnings"])
+
+
+def test_rejected_sql_is_422_with_the_gates_reason_and_is_recorded(team):
+    for sql, code in [("DELETE FROM customers", None), ("SELECT 1; DROP TABLE customers", None),
+                      ("SELECT * FROM custmers", "UNKNOWN_TABLE")]:
+        error = assert_error(team["analyst"].post(EXECUTE, {"input": sql}, format="json"), 422, code)
+        assert error["details"] and error["details"][0]["field"] == "sql"
+    assert QueryRun.objects.filter(status="failed").count() == 3
+    assert "customers" in assert_error(team["analyst"].post(EXECUTE, {"input": "SELECT * FROM custmers"},
+                                                            format="json"), 422)["message"]
+
+
+def test_validate_reports_errors_warnings_and_normalized_sql(team):
+    body = team["analyst"].post("/api/v1/queries/validate", {"sql": "select * from customers"}, format="json").json()
+    assert body["is_valid"] is True and body["errors"] == []
+    assert {w["code"] for w in body["warnings"]} >= {"SELECT_STAR"}
+    assert body["normalized_sql"]
+    bad = team["analyst"].post("/api/v1/queries/validate", {"sql": "UPDATE customers SET email = 'x'"},
+                               format="json").json()
+    assert bad["is_valid"] is False and bad["errors"][0]["code"]
+    assert_error(team["analyst"].post("/api/v1/queries/validate", {}, format="json"), 400, "VALIDATION_ERROR")
+
+
+def test_pii_is_masked_for_analysts_through_aliases_and_expressions_but_not_for_admins(team):
+    sql = "SELECT email, lower(email) AS contact, country FROM customers ORDER BY customer_id"
+    analyst = team["analyst"].post(EXECUTE, {"input": sql}, format="json").json()
+    assert analyst["results"][0] == ["a***@example.com", "a***@example.com", "Germany"]
+    assert analyst["masked_columns"] == [0, 1]
+    owner = team["owner"].post(EXECUTE, {"input": sql}, format="json").json()
+    assert owner["results"][0] == ["ana@example.com", "ana@example.com", "Germany"]
+    stored = QueryRun.objects.get(pk=analyst["query_id"])
+    assert "ana@example.com" not in str(stored.preview)
+
+
+def test_viewers_cannot_run_ad_hoc_sql(team):
+    assert_error(team["viewer"].post(EXECUTE, {"input": "SELECT 1"}, format="json"), 403, "PERMISSION_DENIED")
+    assert_error(team["viewer"].post("/api/v1/queries/validate", {"sql": "SELECT 1"}, format="json"), 403)
+
+
+def test_the_same_query_is_served_from_the_cache_until_a_schema_sync(team, django_capture_on_commit_callbacks):
+    sql = {"input": "SELECT count(*) AS n FROM customers"}
+    first = team["analyst"].post(EXECUTE, sql, format="json").json()
+    second = team["analyst"].post(EXECUTE, sql, format="json").json()
+    assert (first["cached"], second["cached"]) == (False, True) and second["results"] == first["results"]
+    sync(team["owner"], team["ds"]["id"], django_capture_on_commit_callbacks)
+    assert team["analyst"].post(EXECUTE, sql, format="json").json()["cached"] is False
+
+
+def test_quota_exhausted_is_429(team):
+    Quota.objects.filter(user=team["analyst_user"]).update(daily_limit=1)
+    assert team["analyst"].post(EXECUTE, {"input": "SELECT 1"}, format="json").status_code == 200
+    assert_error(team["analyst"].post(EXECUTE, {"input": "SELECT 2"}, format="json"), 429, "QUOTA_EXCEEDED")
+
+
+def test_async_runs_on_the_queue_and_is_read_back(team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = team["analyst"].post(EXECUTE, {"input": "SELECT 42 AS answer", "async": True}, format="json")
+    assert response.status_code == 202 and response.json()["status"] == "pending"
+    body = team["analyst"].get(f"/api/v1/queries/{response.json()['query_id']}").json()
+    assert body["status"] == "completed" and body["results"] == [[42]]
+
+
+def test_cancel_a_finished_query_is_409_and_a_pending_one_never_runs(team):
+    done = team["analyst"].post(EXECUTE, {"input": "SELECT 1"}, format="json").json()
+    assert_error(team["analyst"].post(f"/api/v1/queries/{done['query_id']}/cancel"), 409, "QUERY_FINISHED")
+    assert_error(team["analyst"].post(f"/api/v1/queries/cancel/{done['query_id']}"), 409, "QUERY_FINISHED")
+    pending = team["analyst"].post(EXECUTE, {"input": "SELECT 2", "async": True}, format="json").json()  # not committed
+    cancelled = team["analyst"].post(f"/api/v1/queries/cancel/{pending['query_id']}")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    from queries.services import run_now
+
+    assert run_now(QueryRun.objects.get(pk=pending["query_id"])).status == "cancelled"
+
+
+def test_history_is_mine_filtered_and_others_are_404(team, make_user, client_for):
+    team["analyst"].post(EXECUTE, {"input": "SELECT country FROM customers"}, format="json")
+    team["analyst"].post(EXECUTE, {"input": "SELECT nope FROM customers"}, format="json")
+    team["owner"].post(EXECUTE, {"input": "SELECT 1"}, format="json")
+    history = team["analyst"].get("/api/v1/queries").json()
+    assert history["count"] == 2 and all(r["results"] is None for r in history["results"])
+    assert team["analyst"].get("/api/v1/queries", {"status": "failed"}).json()["count"] == 1
+    assert team["analyst"].get("/api/v1/queries", {"q": "country"}).json()["count"] == 1
+    owners = QueryRun.objects.get(user__memberships__role="owner", sql="SELECT 1")
+    assert_error(team["analyst"].get(f"/api/v1/queries/{owners.pk}"), 404)
+    assert_error(team["analyst"].post(f"/api/v1/queries/cancel/{owners.pk}"), 404)
+    stranger = client_for(make_user())
+    assert_error(stranger.get(f"/api/v1/queries/{owners.pk}"), 404)
+
+
+def test_popular_groups_formatting_and_literal_variants(team):
+    for sql in ["SELECT * FROM customers WHERE customer_id = 1", "select *\n from customers where customer_id=2",
+                "SELECT country FROM customers"]:
+        team["analyst"].post(EXECUTE, {"input": sql}, format="json")
+    popular = team["viewer"].get("/api/v1/queries/popular").json()
+    assert popular[0]["runs"] == 2 and popular[1]["runs"] == 1
+
+
+def test_mode_ai_is_not_available_yet(team):
+    assert_error(team["analyst"].post(EXECUTE, {"mode": "ai", "input": "top customers"}, format="json"), 400,
+                 "MODE_NOT_AVAILABLE")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_n_runs_left_let_exactly_n_through(user, client_for, sqlite_file):
+    owner = client_for(user)
+    register(owner, engine="sqlite", database="shop.sqlite3")
+    Quota.objects.filter(user=user).update(daily_limit=5)
+    clients = [client_for(user) for _ in range(10)]
+    Quota.objects.filter(user=user).update(used_today=0)
+    statuses: list[int] = []
+    barrier = threading.Barrier(len(clients))
+
+    def call(client):
+        barrier.wait()
+        try:
+            statuses.append(client.post(EXECUTE, {"input": "SELECT 1"}, format="json").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * 5 + [429] * 5
