@@ -84,11 +84,26 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self._password_was_changed = True
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = (self.email or "").strip().lower()
         # One notion of "operator": the admin role opens Django admin with full rights.
         self.is_staff = self.is_superuser = self.role == self.Role.ADMIN
+        changed = getattr(self, "_password_was_changed", False) and not self._state.adding
+        if changed:
+            self.password_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "password_changed_at"}
         super().save(*args, **kwargs)
+        self._password_was_changed = False
+        if changed:
+            # Whoever changed it (the user, an operator in Django admin, `changepassword`), every
+            # login of the old password ends now.
+            AuthSession.objects.filter(user=self, revoked_at__isnull=True).update(
+                revoked_at=timezone.now(), revoked_reason="password_change")
 
     @property
     def is_system_admin(self) -> bool:

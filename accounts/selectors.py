@@ -50,6 +50,9 @@ def security_settings() -> dict[str, Any]:
             "validators": [v["NAME"].rsplit(".", 1)[-1] for v in settings.AUTH_PASSWORD_VALIDATORS],
         },
         "encryption": {
+            "secrets_at_rest": "Fernet (AES-128-CBC + HMAC-SHA256) over FERNET_KEYS, rotatable",
+            "fernet_keys_configured": bool(getattr(settings, "FERNET_KEYS", None))
+            and settings.FERNET_KEYS != [settings.SECRET_KEY],
             "api_keys": "SHA-256 hashes; the secret is shown once",
             "transport": "TLS is terminated by your reverse proxy",
         },

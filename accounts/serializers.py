@@ -17,8 +17,8 @@ class UserSerializer(serializers.ModelSerializer):
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=256, trim_whitespace=False)
-    username = serializers.RegexField(r"^[\w.@+-]+$", max_length=150, required=False,
-                                      error_messages={"invalid": "Letters, digits and . @ + - _ only."})
+    username = serializers.RegexField(r"^[\w.+-]+$", max_length=150, required=False,
+                                      error_messages={"invalid": "Letters, digits and . + - _ only (no @)."})
     name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
 
@@ -65,7 +65,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
 class MeUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    username = serializers.RegexField(r"^[\w.@+-]+$", max_length=150, required=False)
+    username = serializers.RegexField(r"^[\w.+-]+$", max_length=150, required=False)
 
 
 class UserStatsSerializer(serializers.Serializer):
@@ -87,7 +87,7 @@ class UserCreateSerializer(RegisterSerializer):
 
 class UserUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False)
-    username = serializers.RegexField(r"^[\w.@+-]+$", max_length=150, required=False)
+    username = serializers.RegexField(r"^[\w.+-]+$", max_length=150, required=False)
     name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=User.Role.choices, required=False)
     tier = serializers.ChoiceField(choices=User.Tier.choices, required=False)

@@ -60,7 +60,7 @@ def check_identity_free(*, email: str | None = None, username: str | None = None
     if email and others.filter(email__iexact=email).exists():
         raise Conflict("An account with this email already exists.", code="EMAIL_TAKEN",
                        details=[{"field": "email", "message": "Already registered."}])
-    if username and others.filter(username__iexact=username).exists():
+    if username and (others.filter(username__iexact=username).exists() or "@" in username):
         raise Conflict("This username is taken.", code="USERNAME_TAKEN",
                        details=[{"field": "username", "message": "Already taken."}])
     if external_id and others.filter(external_id=external_id).exists():
@@ -312,10 +312,9 @@ def password_change(*, user: User, current_password: str, new_password: str, req
     if not user.check_password(current_password):
         raise ValidationFailed.for_field("current_password", "The current password is wrong.", code="WRONG_PASSWORD")
     check_password_strength(new_password, user, field="new_password")
-    user.set_password(new_password)
-    user.password_changed_at = timezone.now()
-    user.save(update_fields=["password", "password_changed_at", "updated_at"])
-    revoked = sessions_revoke_all(user=user, reason="password_change")
+    revoked = AuthSession.objects.filter(user=user, revoked_at__isnull=True).count()
+    user.set_password(new_password)  # saving revokes every session of the old password (User.save)
+    user.save(update_fields=["password", "updated_at"])
     record(actor=user, action="auth.password_changed", target=user, request=request,
            details={"sessions_revoked": revoked})
     return session_start(user=user, request=request)
@@ -395,17 +394,19 @@ def api_key_revoke(*, key: ApiKey, by: Any, request: Any = None) -> ApiKey:
 
 # --- settings -----------------------------------------------------------------------------------
 
+def _time_zones() -> set[str]:
+    return zoneinfo.available_timezones() | {"UTC"}
+
+
 def user_settings_for(user: User) -> UserSettings:
     return UserSettings.objects.get_or_create(user=user)[0]
 
 
 def user_settings_update(*, user: User, data: dict[str, Any]) -> UserSettings:
     current = user_settings_for(user)
-    if "timezone" in data:
-        try:
-            zoneinfo.ZoneInfo(data["timezone"])
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValidationFailed.for_field("timezone", f"Unknown time zone “{data['timezone']}”.") from None
+    if "timezone" in data and data["timezone"] not in _time_zones():
+        raise ValidationFailed.for_field("timezone", f"Unknown time zone “{data['timezone']}”; use an IANA name "
+                                                     "such as Europe/Berlin.")
     if "language" in data and data["language"] not in dict(settings.LANGUAGES):
         raise ValidationFailed.for_field(
             "language", f"Must be one of {', '.join(code for code, _ in settings.LANGUAGES)}.")

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import Forbidden
-from core.permissions import IsSystemAdmin
+from core.permissions import IsSystemAdmin, NotApiKey
 from core.serializers import ErrorEnvelopeSerializer
 from core.views import WORKSPACE_HEADER, WorkspaceScopedViewSet
 from teams.roles import Role, role_at_least
@@ -133,6 +133,8 @@ class MeView(APIView):
 
     @extend_schema(operation_id="auth_me_update", request=MeUpdateSerializer, responses={200: UserSerializer, **ERRORS})
     def patch(self, request: Request) -> Response:
+        if not NotApiKey().has_permission(request, self):
+            raise Forbidden(NotApiKey.message)
         serializer = MeUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.user_update(user=request.user, by=request.user, data=serializer.validated_data,
@@ -142,6 +144,8 @@ class MeView(APIView):
 
 @extend_schema(tags=["auth"])
 class PasswordChangeView(APIView):
+    permission_classes = [IsAuthenticated, NotApiKey]
+
     @extend_schema(
         operation_id="auth_password_change",
         request=PasswordChangeSerializer,
@@ -168,7 +172,7 @@ class UserViewSet(viewsets.ModelViewSet):
 
     queryset = User.objects.order_by("email")
     serializer_class = UserSerializer
-    permission_classes = [IsAuthenticated, IsSystemAdmin]
+    permission_classes = [IsAuthenticated, NotApiKey, IsSystemAdmin]
     filterset_fields = ["role", "is_active", "tier"]
     ordering_fields = ["email", "created_at", "last_login"]
     search_fields = ["email", "username", "name"]
@@ -276,6 +280,8 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
 @extend_schema(tags=["settings"])
 class SettingsView(APIView):
+    permission_classes = [IsAuthenticated, NotApiKey]
+
     @extend_schema(operation_id="settings_get", responses={200: UserSettingsSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
         return Response(UserSettingsSerializer(services.user_settings_for(request.user)).data)

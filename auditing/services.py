@@ -18,10 +18,9 @@ _SECRET_KEYS = {"password", "new_password", "current_password", "token", "refres
 def client_ip(request: Any) -> str | None:
     if request is None:
         return None
-    request = getattr(request, "_request", request)
-    # Behind a proxy, the proxy must be trusted to set X-Forwarded-For; we take the address the
-    # connection came from, which the deployment's proxy settings make correct.
-    return request.META.get("REMOTE_ADDR") or None
+    from accounts.backends import client_ip as resolve
+
+    return resolve(request) or None
 
 
 def _scrub(details: Any) -> Any:

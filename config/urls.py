@@ -58,3 +58,18 @@ urlpatterns = [
     # Anything else under /api/ is a 404 in the error envelope, in DEBUG too.
     re_path(r"^api/", api_not_found),
 ]
+
+
+def _bad_request(request, exception=None):  # type: ignore[no-untyped-def]
+    """Django-level 400s (a disallowed Host header, a malformed multipart body)."""
+    from django.http import HttpResponseBadRequest
+
+    from core.exceptions import json_error
+    from core.middleware import is_api_path
+
+    if is_api_path(request.path):
+        return json_error("BAD_REQUEST", "The request was malformed.", 400)
+    return HttpResponseBadRequest("Bad request")
+
+
+handler400 = _bad_request

@@ -21,12 +21,49 @@ from channels.layers import InMemoryChannelLayer
 from django.utils import timezone
 
 from .services import user_group
-from .ws_auth import CLOSE_UNAUTHENTICATED
+from .ws_auth import CLOSE_UNAUTHENTICATED, session_still_valid
 
 POLL_SECONDS = 1.0
+SESSION_CHECK_SECONDS = 10.0
 
 
-class NotificationsConsumer(AsyncJsonWebsocketConsumer):
+class EnvelopeJsonConsumer(AsyncJsonWebsocketConsumer):
+    """JSON consumer whose bad frames get the API's error envelope instead of a crash, and whose
+    login is re-checked while the socket is open."""
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if text_data is None:
+            await self.send_error("VALIDATION_ERROR", "Send JSON text frames.")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            await self.send_error("PARSE_ERROR", "The message is not valid JSON.")
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "error": {"code": code, "message": message, "details": []}})
+
+    def start_session_guard(self) -> None:
+        self.session_guard = asyncio.create_task(self._guard_session())
+
+    async def stop_session_guard(self) -> None:
+        guard = getattr(self, "session_guard", None)
+        if guard is not None:
+            guard.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await guard
+
+    async def _guard_session(self) -> None:
+        while True:
+            await asyncio.sleep(SESSION_CHECK_SECONDS)
+            if not await session_still_valid(self.scope):
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+
+
+class NotificationsConsumer(EnvelopeJsonConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -41,8 +78,10 @@ class NotificationsConsumer(AsyncJsonWebsocketConsumer):
         self.poller: asyncio.Task[None] | None = None
         if isinstance(self.channel_layer, InMemoryChannelLayer):
             self.poller = asyncio.create_task(self._poll())
+        self.start_session_guard()
 
     async def disconnect(self, code: int) -> None:
+        await self.stop_session_guard()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         poller = getattr(self, "poller", None)
@@ -58,13 +97,11 @@ class NotificationsConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "job.subscribe":
             job = await self._job(content.get("job_id"))
             if job is None:
-                await self.send_json({"type": "error", "error": {"code": "NOT_FOUND", "message": "No such job.", "details": []}})
+                await self.send_error("NOT_FOUND", "No such job.")
             else:
                 await self.send_json({"type": "job.progress", "job": job})
         else:
-            await self.send_json(
-                {"type": "error", "error": {"code": "VALIDATION_ERROR", "message": "Unknown message type.", "details": []}}
-            )
+            await self.send_error("VALIDATION_ERROR", "Unknown message type.")
 
     async def job_update(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "job.progress", "job": event["job"]})

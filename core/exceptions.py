@@ -122,6 +122,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, DomainError):
         return Response(envelope(exc.code, exc.message, exc.details), status=exc.status_code,
                         headers=exc.headers or None)
+    if isinstance(exc, RecursionError):
+        return Response(envelope("PARSE_ERROR", "The request body is nested too deeply."),
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RequestDataTooBig):
         limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
         return Response(envelope("PAYLOAD_TOO_LARGE", f"The request body is larger than {limit_mb:g} MB."),

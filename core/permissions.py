@@ -44,3 +44,14 @@ class IsSystemAdmin(BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_system_admin)
+
+
+class NotApiKey(BasePermission):
+    """Account-level endpoints need a person's login: an API key acts within one workspace only."""
+
+    message = "API keys act within their workspace only; this endpoint needs a login (Bearer token)."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        from accounts.models import ApiKey
+
+        return not isinstance(getattr(request, "auth", None), ApiKey)

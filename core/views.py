@@ -58,11 +58,12 @@ class WorkspaceScopedViewSet(WorkspaceContextMixin, viewsets.GenericViewSet):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "get_queryset" in cls.__dict__:
-            raise ImproperlyConfigured(
-                f"{cls.__name__} overrides get_queryset, which would bypass the workspace scope. "
-                "Override narrow_queryset instead."
-            )
+        for method in ("get_queryset", "get_object"):
+            if method in cls.__dict__:
+                raise ImproperlyConfigured(
+                    f"{cls.__name__} overrides {method}, which would bypass the workspace scope. "
+                    "Override narrow_queryset instead."
+                )
 
     def narrow_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset

@@ -2,7 +2,8 @@
 
 Close codes (documented in the README):
 - 4401: no token, or an invalid/expired/revoked token — get a new access token and reconnect;
-- 4403: the Origin header is not an allowed host — the connection is refused before accept.
+- 4401 also ends an open socket within ~10 s of a logout, password change or deactivation;
+- 4403: the Origin header is not an allowed host — accepted and closed at once, nothing sent.
 A token is accepted from `?token=<access>` or the `Sec-WebSocket-Protocol` header as
 `bearer, <access>` (the server then answers with the `bearer` subprotocol).
 """
@@ -29,6 +30,20 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
+@database_sync_to_async
+def session_still_valid(scope: dict[str, Any]) -> bool:
+    """Whether the login behind a socket is still valid (not logged out, user still active)."""
+    from accounts.authentication import session_is_active
+
+    user = scope.get("user")
+    if user is None or not user.is_authenticated:
+        return False
+    from accounts.models import User
+
+    fresh = User.objects.filter(pk=user.pk, is_active=True).first()
+    return fresh is not None and session_is_active(scope.get("auth_session_id"), fresh)
+
+
 def token_from_scope(scope: dict[str, Any]) -> tuple[str | None, str | None]:
     """Returns (token, subprotocol to answer with)."""
     parts = list(scope.get("subprotocols") or [])
@@ -43,10 +58,15 @@ def token_from_scope(scope: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 @database_sync_to_async
-def user_for_token(raw: str) -> Any:
-    from accounts.authentication import user_from_access_token
+def user_for_token(raw: str) -> tuple[Any, Any]:
+    from accounts.authentication import SESSION_CLAIM, user_from_access_token
 
-    return user_from_access_token(raw)
+    user = user_from_access_token(raw)
+    if user is None:
+        return None, None
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    return user, AccessToken(raw).get(SESSION_CLAIM)
 
 
 class TokenAuthMiddleware(BaseMiddleware):
@@ -54,10 +74,11 @@ class TokenAuthMiddleware(BaseMiddleware):
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         token, subprotocol = token_from_scope(scope)
-        user = AnonymousUser()
+        user, session_id = AnonymousUser(), None
         if token:
-            user = await user_for_token(token) or AnonymousUser()
-        scope = dict(scope, user=user, auth_subprotocol=subprotocol)
+            found, session_id = await user_for_token(token)
+            user = found or AnonymousUser()
+        scope = dict(scope, user=user, auth_subprotocol=subprotocol, auth_session_id=session_id)
         return await super().__call__(scope, receive, send)
 
 
@@ -75,7 +96,9 @@ def origin_allowed(origin: str | None) -> bool:
 
 
 class OriginCheckMiddleware:
-    """Refuses cross-site WebSocket connections (close 4403 before accept)."""
+    """Refuses cross-site WebSocket connections: accepted and closed at once with 4403, so that
+    the page sees why (a refused handshake reaches browsers only as 1006). Nothing is sent and
+    the application is never reached, so a hostile page learns nothing."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -83,6 +106,7 @@ class OriginCheckMiddleware:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if scope["type"] == "websocket" and not origin_allowed(_header(scope, b"origin")):
             await receive()  # the websocket.connect message
+            await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": CLOSE_FORBIDDEN_ORIGIN})
             return None
         return await self.inner(scope, receive, send)

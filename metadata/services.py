@@ -129,9 +129,11 @@ def data_source_test(*, ds: DataSource, user: Any, request: Any = None) -> conne
 
 # --- schema sync ----------------------------------------------------------------------------------------
 
+@transaction.atomic
 def schema_sync_start(*, ds: DataSource, user: Any, request: Any = None) -> Job:
     from .tasks import sync_schema
 
+    DataSource.objects.select_for_update().filter(pk=ds.pk).first()  # one request at a time per source
     running = Job.objects.filter(kind="schema_sync", params__data_source_id=str(ds.pk),
                                  status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).first()
     if running:
@@ -191,8 +193,18 @@ def schema_sync(*, ds: DataSource, job: Job | None = None) -> dict[str, Any]:
 def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
     now = timezone.now()
     existing = {(t.schema_name, t.name): t for t in SchemaTable.objects.filter(data_source=ds)}
-    summary = {"tables": len(catalog.tables), "tables_added": 0, "tables_removed": 0, "tables_restored": 0,
-               "columns": 0, "columns_added": 0, "columns_removed": 0, "columns_changed": 0, "relationships": 0}
+    summary: dict[str, Any] = {
+        "tables": len(catalog.tables), "tables_added": 0, "tables_removed": 0, "tables_restored": 0,
+        "columns": 0, "columns_added": 0, "columns_removed": 0, "columns_changed": 0, "relationships": 0,
+        # What changed, by name (the first 100 of each), so that people can see it in the job.
+        "changes": {"tables_added": [], "tables_removed": [], "columns_added": [], "columns_removed": [],
+                    "columns_changed": []},
+    }
+    changes = summary["changes"]
+
+    def note(kind: str, name: str) -> None:
+        if len(changes[kind]) < 100:
+            changes[kind].append(name)
     new_tables, changed_tables = [], []
     seen: set[tuple[str, str]] = set()
     for info in catalog.tables:
@@ -204,6 +216,7 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
             new_tables.append(table)
             existing[key] = table
             summary["tables_added"] += 1
+            note("tables_added", table.qualified_name)
         else:
             if table.is_removed:
                 summary["tables_restored"] += 1
@@ -218,11 +231,14 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
             table.is_removed, table.removed_at = True, now
             changed_tables.append(table)
             summary["tables_removed"] += 1
+            note("tables_removed", table.qualified_name)
     SchemaTable.objects.bulk_create(new_tables, batch_size=500)
     SchemaTable.objects.bulk_update(changed_tables, ["kind", "comment", "row_count", "row_count_is_estimate",
                                                      "is_removed", "removed_at", "updated_at"], batch_size=500)
 
     table_ids = {key: existing[key].pk for key in seen}
+    names = {t.pk: t.qualified_name for t in existing.values()}
+    new_table_ids = {t.pk for t in new_tables}
     synced = ("position", "data_type", "nullable", "default", "comment", "is_primary_key")
     # Plain rows, not model instances: a large schema has tens of thousands of columns, and a
     # re-sync usually changes none of them. Instances are built only for the rows that change.
@@ -245,6 +261,8 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
             if column is None:
                 new_columns.append({"table_id": table_id, "name": col.name, **values})
                 summary["columns_added"] += 1
+                if table_id not in new_table_ids:
+                    note("columns_added", f"{names[table_id]}.{col.name}")
                 continue
             if "PII" in (column["tags"] or []):
                 values.update(sample_values=[], distinct_count=None)
@@ -252,11 +270,13 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
             if any(column[f] != v for f, v in values.items()):
                 if any(column[f] != values[f] for f in synced) or column["is_removed"]:
                     summary["columns_changed"] += 1
+                    note("columns_changed", f"{names[table_id]}.{col.name}")
                 changed_columns.append(_column_instance(column, values))
     for key, column in old_columns.items():
         if key not in seen_columns and not column["is_removed"]:
             changed_columns.append(_column_instance(column, {"is_removed": True, "removed_at": now}))
             summary["columns_removed"] += 1
+            note("columns_removed", f"{names.get(key[0], '?')}.{key[1]}")
     insert_rows(SchemaColumn, new_columns)
     SchemaColumn.objects.bulk_update(changed_columns, [*synced, "sample_values", "distinct_count", "is_removed",
                                                        "removed_at", "updated_at"], batch_size=1000)

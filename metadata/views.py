@@ -299,6 +299,8 @@ def _auto_guess_job(request: Request, job_id: str) -> Job:
 
 @extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER])
 class AutoGuessResultView(WorkspaceAPIView):
+    role_map = {"GET": Role.ADMIN}  # suggestions quote profiled columns: the same people who run auto-guess
+
     @extend_schema(operation_id="metadata_auto_guess_result", responses={200: AutoGuessResultSerializer, **ERRORS},
                    summary="Progress of an auto-guess job and its suggestions")
     def get(self, request: Request, job_id: str) -> Response:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from core.consumers import EnvelopeJsonConsumer
 from core.ws_auth import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 
 
-class QueryConsumer(AsyncJsonWebsocketConsumer):
+class QueryConsumer(EnvelopeJsonConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         await self.accept(subprotocol=self.scope.get("auth_subprotocol"))
@@ -25,8 +25,16 @@ class QueryConsumer(AsyncJsonWebsocketConsumer):
         self.group = f"query.{query_id}"
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send_json({"type": "status_changed", "query_id": query_id, "status": state})
+        self.start_session_guard()
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_error("VALIDATION_ERROR", "This socket only sends; the one message it takes is ping.")
 
     async def disconnect(self, code: int) -> None:
+        await self.stop_session_guard()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

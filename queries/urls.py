@@ -5,6 +5,6 @@ from . import views
 urlpatterns = [
     re_path(r"^queries/validate/?$", views.ValidateView.as_view(), name="queries-validate"),
     re_path(r"^queries/execute/?$", views.ExecuteView.as_view(), name="queries-execute"),
-    re_path(r"^query/?$", views.ExecuteView.as_view(), name="query"),
+    re_path(r"^query/?$", views.QueryAliasView.as_view(), name="query"),
     re_path(r"^queries/cancel/(?P<query_id>[^/]+)/?$", views.CancelView.as_view(), name="queries-cancel"),
 ]

@@ -70,6 +70,17 @@ class ExecuteView(WorkspaceAPIView):
 
 
 @extend_schema(tags=["queries"], parameters=[WORKSPACE_HEADER])
+class QueryAliasView(ExecuteView):
+    """Seed 000's `POST /query`: the same operation as `POST /queries/execute`."""
+
+    @extend_schema(operation_id="query", request=ExecuteSerializer,
+                   responses={200: QueryRunSerializer, 202: QueryRunSerializer, **ERRORS},
+                   summary="Same as POST /queries/execute (seed 000)")
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
+@extend_schema(tags=["queries"], parameters=[WORKSPACE_HEADER])
 class QueryRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
     """Your query history; one run with its result."""
 

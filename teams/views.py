@@ -41,10 +41,22 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     serializer_class = WorkspaceSerializer
     http_method_names = ["get", "post", "patch"]
 
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        if self.action in ("create", "partial_update"):
+            from core.permissions import NotApiKey
+
+            return [*super().get_permissions(), NotApiKey()]
+        return super().get_permissions()
+
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Workspace.objects.none()
-        return Workspace.objects.filter(memberships__user=self.request.user).order_by("created_at")
+        workspaces = Workspace.objects.filter(memberships__user=self.request.user).order_by("created_at")
+        from accounts.models import ApiKey
+
+        if isinstance(getattr(self.request, "auth", None), ApiKey):
+            workspaces = workspaces.filter(pk=self.request.auth.workspace_id)  # a key sees its own workspace only
+        return workspaces
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

@@ -54,9 +54,10 @@ async def test_bad_token_is_closed_with_4401():
 
 async def test_foreign_origin_is_refused_with_4403():
     user, tokens = await make_user_and_token()
-    _, connected, code = await connect(f"/ws/notifications/?token={tokens['access_token']}",
-                                       headers=[(b"origin", b"https://evil.example")])
-    assert not connected and code == 4403
+    communicator, connected, _ = await connect(f"/ws/notifications/?token={tokens['access_token']}",
+                                               headers=[(b"origin", b"https://evil.example")])
+    assert connected  # accepted only so that the page can read the close code
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
 
 
 async def test_revoked_token_is_refused():
@@ -161,3 +162,36 @@ async def test_embedded_mode_polls_for_progress_a_worker_in_another_process_repo
     message = await communicator.receive_json_from(timeout=5)
     assert message["job"]["progress"] == 60
     await communicator.disconnect()
+
+
+async def test_bad_frames_get_the_error_envelope_not_a_crash():
+    user, tokens = await make_user_and_token()
+    communicator, _, _ = await connect(f"/ws/notifications/?token={tokens['access_token']}")
+    await communicator.send_to(text_data="this is not json")
+    message = await communicator.receive_json_from(timeout=5)
+    assert message == {"type": "error", "error": {"code": "PARSE_ERROR", "message": "The message is not valid JSON.",
+                                                  "details": []}}
+    await communicator.send_json_to({"type": "ping"})
+    assert (await communicator.receive_json_from(timeout=5)) == {"type": "pong"}
+    await communicator.disconnect()
+
+
+async def test_an_open_socket_is_closed_after_logout(monkeypatch):
+    from core import consumers
+
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.2)
+    user, tokens = await make_user_and_token()
+    communicator, connected, _ = await connect(f"/ws/notifications/?token={tokens['access_token']}")
+    assert connected
+
+    @sync_to_async
+    def logout():
+        from accounts.services import sessions_revoke_all
+
+        sessions_revoke_all(user=user, reason="logout")
+
+    await logout()
+    output = await communicator.receive_output(timeout=5)
+    while output["type"] != "websocket.close":
+        output = await communicator.receive_output(timeout=5)
+    assert output["code"] == 4401

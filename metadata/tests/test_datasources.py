@@ -216,6 +216,9 @@ def test_another_workspaces_data_source_is_404_everywhere(owner_client, sqlite_f
                         ("post", f"/api/v1/databases/{ds['id']}/sync-schema"),
                         ("get", f"/api/v1/databases/{ds['id']}/schema"),
                         ("get", f"/api/v1/metadata/tables?database_id={ds['id']}"),
+                        ("get", f"/api/v1/metadata/tables/customers?database_id={ds['id']}"),
+                        ("put", f"/api/v1/metadata/columns/customers/email?database_id={ds['id']}"),
+                        ("get", f"/api/v1/metadata/versions?database_id={ds['id']}"),
                         ("get", f"/api/v1/schema?database_id={ds['id']}")]:
         assert_error(getattr(stranger, method)(url, {}, format="json"), 404)
     assert stranger.get("/api/v1/databases").json()["count"] == 0

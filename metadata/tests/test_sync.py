@@ -60,6 +60,8 @@ def test_resync_is_incremental_keeps_human_edits_and_marks_removed(
     job = sync(owner_client, ds["id"], django_capture_on_commit_callbacks)
     result = job["result"]
     assert (result["tables_added"], result["tables_removed"], result["columns_added"]) == (1, 1, 2)
+    assert result["changes"]["tables_added"] == ["stores"] and result["changes"]["tables_removed"] == ["select"]
+    assert result["changes"]["columns_added"] == ["customers.vip"]  # stores' own columns come with the table
     customers = owner_client.get("/api/v1/metadata/tables/customers").json()
     assert customers["alias"] == "Clients" and customers["description"] == "Who buys"
     country = next(c for c in customers["columns"] if c["name"] == "country")
@@ -268,3 +270,17 @@ def test_auto_guess_without_a_synced_schema_or_for_an_unknown_table(owner_client
     register(owner_client, engine="sqlite", database="shop.sqlite3")
     assert_error(owner_client.post("/api/v1/metadata/auto-guess", {}, format="json"), 400, "VALIDATION_ERROR")
     assert_error(owner_client.post("/api/v1/metadata/auto-guess", {"table_names": ["ghost"]}, format="json"), 404)
+
+
+def test_auto_guess_and_versions_of_another_workspace_are_404(owner_client, synced, make_user, client_for,
+                                                              django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = owner_client.post("/api/v1/metadata/auto-guess", {}, format="json").json()["job_id"]
+    owner_client.put("/api/v1/metadata/tables/customers", {"alias": "C"}, format="json")
+    version_id = owner_client.get("/api/v1/metadata/versions").json()["results"][0]["id"]
+    stranger = client_for(make_user())
+    for method, url in [("get", f"/api/v1/metadata/auto-guess/{job_id}"),
+                        ("post", f"/api/v1/metadata/auto-guess/{job_id}/apply"),
+                        ("post", f"/api/v1/metadata/auto-guess/{job_id}/reject"),
+                        ("post", f"/api/v1/metadata/versions/{version_id}/restore")]:
+        assert_error(getattr(stranger, method)(url, {}, format="json"), 404)

@@ -23,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--skip-warehouse", action="store_true", help="Only the accounts, no demo database.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.existing: list[str] = []
         admin_email = os.environ.get("DEMO_ADMIN_EMAIL", "admin@insightengine.local").strip().lower()
         admin_password = os.environ.get("DEMO_ADMIN_PASSWORD", "insight-admin-2024")
         analyst_email = os.environ.get("DEMO_ANALYST_EMAIL", "analyst@insightengine.local").strip().lower()
@@ -43,18 +44,17 @@ class Command(BaseCommand):
         if not options["skip_warehouse"]:
             self._warehouse(workspace, admin)
         self.stdout.write(self.style.SUCCESS("Demo accounts ready:"))
-        self.stdout.write(f"  admin    {admin_email} / {admin_password}   (operator; owner of “{DEMO_WORKSPACE}”)")
-        self.stdout.write(f"  analyst  {analyst_email} / {analyst_password}   (analyst in “{DEMO_WORKSPACE}”)")
+        for email, password, role in ((admin_email, admin_password, f"operator; owner of “{DEMO_WORKSPACE}”"),
+                                      (analyst_email, analyst_password, f"analyst in “{DEMO_WORKSPACE}”")):
+            shown = "(existing account: password unchanged)" if email in self.existing else f"/ {password}"
+            self.stdout.write(f"  {email} {shown}   ({role})")
 
     def _ensure_user(self, email: str, password: str, name: str, role: str) -> User:
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             return user_create(email=email, password=password, name=name, role=role)
-        # Re-running keeps the account but makes the printed credentials true again.
-        user.set_password(password)
-        user.role = role
-        user.is_active = True
-        user.save()
+        # Re-running never touches an existing account: an operator may have changed its password.
+        self.existing.append(email)
         return user
 
     def _warehouse(self, workspace: Workspace, admin: User) -> None:
