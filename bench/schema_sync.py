@@ -59,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tables", type=int, default=1000)
     parser.add_argument("--columns", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measure; medians are printed")
     parser.add_argument("--dsn", default=os.environ.get("BENCH_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres"))
     args = parser.parse_args()
 
@@ -91,19 +92,30 @@ def main() -> None:
             "port": int(params.get("port", 5432)), "database": name, "username": params.get("user", "postgres"),
             "password": params.get("password", "")})
 
-        started = time.perf_counter()
-        first = services.schema_sync(ds=ds)
-        sync_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        services.schema_sync(ds=ds)
-        resync_seconds = time.perf_counter() - started
+        import statistics
+
+        from metadata.models import SchemaTable
+
+        full_runs, resync_runs, reflection_runs = [], [], []
+        for _ in range(args.repeat):
+            SchemaTable.objects.filter(data_source=ds).delete()  # an empty dictionary: a first sync again
+            started = time.perf_counter()
+            first = services.schema_sync(ds=ds)
+            full_runs.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            services.schema_sync(ds=ds)
+            resync_runs.append(time.perf_counter() - started)
         columns = SchemaColumn.objects.filter(table__data_source=ds).count()
 
         from sqlalchemy.engine import URL
 
         url = URL.create("postgresql+psycopg", username=params.get("user", "postgres"), password=params.get("password"),
                          host=params.get("host", "127.0.0.1"), port=int(params.get("port", 5432)), database=name)
-        reflection_seconds = per_table_reflection(url.render_as_string(hide_password=False))
+        for _ in range(args.repeat):
+            reflection_runs.append(per_table_reflection(url.render_as_string(hide_password=False)))
+        sync_seconds = statistics.median(full_runs)
+        resync_seconds = statistics.median(resync_runs)
+        reflection_seconds = statistics.median(reflection_runs)
     finally:
         import psycopg
 
@@ -118,7 +130,7 @@ def main() -> None:
     print("| measure | value |")
     print("|---|---|")
     print(f"| tables / columns / foreign keys synced | {first['tables']} / {columns} / {first['relationships']} |")
-    print(f"| full sync (first run, into an empty dictionary) | {sync_seconds:.2f} s |")
+    print(f"| full sync into an empty dictionary (median of {args.repeat}) | {sync_seconds:.2f} s |")
     print(f"| re-sync (incremental, nothing changed) | {resync_seconds:.2f} s |")
     print(f"| SQLAlchemy per-table inspect() reflection | {reflection_seconds:.2f} s |")
     print(f"| reflection / full sync | {reflection_seconds / sync_seconds:.1f}× |")

@@ -232,7 +232,11 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
             changed_tables.append(table)
             summary["tables_removed"] += 1
             note("tables_removed", table.qualified_name)
-    SchemaTable.objects.bulk_create(new_tables, batch_size=500)
+    insert_rows(SchemaTable, [
+        {"id": t.pk, "data_source_id": ds.pk, "schema_name": t.schema_name, "name": t.name, "kind": t.kind,
+         "comment": t.comment, "row_count": t.row_count, "row_count_is_estimate": t.row_count_is_estimate}
+        for t in new_tables
+    ])
     SchemaTable.objects.bulk_update(changed_tables, ["kind", "comment", "row_count", "row_count_is_estimate",
                                                      "is_removed", "removed_at", "updated_at"], batch_size=500)
 
@@ -289,9 +293,9 @@ def _merge_catalog(ds: DataSource, catalog: Catalog) -> dict[str, Any]:
         source, target = existing.get((fk.schema, fk.table)), existing.get((fk.ref_schema, fk.ref_table))
         if source is None or target is None or not fk.ref_columns:
             continue
-        relationships.append(SchemaRelationship(data_source=ds, name=fk.name, from_table=source,
-                                                from_columns=fk.columns, to_table=target, to_columns=fk.ref_columns))
-    SchemaRelationship.objects.bulk_create(relationships, batch_size=1000)
+        relationships.append({"data_source_id": ds.pk, "name": fk.name, "from_table_id": source.pk,
+                              "from_columns": fk.columns, "to_table_id": target.pk, "to_columns": fk.ref_columns})
+    insert_rows(SchemaRelationship, relationships)
     summary["relationships"] = len(relationships)
     DataSource.objects.filter(pk=ds.pk).update(last_synced_at=now, status=DataSource.Status.CONNECTED,
                                                status_message="")
