@@ -60,18 +60,19 @@ def resolve_data_file(database: str, *, workspace_id: Any, must_exist: bool = Tr
     return path
 
 
-def _app_database_addresses() -> set[tuple[str, int]]:
+def _app_database_addresses() -> set[tuple[str, int, str]]:
+    """(address, port, database name) of InsightEngine's own database, when it is a server."""
     db = settings.DATABASES["default"]
     if "sqlite" in db["ENGINE"] or not db.get("HOST"):
         return set()
     port = int(db.get("PORT") or 5432)
     try:
-        return {(info[4][0], port) for info in socket.getaddrinfo(db["HOST"], None)}
+        return {(info[4][0], port, str(db.get("NAME") or "")) for info in socket.getaddrinfo(db["HOST"], None)}
     except socket.gaierror:
         return set()
 
 
-def check_host_allowed(host: str, port: int | None = None) -> None:
+def check_host_allowed(host: str, port: int | None = None, database: str | None = None) -> None:
     """Refuse hosts that resolve to link-local or cloud-metadata addresses, the app's own database
     and (if configured) private networks — a registered data source must not become a way into
     the server's network. Checked when a data source is saved *and* on every connect, so a DNS
@@ -94,7 +95,7 @@ def check_host_allowed(host: str, port: int | None = None) -> None:
             if settings.DATA_SOURCE_BLOCK_PRIVATE_NETWORKS and (candidate.is_private or candidate.is_loopback):
                 raise ValidationFailed.for_field("host", f"Connections to private address {address} are not allowed here.",
                                                  code="HOST_NOT_ALLOWED")
-            if port is not None and (str(candidate), port) in app_db:
+            if port is not None and (str(candidate), port, database or "") in app_db:
                 raise ValidationFailed.for_field("host", "This is InsightEngine's own database; it cannot be a data source.",
                                                  code="HOST_NOT_ALLOWED")
 
@@ -112,7 +113,7 @@ def build_url_and_args(ds: DataSource) -> tuple[URL, dict[str, Any]]:
     connect_timeout, query_timeout = _timeouts(ds)
     password = decrypt(ds.password_encrypted) or None
     if ds.engine == DataSource.Engine.POSTGRESQL:
-        check_host_allowed(ds.host, ds.port or 5432)
+        check_host_allowed(ds.host, ds.port or 5432, ds.database)
         url = URL.create("postgresql+psycopg", username=ds.username or None, password=password, host=ds.host,
                          port=ds.port or 5432, database=ds.database)
         options = f"-c statement_timeout={query_timeout * 1000}"
@@ -123,7 +124,7 @@ def build_url_and_args(ds: DataSource) -> tuple[URL, dict[str, Any]]:
         args["sslmode"] = (ds.options or {}).get("sslmode") or ("require" if ds.ssl else "prefer")
         return url, args
     if ds.engine == DataSource.Engine.MYSQL:
-        check_host_allowed(ds.host, ds.port or 3306)
+        check_host_allowed(ds.host, ds.port or 3306, ds.database)
         url = URL.create("mysql+pymysql", username=ds.username or None, password=password, host=ds.host,
                          port=ds.port or 3306, database=ds.database, query={"charset": "utf8mb4"})
         args = {"connect_timeout": connect_timeout, "read_timeout": query_timeout + 5,
@@ -168,11 +169,11 @@ def engine_for(ds: DataSource) -> Engine:
                           pool_recycle=1800, pool_timeout=settings.DATA_SOURCE_CONNECT_TIMEOUT)
         engine = sa.create_engine(url, **kwargs)
         if ds.engine in (DataSource.Engine.POSTGRESQL, DataSource.Engine.MYSQL):
-            host, port = ds.host, ds.port or DEFAULT_PORTS[ds.engine]
+            host, port, database = ds.host, ds.port or DEFAULT_PORTS[ds.engine], ds.database
 
             @sa.event.listens_for(engine, "do_connect")
             def _recheck(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> None:
-                check_host_allowed(host, port)  # DNS may answer differently than when the source was saved
+                check_host_allowed(host, port, database)  # DNS may answer differently than when the source was saved
 
         _engines[key] = (fingerprint, engine)
         return engine

@@ -42,7 +42,8 @@ def check_connection_settings(data: dict[str, Any], *, workspace: Any) -> None:
         if missing:
             raise ValidationFailed("Host and database are required for a server database.",
                                    details=[{"field": f, "message": "This field is required."} for f in missing])
-        connectors.check_host_allowed(data["host"], data.get("port") or connectors.DEFAULT_PORTS.get(engine))
+        connectors.check_host_allowed(data["host"], data.get("port") or connectors.DEFAULT_PORTS.get(engine),
+                                      data.get("database"))
 
 
 def _set_default(ds: DataSource) -> None:

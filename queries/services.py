@@ -58,11 +58,19 @@ def _dictionary_stamp(ds: DataSource) -> str:
     return str(latest.timestamp()) if latest else "0"
 
 
+def effective_limit(limit: int | None, workspace: Any) -> int:
+    """The rows a run returns at most: the request's limit (or the default), capped by the workspace."""
+    return max(1, min(limit or settings.QUERY_DEFAULT_LIMIT, workspace.max_query_rows))
+
+
 def check_sql(ds: DataSource, sql: str, *, limit: int | None, workspace: Any) -> Any:
+    """Vet `sql`. The executed statement asks for one row more than is returned, which is how a
+    truncated result is told apart from one that happens to fill the limit."""
     from .safety import check
 
     schema = gate_schema(ds) if ds.last_synced_at else None
-    return check(sql, engine=ds.engine, schema=schema, limit=limit, max_rows=workspace.max_query_rows)
+    rows = effective_limit(limit, workspace)
+    return check(sql, engine=ds.engine, schema=schema, limit=rows + 1, max_rows=rows + 1)
 
 
 def issues_as_details(issues: Any) -> list[dict[str, str]]:
@@ -200,7 +208,8 @@ def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource,
     run = QueryRun(workspace=workspace, data_source=ds, data_source_name=ds.name, user=user, mode=mode,
                    question=question, sql=sql, executed_sql=gate.sql, normalized_sql=gate.normalized_sql,
                    fingerprint=_fingerprint_hash(gate.fingerprint) if gate.fingerprint else "",
-                   warnings=_issue_dicts(gate.warnings), row_limit=gate.limit, is_async=run_async)
+                   warnings=_issue_dicts(gate.warnings), row_limit=effective_limit(limit, workspace),
+                   is_async=run_async)
     if not gate.ok:
         run.status, run.finished_at = QueryRun.Status.FAILED, timezone.now()
         run.error_code, run.error_message = gate.errors[0].code, gate.errors[0].message

@@ -130,7 +130,9 @@ class QueryRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspac
 
 @extend_schema(tags=["queries"], parameters=[WORKSPACE_HEADER])
 class CancelView(WorkspaceAPIView):
-    """Seed 003's `POST /queries/cancel/{query_id}`."""
+    """Seed 003's `POST /queries/cancel/{query_id}` — your own queries only."""
+
+    role_map = {"POST": Role.VIEWER}
 
     @extend_schema(operation_id="queries_cancel_by_path", request=None, responses={200: QueryRunSerializer, **ERRORS})
     def post(self, request: Request, query_id: str) -> Response:

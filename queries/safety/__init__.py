@@ -5,6 +5,12 @@ Pure Python + sqlglot (no Django, no database access). See DESIGN.md "Safety gat
     result = check(sql, engine="postgresql", schema=tables, limit=100, max_rows=10_000)
     if result.ok:
         execute(result.sql)   # always the re-rendered, row-limited AST, never the input text
+
+Error codes: PARSE_ERROR, EMPTY_QUERY, MULTIPLE_STATEMENTS, NOT_READ_ONLY (DML/DDL anywhere, FOR UPDATE/SHARE),
+FORBIDDEN_STATEMENT (transaction control, SET/RESET, COPY, CALL/EXECUTE, LOCK, PRAGMA, ATTACH, LOAD/INSTALL,
+EXPLAIN/SHOW/DESCRIBE, any sqlglot Command fallback), SELECT_INTO, FORBIDDEN_FUNCTION, FILE_ACCESS (table reference
+naming a file/URL), EXECUTABLE_COMMENT, UNKNOWN_TABLE, UNKNOWN_COLUMN, UNSUPPORTED_ENGINE.
+Warning codes: NO_LIMIT_LARGE_TABLE, SELECT_STAR, CARTESIAN_JOIN, NO_FILTER_LARGE_TABLE, PII_COLUMN.
 """
 
 from .gate import check, fingerprint

@@ -97,14 +97,22 @@ def _info_for(table: exp.Table, catalog: Catalog | None, ctes: set[str]) -> Tabl
     return catalog.resolve(table)
 
 
-def large_tables(
-    tree: exp.Expression, catalog: Catalog | None, user_wrote_limit: bool
-) -> list[Issue]:
+def _single_row(tree: exp.Expression) -> bool:
+    """An aggregate without GROUP BY returns one row: a LIMIT would not change anything."""
+    return (
+        isinstance(tree, exp.Select)
+        and not tree.args.get("group")
+        and bool(tree.selects)
+        and all(p.find(exp.AggFunc) is not None and p.find(exp.Window) is None for p in tree.selects)
+    )
+
+
+def large_tables(tree: exp.Expression, catalog: Catalog | None, user_wrote_limit: bool) -> list[Issue]:
     if catalog is None:
         return []
     issues: list[Issue] = []
     ctes = cte_names(tree)
-    if not user_wrote_limit:
+    if not user_wrote_limit and not _single_row(tree):
         big = [
             info
             for table in tree.find_all(exp.Table)

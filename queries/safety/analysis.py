@@ -15,6 +15,7 @@ from sqlglot.schema import MappingSchema
 
 from .catalog import Catalog, base_tables, did_you_mean, suggest
 from .model import UNKNOWN_COLUMN, Issue, TableInfo
+from .quiet import quiet_sqlglot
 
 PSEUDO_COLUMNS: dict[str, frozenset[str]] = {
     "postgresql": frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"}),
@@ -99,16 +100,17 @@ def qualify_copy(tree: exp.Expression, catalog: Catalog, dialect: str) -> Qualif
         _lower_identifiers(copy)
     infos, complete = _pin_tables(copy, catalog)
     try:
-        qualified = qualify(
-            copy,
-            dialect=dialect,
-            schema=_mapping(catalog),
-            validate_qualify_columns=False,
-            allow_partial_qualification=True,
-            quote_identifiers=False,
-            identify=False,
-        )
-        root = build_scope(qualified)
+        with quiet_sqlglot():
+            qualified = qualify(
+                copy,
+                dialect=dialect,
+                schema=_mapping(catalog),
+                validate_qualify_columns=False,
+                allow_partial_qualification=True,
+                quote_identifiers=False,
+                identify=False,
+            )
+            root = build_scope(qualified)
     except Exception:
         return None
     return Qualified(tree=qualified, root=root, engine=catalog.engine, table_info=infos, complete=complete)

@@ -112,7 +112,7 @@ def base_tables(tree: exp.Expression) -> list[exp.Table]:
     """Table references that name stored tables (not CTEs, not table functions)."""
     ctes = cte_names(tree)
     out: list[exp.Table] = []
-    for table in tree.find_all(exp.Table):
+    for table in tree.find_all(exp.Table, bfs=False):
         if not isinstance(table.this, exp.Identifier):
             continue  # table-valued function, UNNEST, string, ...
         if not table.db and table.name.lower() in ctes:
@@ -125,9 +125,15 @@ def table_label(table: exp.Table) -> str:
     return ".".join(p for p in (table.db, table.name) if p)
 
 
+def _position(table: exp.Table) -> int:
+    start = table.this.meta.get("start") if isinstance(table.this, exp.Expression) else None
+    return start if isinstance(start, int) else 1 << 62
+
+
 def referenced_tables(tree: exp.Expression) -> tuple[str, ...]:
+    """Base tables in the order they appear in the text."""
     seen: dict[str, None] = {}
-    for table in base_tables(tree):
+    for table in sorted(base_tables(tree), key=_position):
         seen.setdefault(table_label(table), None)
     return tuple(seen)
 

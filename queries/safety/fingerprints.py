@@ -6,13 +6,15 @@ from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from .lexer import collapse_text
+from .quiet import quiet_sqlglot
 
 PLACEHOLDER = "?"
 
 
 def render(tree: exp.Expression, dialect: str) -> str:
     """Single-line rendering in the dialect, comments dropped (comments never reach the database)."""
-    return tree.sql(dialect=dialect, comments=False)
+    with quiet_sqlglot():
+        return tree.sql(dialect=dialect, comments=False)
 
 
 def _placeholder() -> exp.Expression:
@@ -43,9 +45,7 @@ def _collapse_lists(node: exp.Expression) -> exp.Expression:
 
 
 def fingerprint_tree(tree: exp.Expression, dialect: str) -> str:
-    tree = tree.copy()
-    tree = tree.transform(_replace_literals)
-    tree = tree.transform(_collapse_lists)
+    tree = tree.copy().transform(_replace_literals, copy=False).transform(_collapse_lists, copy=False)
     try:
         tree = normalize_identifiers(tree, dialect=dialect)
     except Exception:

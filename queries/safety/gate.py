@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
@@ -10,7 +10,7 @@ from . import advice
 from .analysis import Qualified, qualify_copy, unknown_columns
 from .catalog import Catalog, base_tables, referenced_tables, unknown_tables
 from .fingerprints import fingerprint_text, fingerprint_tree, render
-from .lexer import has_executable_comment
+from .lexer import literal_boundaries_stable, text_flags
 from .limits import apply_limit, effective_limit, user_limit
 from .lineage import Lineage
 from .model import (
@@ -54,6 +54,30 @@ def _result(
     )
 
 
+def _safely(produce: Callable[[], list[Issue]]) -> list[Issue]:
+    """Advisory analyses (warnings, "did you mean") must never turn into a failure of the gate itself."""
+    try:
+        return produce()
+    except Exception:
+        return []
+
+
+def _normalized(statements: Sequence[exp.Expression], dialect: str) -> str:
+    try:
+        return "; ".join(render(s, dialect) for s in statements)
+    except Exception:
+        return ""
+
+
+def _fingerprint(sql: str, statements: Sequence[exp.Expression], dialect: str) -> str:
+    try:
+        if len(statements) == 1:
+            return fingerprint_tree(statements[0], dialect)
+    except Exception:
+        pass
+    return fingerprint_text(sql)
+
+
 def _dedupe(issues: Sequence[Issue]) -> list[Issue]:
     seen: set[tuple[str, str]] = set()
     out: list[Issue] = []
@@ -90,14 +114,33 @@ def _written_names(tree: exp.Expression, engine: str) -> list[str] | None:
     return names
 
 
-def _has_star_projection(tree: exp.Expression) -> bool:
+def _leftmost_select(tree: exp.Expression) -> exp.Select | None:
     leaf = tree
     while isinstance(leaf, exp.SetOperation):
         leaf = leaf.left
     leaf = unwrap_root(leaf)
-    return isinstance(leaf, exp.Select) and any(
-        isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.is_star) for p in leaf.selects
+    return leaf if isinstance(leaf, exp.Select) else None
+
+
+def _is_star(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Star) or (isinstance(node, exp.Column) and node.is_star)
+
+
+def _names_come_from_stars(tree: exp.Expression) -> bool:
+    """Only plain columns, aliases and stars: star expansion then yields the real output names."""
+    leaf = _leftmost_select(tree)
+    return (
+        leaf is not None
+        and any(_is_star(p) for p in leaf.selects)
+        and all(_is_star(p) or isinstance(p, (exp.Column, exp.Alias)) for p in leaf.selects)
     )
+
+
+def _projection_count(tree: exp.Expression) -> int | None:
+    leaf = _leftmost_select(tree)
+    if leaf is None or any(_is_star(p) for p in leaf.selects):
+        return None
+    return len(leaf.selects)
 
 
 def _lineage(
@@ -111,7 +154,7 @@ def _lineage(
         try:
             lineage = Lineage(qualified)
             outputs = lineage.outputs()
-            if names is None and _has_star_projection(tree):
+            if names is None and _names_come_from_stars(tree):
                 expanded = lineage.output_names()
                 if expanded is not None and outputs is not None and len(expanded) == len(outputs):
                     original = {qualified.fold(c.name): c.name for t in catalog.tables for c in t.columns}
@@ -123,12 +166,14 @@ def _lineage(
             info is not None and any(c.pii for c in info.columns) for info in (catalog.resolve(t) for t in base_tables(tree))
         )
         if reads_pii:
+            # fail closed: without lineage every output column may carry PII
             warning = Issue(
                 PII_COLUMN,
                 "The query reads a table with PII columns and its output could not be traced to them.",
                 "Treat every output column as PII.",
             )
-            return [], list(names or []), [warning]
+            count = _projection_count(tree)
+            return list(range(count)) if count is not None else [], list(names or []), [warning]
         return [], list(names or []), []
     if names is not None and len(names) != len(outputs):
         names = None
@@ -145,8 +190,14 @@ def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int
     if not sql.strip():
         return _result(errors=[Issue(EMPTY_QUERY, "The query is empty.")])
 
+    if len(sql) > MAX_SQL_LENGTH:
+        return _result(
+            errors=[Issue(PARSE_ERROR, f"The statement is too long ({len(sql)} characters; limit {MAX_SQL_LENGTH}).")],
+            fingerprint=fingerprint_text(sql[:1000]),
+        )
     errors: list[Issue] = []
-    if has_executable_comment(sql, engine):
+    executable_comment, unicode_escape = text_flags(sql, engine)
+    if executable_comment:
         errors.append(
             Issue(
                 EXECUTABLE_COMMENT,
@@ -154,13 +205,16 @@ def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int
                 "Remove the /*! … */ or /*+ … */ comment.",
             )
         )
+    if unicode_escape:
+        errors.append(Issue(PARSE_ERROR, "Unicode-escape names and strings (U&\"…\", U&'…') are not supported."))
     parsed = parse(sql, dialect)
-    errors += into_file_issues(sql, dialect) if len(sql) <= MAX_SQL_LENGTH else []
+    if parsed.errors:  # sqlglot cannot parse MySQL's INTO OUTFILE; say why instead of just "parse error"
+        errors += into_file_issues(sql, dialect)
     errors += parsed.errors
     errors += check_statement_count(parsed)
     statements = [unwrap_root(s) for s in parsed.statements]
-    normalized = "; ".join(render(s, dialect) for s in statements) if not parsed.errors else ""
-    fp = fingerprint_tree(statements[0], dialect) if len(statements) == 1 else fingerprint_text(sql)
+    normalized = _normalized(statements, dialect) if not parsed.errors else ""
+    fp = _fingerprint(sql, statements, dialect)
     for statement in statements:
         errors += check_tree(statement, engine, dialect)
     tables = referenced_tables(statements[0]) if len(statements) == 1 else ()
@@ -176,13 +230,17 @@ def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int
         errors += unknown_tables(tree, catalog)
         qualified = qualify_copy(tree, catalog, dialect) if not errors else None
         if qualified is not None:
-            errors += unknown_columns(qualified, catalog.tables)
+            q, tables_info = qualified, catalog.tables
+            errors += _safely(lambda: unknown_columns(q, tables_info))
         pii_indexes, names, pii_warn = _lineage(tree, qualified, catalog, engine)
         warnings += pii_warn
 
     wrote_limit = user_limit(tree) is not None
     warnings = (
-        advice.large_tables(tree, catalog, wrote_limit) + advice.select_star(tree) + advice.cartesian_joins(tree) + warnings
+        _safely(lambda: advice.large_tables(tree, catalog, wrote_limit))
+        + _safely(lambda: advice.select_star(tree))
+        + _safely(lambda: advice.cartesian_joins(tree))
+        + warnings
     )
     if errors:
         return _result(
@@ -221,6 +279,16 @@ def _verify(executed: str, engine: str, dialect: str) -> list[Issue]:
         problems = check_tree(parsed.statements[0], engine, dialect)
     if problems:
         return [Issue(PARSE_ERROR, "The statement could not be safely re-rendered for execution.")]
+    if not literal_boundaries_stable(executed, engine):
+        # e.g. a PostgreSQL string ending in a backslash: with standard_conforming_strings=off (or MySQL without
+        # NO_BACKSLASH_ESCAPES) the server would end the literal somewhere else than we did.
+        return [
+            Issue(
+                PARSE_ERROR,
+                "A string literal has a backslash before a quote, which the database could read differently.",
+                "Avoid a backslash right before a quote (for example at the end of a string).",
+            )
+        ]
     return []
 
 
@@ -250,8 +318,8 @@ def fingerprint(sql: str, *, engine: str) -> str:
         if dialect is None:
             return fingerprint_text(sql)
         parsed = parse(sql, dialect)
-        if parsed.errors or len(parsed.statements) != 1:
+        if parsed.errors:
             return fingerprint_text(sql)
-        return fingerprint_tree(unwrap_root(parsed.statements[0]), dialect)
+        return _fingerprint(sql, [unwrap_root(s) for s in parsed.statements], dialect)
     except Exception:
         return fingerprint_text(sql) if isinstance(sql, str) else ""

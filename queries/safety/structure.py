@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -22,11 +21,10 @@ from .model import (
     SELECT_INTO,
     Issue,
 )
+from .quiet import quiet_sqlglot
 from .rules import ALLOWED_ROOTS, WRITE_NODES, denied_classes, function_names, is_denied_name, is_pathlike, statement_code
 
 MAX_SQL_LENGTH = 200_000
-
-_sqlglot_logger = logging.getLogger("sqlglot")
 
 
 @dataclass
@@ -49,16 +47,13 @@ def parse(sql: str, dialect: str) -> Parsed:
     if "\x00" in sql:
         out.errors.append(Issue(PARSE_ERROR, "The statement contains a NUL character."))
         return out
-    previous = _sqlglot_logger.level
     try:
         # sqlglot logs a warning for every "falling back to Command" parse; we reject those anyway.
-        _sqlglot_logger.setLevel(logging.ERROR)
-        trees = sqlglot.parse(sql, read=dialect, error_level=ErrorLevel.RAISE)
+        with quiet_sqlglot():
+            trees = sqlglot.parse(sql, read=dialect, error_level=ErrorLevel.RAISE)
     except Exception as exc:  # ParseError, TokenError, RecursionError, anything: fail closed
         out.errors.append(Issue(PARSE_ERROR, f"Could not parse the SQL: {_first_line(str(exc))}"))
         return out
-    finally:
-        _sqlglot_logger.setLevel(previous)
     out.statements = [t for t in trees if t is not None]
     return out
 
@@ -118,7 +113,7 @@ def check_tree(tree: exp.Expression, engine: str, dialect: str) -> list[Issue]:
             seen.add(key)
             issues.append(issue)
 
-    if not isinstance(tree, ALLOWED_ROOTS):
+    if not isinstance(tree, ALLOWED_ROOTS) or (isinstance(tree, exp.Subquery) and not _is_query(tree.unnest())):
         kind = _statement_label(tree)
         if isinstance(tree, WRITE_NODES):
             add(Issue(NOT_READ_ONLY, f"Only read-only queries are allowed; this is a {kind} statement."))
@@ -138,6 +133,13 @@ def check_tree(tree: exp.Expression, engine: str, dialect: str) -> list[Issue]:
             add(Issue(NOT_READ_ONLY, f"Data-modifying {_root_kind(node)} is not allowed in a read-only query."))
         elif code == FORBIDDEN_STATEMENT:
             add(Issue(FORBIDDEN_STATEMENT, f"{_root_kind(node)} statements are not allowed."))
+        if not _well_formed(node):
+            add(
+                Issue(
+                    PARSE_ERROR,
+                    "Expected a query inside the parentheses (CTE, subquery, EXISTS); found something else.",
+                )
+            )
         if isinstance(node, exp.Into):
             add(Issue(SELECT_INTO, "SELECT … INTO writes its result somewhere; only plain SELECT is allowed."))
         elif isinstance(node, exp.Lock):
@@ -157,10 +159,31 @@ def check_tree(tree: exp.Expression, engine: str, dialect: str) -> list[Issue]:
     return issues
 
 
+def _is_query(node: object) -> bool:
+    return isinstance(node, (exp.Query, exp.Values))
+
+
+def _well_formed(node: exp.Expression) -> bool:
+    """sqlglot is lenient where databases are not: `WITH w AS (CHECKPOINT)`, `FROM (BEGIN) AS w` and
+    `EXISTS (COMMIT)` parse (as identifiers). Require a real query wherever one is expected."""
+    if isinstance(node, exp.CTE):
+        return _is_query(node.this)
+    if isinstance(node, exp.Exists):
+        return _is_query(node.this)
+    if isinstance(node, exp.Subquery):
+        inner = node.this
+        if isinstance(inner, exp.Table):
+            return bool(inner.args.get("joins"))  # parenthesised join: FROM (a JOIN b ON ...)
+        return _is_query(inner)
+    return True
+
+
 def unwrap_root(tree: exp.Expression) -> exp.Expression:
     """Strip redundant parentheses around the whole query: `((SELECT 1))` -> `SELECT 1`."""
-    while isinstance(tree, exp.Subquery) and not tree.alias and all(
-        v is None or v == [] for k, v in tree.args.items() if k != "this"
+    while (
+        isinstance(tree, exp.Subquery)
+        and not tree.alias
+        and all(v is None or v == [] for k, v in tree.args.items() if k != "this")
     ):
         inner = tree.this
         if not isinstance(inner, exp.Query):

@@ -201,6 +201,11 @@ _ATTACKS_TEXT: list[tuple[str, str, str]] = [
     (PG, "\uff33\uff25\uff2c\uff25\uff23\uff34 1", PE),  # fullwidth SELECT
     (LITE, "SELECT 1 \u037e DROP TABLE orders", PE),  # Greek question mark
     (PG, "SELECT 1 FROM orders WHERE (", PE),
+    (PG, 'SELECT U&"pg_sl\\0065ep"(5)', PE),  # Unicode-escape identifier spelling pg_sleep
+    (DUCK, "SELECT U&'\\0041' AS a", PE),
+    # with standard_conforming_strings=off PostgreSQL would end the first literal later and run pg_sleep
+    (PG, "SELECT 'x\\', ' , pg_sleep(5) -- '", PE),
+    (PG, "SELECT 1 /* unterminated", PE),
     (DUCK, "SELECT * FROM orders WHERE id = 'unterminated", PE),
     (PG, "", EQ),
     (MY, "   \n\t ", EQ),
@@ -229,6 +234,8 @@ _DENIED_CALLS: list[tuple[str, str]] = [
     (PG, "query_to_xml('DELETE FROM orders RETURNING 1', true, true, '')"),
     (PG, "pg_advisory_lock(1)"),
     (PG, "setval('orders_id_seq', 1)"),
+    (PG, "ts_stat('DELETE FROM orders RETURNING NULL::tsvector')"),
+    (PG, "crosstab('SELECT 1')"),
     (MY, "SLEEP(5)"),
     (MY, "BENCHMARK(100000000, MD5('a'))"),
     (MY, "LOAD_FILE('/etc/passwd')"),
@@ -250,6 +257,7 @@ _DENIED_CALLS: list[tuple[str, str]] = [
     (DUCK, "read_blob('/etc/passwd')"),
     (DUCK, "getenv('HOME')"),
     (DUCK, "query('DELETE FROM orders')"),
+    (DUCK, "current_setting('s3_secret_access_key')"),
 ]
 
 _QUOTE = {PG: '"', LITE: '"', DUCK: '"', MY: "`"}
@@ -307,7 +315,7 @@ def _function_attacks() -> list[tuple[str, str, str]]:
         (DUCK, "SELECT * FROM 'data.csv'", FA),
         (DUCK, "SELECT * FROM '/etc/passwd'", FA),
         (DUCK, "SELECT * FROM 's3://bucket/x.parquet'", FA),
-        (DUCK, "SELECT * FROM \"data.parquet\"", FA),
+        (DUCK, 'SELECT * FROM "data.parquet"', FA),
         (DUCK, "SELECT * FROM 'https://evil.example/x.csv'", FA),
         (DUCK, "FROM '~/secrets/*.json'", FA),
         (DUCK, "SELECT o.id FROM orders o JOIN 'users.csv' u ON u.id = o.id", FA),
@@ -315,7 +323,9 @@ def _function_attacks() -> list[tuple[str, str, str]]:
     return out
 
 
-ATTACKS: list[tuple[str, str, str]] = _ATTACKS_WRITE + _ATTACKS_STATEMENTS + _ATTACKS_TEXT + _function_attacks()
+ATTACKS: list[tuple[str, str, str]] = list(
+    dict.fromkeys(_ATTACKS_WRITE + _ATTACKS_STATEMENTS + _ATTACKS_TEXT + _function_attacks())
+)
 
 
 # --- legitimate analytics --------------------------------------------------------------------------------------
@@ -381,13 +391,13 @@ _PORTABLE: list[str] = [
     "SELECT upper(last_name), lower(country), length(last_name) FROM customers",
     "SELECT id, CAST(total AS INTEGER) AS t FROM orders",
     "SELECT round(avg(total), 2) AS avg_total, min(total), max(total) FROM orders",
-    "SELECT deleted_at, update_count, insert_id, set_name FROM \"drop table\"",
+    'SELECT deleted_at, update_count, insert_id, set_name FROM "drop table"',
     "SELECT id, deleted_by, note FROM delete_log WHERE note = '; DROP TABLE orders; --'",
     "SELECT id FROM delete_log WHERE note = 'DELETE FROM orders' OR note LIKE '%UPDATE%'",
     "SELECT 'a; b' AS s, '--not a comment' AS c2, '/* not a comment */' AS c3",
     "SELECT id, update_count FROM orders WHERE update_count > 0",
     "SELECT count(*) AS deleted FROM customers WHERE deleted_at IS NOT NULL",
-    "SELECT id AS \"select\", total AS \"from\" FROM orders",
+    'SELECT id AS "select", total AS "from" FROM orders',
     "SELECT o.status, count(DISTINCT o.customer_id) AS buyers FROM orders o GROUP BY o.status ORDER BY buyers DESC",
     "SELECT p.category, sum(i.quantity) AS units FROM order_items i JOIN products p ON p.id = i.product_id "
     "GROUP BY p.category HAVING sum(i.quantity) > 100 ORDER BY units DESC",
@@ -418,7 +428,7 @@ _ENGINE_SPECIFIC: list[tuple[str, str]] = [
     (PG, "SELECT $$; DROP TABLE orders$$ AS s"),
     (PG, "SELECT E'a\\'b' AS s"),
     (PG, "SELECT id FROM public.orders"),
-    (PG, "SELECT \"Id\" FROM (SELECT id AS \"Id\" FROM orders) s"),
+    (PG, 'SELECT "Id" FROM (SELECT id AS "Id" FROM orders) s'),
     (PG, "SELECT current_date, current_timestamp, current_setting('TimeZone')"),
     (PG, "SELECT o.id FROM orders o WHERE o.total > ALL (SELECT total FROM orders WHERE status = 'refunded')"),
     (PG, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"),
@@ -442,7 +452,7 @@ _ENGINE_SPECIFIC: list[tuple[str, str]] = [
     (MY, "SELECT CONCAT(last_name, ', ', country) FROM customers"),
     (MY, "SELECT '/*! DROP TABLE orders */' AS s"),
     (MY, "SELECT 'it''s /*! not */ code' AS s"),
-    (MY, "SELECT \"double quoted string /*! x */\" AS s"),
+    (MY, 'SELECT "double quoted string /*! x */" AS s'),
     (MY, "SELECT id FROM orders WHERE status REGEXP '^p'"),
     (MY, "SELECT id FROM shop.orders"),
     (MY, "SELECT 1 FROM dual"),
@@ -459,7 +469,7 @@ _ENGINE_SPECIFIC: list[tuple[str, str]] = [
     (LITE, "SELECT id FROM orders WHERE status GLOB 'p*'"),
     (LITE, "SELECT julianday(shipped_at) - julianday(created_at) AS days FROM orders"),
     (LITE, "SELECT typeof(total) FROM orders"),
-    (LITE, "SELECT [id], `total` FROM \"orders\""),
+    (LITE, 'SELECT [id], `total` FROM "orders"'),
     (LITE, "SELECT id FROM main.orders"),
     (LITE, "SELECT name FROM sqlite_master WHERE type = 'table'"),
     (LITE, "SELECT rowid, id FROM orders"),

@@ -29,7 +29,7 @@ def team(user, make_user, client_for, sqlite_file, files_dir, django_capture_on_
     sync(owner, ds["id"], django_capture_on_commit_callbacks)
     owner.put("/api/v1/metadata/columns/customers/email", {"tags": ["PII"]}, format="json")
     return {"owner": owner, "analyst": client_for(analyst, workspace), "viewer": client_for(viewer, workspace),
-            "ds": ds, "workspace": workspace, "analyst_user": analyst}
+            "ds": ds, "workspace": workspace, "analyst_user": analyst, "owner_user": user}
 
 
 def test_execute_returns_rows_columns_and_records_history_and_audit(team):
@@ -135,7 +135,7 @@ def test_history_is_mine_filtered_and_others_are_404(team, make_user, client_for
     assert history["count"] == 2 and all(r["results"] is None for r in history["results"])
     assert team["analyst"].get("/api/v1/queries", {"status": "failed"}).json()["count"] == 1
     assert team["analyst"].get("/api/v1/queries", {"q": "country"}).json()["count"] == 1
-    owners = QueryRun.objects.get(user__memberships__role="owner", sql="SELECT 1")
+    owners = QueryRun.objects.get(user=team["owner_user"], sql="SELECT 1")
     assert_error(team["analyst"].get(f"/api/v1/queries/{owners.pk}"), 404)
     assert_error(team["analyst"].post(f"/api/v1/queries/cancel/{owners.pk}"), 404)
     stranger = client_for(make_user())

@@ -62,10 +62,9 @@ class Command(BaseCommand):
         import time
 
         from metadata import services as metadata_services
+        from metadata.connectors import workspace_files_dir
         from metadata.demo_warehouse import DEFAULT_FILENAME, DICTIONARY, generate
         from metadata.models import DataSource, SchemaColumn, SchemaTable
-
-        from metadata.connectors import workspace_files_dir
 
         path = workspace_files_dir(workspace.pk) / DEFAULT_FILENAME
         if not path.exists():
