@@ -110,6 +110,17 @@ def _type_name(values: list[Any]) -> str:
 
 
 def _watch(control: _Control, poll_seconds: float) -> None:
+    try:
+        _watch_loop(control, poll_seconds)
+    finally:
+        # The cancel probe may have opened a database connection in this thread; threads do not
+        # close theirs, so an unclosed one would leak with every query.
+        from django.db import connections
+
+        connections.close_all()
+
+
+def _watch_loop(control: _Control, poll_seconds: float) -> None:
     last_check = 0.0
     while not control.done.wait(poll_seconds / 2):
         now = time.monotonic()

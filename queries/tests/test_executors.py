@@ -116,3 +116,25 @@ def test_values_become_json_safe():
     assert executors.jsonable(b"\x00\x01").startswith("base64:")
     assert executors.jsonable(float("nan")) == "nan"
     assert executors.jsonable(uuid.UUID(int=1)) == "00000000-0000-0000-0000-000000000001"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_cancel_watcher_does_not_leak_app_database_connections(user, sqlite_file):
+    from django.db import connection
+
+    from queries.models import QueryRun
+
+    ds = make_source(user.memberships.get().workspace, user, "sqlite", database="shop.sqlite3")
+
+    def app_connections() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+
+    before = app_connections()
+    for _ in range(3):  # long enough for the watcher to probe the flag many times before the deadline
+        with pytest.raises(executors.QueryTimedOut):
+            executors.run_statement(ds, LONG["sqlite"], max_rows=1, timeout_s=0.5, poll_seconds=0.02,
+                                    should_cancel=lambda: QueryRun.objects.filter(cancel_requested=True).exists())
+    assert app_connections() <= before
