@@ -99,3 +99,15 @@ class PopularQuerySerializer(serializers.Serializer):
     users = serializers.IntegerField()
     last_run_at = serializers.DateTimeField()
     avg_execution_time_ms = serializers.FloatField(allow_null=True)
+
+
+class CacheClearedSerializer(serializers.Serializer):
+    cleared = serializers.CharField()
+
+
+class CacheStatsSerializer(serializers.Serializer):
+    backend = serializers.CharField()
+    keys = serializers.IntegerField(allow_null=True)
+    used_memory = serializers.CharField(allow_null=True)
+    hits = serializers.IntegerField(allow_null=True)
+    misses = serializers.IntegerField(allow_null=True)

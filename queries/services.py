@@ -96,6 +96,27 @@ def query_validate(*, ds: DataSource, sql: str, workspace: Any) -> dict[str, Any
     }
 
 
+def plan_cost(ds: DataSource, sql: str) -> float | None:
+    """The planner's total cost (PostgreSQL) or examined-rows product (MySQL); None elsewhere."""
+    if ds.engine not in (DataSource.Engine.POSTGRESQL, DataSource.Engine.MYSQL):
+        return None
+    from metadata.connectors import engine_for
+
+    try:
+        with engine_for(ds).connect() as connection:
+            if ds.engine == DataSource.Engine.POSTGRESQL:
+                connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+                plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()
+                plan = json.loads(plan) if isinstance(plan, str) else plan
+                return float(plan[0]["Plan"]["Total Cost"])
+            product = 1.0
+            for row in connection.exec_driver_sql(f"EXPLAIN {sql}").mappings().all():
+                product *= max(1.0, float(row.get("rows") or 1))
+            return product
+    except Exception:
+        return None
+
+
 def estimate_rows(ds: DataSource, sql: str) -> int | None:
     """The planner's row estimate, where the engine has one (best effort, never raises)."""
     if ds.engine not in (DataSource.Engine.POSTGRESQL, DataSource.Engine.MYSQL):
@@ -192,6 +213,22 @@ def result_cache_invalidate(ds: DataSource | None = None) -> None:
                 cache.set(f"qcache-gen:{source}", 1)
 
 
+def cache_stats() -> dict[str, Any]:
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    stats: dict[str, Any] = {"backend": backend, "keys": None, "used_memory": None, "hits": None, "misses": None}
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
+            info = client.info()
+            stats.update(keys=client.dbsize(), used_memory=info.get("used_memory_human"),
+                         hits=info.get("keyspace_hits"), misses=info.get("keyspace_misses"))
+        except Exception:
+            logger.warning("Could not read Redis statistics", exc_info=True)
+    return stats
+
+
 # --- execute ----------------------------------------------------------------------------------------------
 
 def _fingerprint_hash(text: str) -> str:
@@ -235,6 +272,9 @@ def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource,
         _audit_run(run, request)
         return run
 
+    if not run_async and settings.QUERY_ASYNC_COST and (plan_cost(ds, gate.sql) or 0) > settings.QUERY_ASYNC_COST:
+        run_async = True  # too heavy to hold a web request open: the queries queue takes it
+        run.is_async = True
     run.status = QueryRun.Status.PENDING if run_async else QueryRun.Status.RUNNING
     run.save()
     if run_async:

@@ -7,10 +7,13 @@ from django.db.models import Avg, Count, Max, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.exceptions import NotFound, ValidationFailed
+from core.permissions import IsSystemAdmin, NotApiKey
 from core.serializers import ErrorEnvelopeSerializer
 from core.views import WORKSPACE_HEADER, WorkspaceScopedViewSet
 from metadata.selectors import data_source_for
@@ -21,6 +24,8 @@ from . import services
 from .filters import QueryRunFilter
 from .models import QueryRun
 from .serializers import (
+    CacheClearedSerializer,
+    CacheStatsSerializer,
     ExecuteSerializer,
     PopularQuerySerializer,
     QueryRunSerializer,
@@ -66,7 +71,8 @@ class ExecuteView(WorkspaceAPIView):
                                      ds=ds, sql=data["text"], limit=data.get("limit"), run_async=data["async"],
                                      request=request)
         body = QueryRunSerializer(run).data
-        return Response(body, status=status.HTTP_202_ACCEPTED if data["async"] else status.HTTP_200_OK)
+        queued = run.status in (QueryRun.Status.PENDING, QueryRun.Status.RUNNING)
+        return Response(body, status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK)
 
 
 @extend_schema(tags=["queries"], parameters=[WORKSPACE_HEADER])
@@ -143,3 +149,40 @@ class CancelView(WorkspaceAPIView):
         run = services.query_cancel(run=run, user=request.user, request=request)
         return Response(QueryRunSerializer(run, context={"with_results": False}).data)
 
+
+
+@extend_schema(tags=["admin"])
+class CacheView(APIView):
+    """Seed 000's cache administration, for installation admins."""
+
+    permission_classes = [IsAuthenticated, NotApiKey, IsSystemAdmin]
+
+    @extend_schema(operation_id="admin_cache_clear", request=None, responses={200: CacheClearedSerializer, **ERRORS},
+                   parameters=[OpenApiParameter("pattern", str, required=False,
+                                                description="Only query results of this data source id")],
+                   summary="Drop cached query results (all, or one data source's)")
+    def delete(self, request: Request) -> Response:
+        from metadata.models import DataSource
+
+        pattern = request.query_params.get("pattern")
+        source = None
+        if pattern:
+            try:
+                source = DataSource.objects.get(pk=pattern)
+            except (DataSource.DoesNotExist, ValidationError, ValueError):
+                raise NotFound("No such data source.", code="DATA_SOURCE_NOT_FOUND") from None
+        services.result_cache_invalidate(source)
+        from auditing.services import record
+
+        record(actor=request.user, action="admin.cache_cleared", resource_type="cache", request=request,
+               details={"data_source_id": pattern or "all"})
+        return Response({"cleared": "data_source" if source else "all"})
+
+
+@extend_schema(tags=["admin"])
+class CacheStatsView(APIView):
+    permission_classes = [IsAuthenticated, NotApiKey, IsSystemAdmin]
+
+    @extend_schema(operation_id="admin_cache_stats", responses={200: CacheStatsSerializer, **ERRORS})
+    def get(self, request: Request) -> Response:
+        return Response(services.cache_stats())

@@ -328,6 +328,9 @@ SCHEMA_SAMPLE_MAX_DISTINCT = env.int("SCHEMA_SAMPLE_MAX_DISTINCT", default=25)
 QUERY_PREVIEW_ROWS = env.int("QUERY_PREVIEW_ROWS", default=200)
 QUERY_CACHE_TTL = env.int("QUERY_CACHE_TTL", default=300)
 QUERY_DEFAULT_LIMIT = env.int("QUERY_DEFAULT_LIMIT", default=1000)
+# PostgreSQL/MySQL statements whose planner estimate exceeds this run on the queries queue even when
+# the request did not ask for async (0 disables the check and its EXPLAIN round trip).
+QUERY_ASYNC_COST = env.float("QUERY_ASYNC_COST", default=1e7)
 
 # --- i18n, static, email, logging ------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -72,6 +72,7 @@ async def test_revoked_token_is_refused():
     await logout()
     communicator, _, _ = await connect(f"/ws/notifications/?token={tokens['access_token']}")
     assert (await communicator.receive_output(timeout=5))["code"] == 4401
+    await communicator.disconnect()
 
 
 async def test_job_progress_is_pushed_to_its_owner():
@@ -195,3 +196,4 @@ async def test_an_open_socket_is_closed_after_logout(monkeypatch):
     while output["type"] != "websocket.close":
         output = await communicator.receive_output(timeout=5)
     assert output["code"] == 4401
+    await communicator.disconnect()

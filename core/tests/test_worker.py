@@ -32,7 +32,7 @@ def worker():
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-I", "core.tests.worker_tasks",
-         "-Q", "interactive,long_running", "--pool", "solo", "--loglevel", "WARNING", "-n", f"test-{os.getpid()}@%h"],
+         "-Q", "interactive,queries,long_running", "--pool", "solo", "--loglevel", "WARNING", "-n", f"test-{os.getpid()}@%h"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     celery_app.conf.task_always_eager = False
@@ -81,3 +81,22 @@ def test_a_real_worker_sends_the_invitation_email(worker, user, make_user):
     # on_commit fires at once under transaction=True tests; the worker picks the message up.
     assert wait_for(lambda: Invitation.objects.get(pk=invitation.pk).email_sent_at is not None), \
         "the worker did not send the invitation"
+
+
+@pytest.mark.pg_server
+def test_an_async_query_runs_on_the_queries_queue_of_a_real_worker(worker, user, postgres_source):
+    from metadata.models import DataSource
+    from metadata.services import data_source_create
+    from queries.models import QueryRun
+    from queries.services import query_execute
+
+    membership = user.memberships.get()
+    ds = data_source_create(workspace=membership.workspace, user=user,
+                            data={**{k: v for k, v in postgres_source.items()}, "name": "pg"})
+    run = query_execute(workspace=membership.workspace, user=user, membership=membership,
+                        ds=DataSource.objects.get(pk=ds.pk), sql="SELECT count(*) AS n FROM customers", run_async=True)
+    assert run.status == "pending"
+    assert wait_for(lambda: QueryRun.objects.get(pk=run.pk).status == "completed"), \
+        QueryRun.objects.get(pk=run.pk).error_message
+    run.refresh_from_db()
+    assert run.preview == [[2]] and run.celery_task_id
