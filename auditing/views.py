@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins
+from rest_framework import mixins, viewsets
+from rest_framework.permissions import IsAuthenticated
 
+from core.permissions import IsSystemAdmin, NotApiKey
 from core.views import WORKSPACE_HEADER, WorkspaceScopedViewSet
 from teams.roles import Role
 
@@ -19,3 +21,15 @@ class AuditLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspac
     ordering_fields = ["created_at", "action"]
     workspace_field = "workspace_id"
     role_map = {"list": Role.ADMIN, "retrieve": Role.ADMIN}
+
+
+@extend_schema(tags=["audit"])
+class InstallationAuditLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Every event of the installation — including those outside any workspace (logins, failed
+    logins, lock-outs, user administration) — for installation admins."""
+
+    queryset = AuditEvent.objects.all()
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    ordering_fields = ["created_at", "action"]
+    permission_classes = [IsAuthenticated, NotApiKey, IsSystemAdmin]

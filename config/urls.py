@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
-from auditing.views import AuditLogViewSet
+from auditing.views import AuditLogViewSet, InstallationAuditLogViewSet
 from core.views import HealthView, JobViewSet, api_not_found
 from metadata.views import DataSourceViewSet
 from queries.views import QueryRunViewSet
@@ -27,6 +27,7 @@ router.register("workspaces", team_views.WorkspaceViewSet, basename="workspaces"
 router.register("team/members", team_views.TeamMemberViewSet, basename="team-members")
 router.register("team/invitations", team_views.InvitationViewSet, basename="team-invitations")
 router.register("audit-logs", AuditLogViewSet, basename="audit-logs")
+router.register("admin/audit-logs", InstallationAuditLogViewSet, basename="admin-audit-logs")
 router.register("jobs", JobViewSet, basename="jobs")
 router.register("databases", DataSourceViewSet, basename="databases")
 router.register("queries", QueryRunViewSet, basename="queries")

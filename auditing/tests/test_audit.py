@@ -410,3 +410,11 @@ def test_non_staff_users_cannot_open_the_admin(user, event):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_installation_admins_see_events_outside_any_workspace(system_admin, client_for, api_client, user):
+    api_client.post("/api/v1/auth/login", {"email": user.email, "password": "wrong password"}, format="json")
+    admin = client_for(system_admin)
+    events = admin.get("/api/v1/admin/audit-logs", {"action": "auth.login_failed"}).json()
+    assert events["count"] == 1 and events["results"][0]["details"]["identifier"] == user.email
+    assert_error(client_for(user).get("/api/v1/admin/audit-logs"), 403, "PERMISSION_DENIED")
