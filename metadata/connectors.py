@@ -140,7 +140,12 @@ def build_url_and_args(ds: DataSource) -> tuple[URL, dict[str, Any]]:
         return url, {"timeout": connect_timeout, "check_same_thread": False}
     if ds.engine == DataSource.Engine.DUCKDB:
         path = resolve_data_file(ds.database, workspace_id=ds.workspace_id)
-        return URL.create("duckdb", database=str(path)), {"read_only": bool(ds.read_only)}
+        # No file system or network access from SQL (read_csv, COPY, httpfs, logging to files), and
+        # the setting cannot be switched back from a statement.
+        return URL.create("duckdb", database=str(path)), {
+            "read_only": bool(ds.read_only),
+            "config": {"enable_external_access": False, "lock_configuration": True},
+        }
     raise ValidationFailed.for_field("engine", f"Unsupported engine “{ds.engine}”.")
 
 
@@ -176,6 +181,25 @@ def engine_for(ds: DataSource) -> Engine:
                 check_host_allowed(host, port, database)  # DNS may answer differently than when the source was saved
 
         _engines[key] = (fingerprint, engine)
+        return engine
+
+
+_control_engines: dict[str, tuple[str, Engine]] = {}
+
+
+def control_engine_for(ds: DataSource) -> Engine:
+    """An unpooled engine for control statements (cancel, kill): it must work when the data
+    source's pool is exhausted by the very queries it has to stop."""
+    from sqlalchemy.pool import NullPool
+
+    key, fingerprint = str(ds.pk), _fingerprint(ds)
+    with _engines_lock:
+        cached = _control_engines.get(key)
+        if cached and cached[0] == fingerprint:
+            return cached[1]
+        url, connect_args = build_url_and_args(ds)
+        engine = sa.create_engine(url, connect_args=connect_args, poolclass=NullPool)
+        _control_engines[key] = (fingerprint, engine)
         return engine
 
 

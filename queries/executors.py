@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from metadata.connectors import engine_for
+from metadata.connectors import control_engine_for, engine_for
 from metadata.models import DataSource
 
 
@@ -144,7 +144,7 @@ def _watch_loop(control: _Control, poll_seconds: float) -> None:
 
 def _prepare(ds: DataSource, connection: sa.Connection, timeout_s: float) -> tuple[str, Callable[[], None]]:
     """Switch on the engine's guards; return (server-side id, interrupt function)."""
-    engine = connection.engine
+    engine = control_engine_for(ds)  # unpooled: stopping must not wait for a free pooled connection
     raw = connection.connection.dbapi_connection
     if ds.engine == DataSource.Engine.POSTGRESQL:
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
@@ -183,7 +183,7 @@ def kill_remote(ds: DataSource, backend_pid: str) -> bool:
     """Stop a running statement from another process (PostgreSQL, MySQL). Best effort."""
     if not backend_pid:
         return False
-    engine = engine_for(ds)
+    engine = control_engine_for(ds)
     try:
         with engine.connect() as other:
             if ds.engine == DataSource.Engine.POSTGRESQL:
@@ -213,10 +213,27 @@ def _classify(exc: BaseException, control: _Control, timeout_s: float) -> Execut
     return ExecutionError(first_line[:1000])
 
 
+def _approximate_size(value: Any) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, (str, bytes, bytearray)):
+        return len(value)
+    return 16
+
+
+def _cap_cell(value: Any, limit: int) -> Any:
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"… [{len(value) - limit:,} more characters]"
+    return value
+
+
 def run_statement(ds: DataSource, sql: str, *, max_rows: int, timeout_s: float,
                   should_cancel: Callable[[], bool] = lambda: False, on_started: Callable[[str], None] | None = None,
-                  poll_seconds: float = 0.2) -> ExecutionResult:
+                  poll_seconds: float = 0.2, max_bytes: int | None = None) -> ExecutionResult:
     """Execute `sql` (already vetted by the safety gate) and read at most `max_rows` rows."""
+    from django.conf import settings
+
+    max_bytes = max_bytes or settings.QUERY_MAX_RESULT_BYTES
     started = time.perf_counter()
     control = _Control(deadline=time.monotonic() + timeout_s, should_cancel=should_cancel)
     watcher = threading.Thread(target=_watch, args=(control, poll_seconds), daemon=True, name="query-watcher")
@@ -232,11 +249,17 @@ def run_statement(ds: DataSource, sql: str, *, max_rows: int, timeout_s: float,
                 result = connection.execution_options(stream_results=True).exec_driver_sql(sql)
                 names = list(result.keys())
                 rows: list[Any] = []
-                while len(rows) <= max_rows:
+                size, oversized = 0, False
+                while len(rows) <= max_rows and not oversized:
                     chunk = result.fetchmany(min(1000, max_rows + 1 - len(rows)))
                     if not chunk:
                         break
-                    rows.extend(chunk)
+                    for row in chunk:
+                        size += sum(_approximate_size(value) for value in row)
+                        rows.append(row)
+                        if size > max_bytes:
+                            oversized = True  # stop reading: the result is cut here and says so
+                            break
                 result.close()
             finally:
                 control.done.set()
@@ -252,12 +275,12 @@ def run_statement(ds: DataSource, sql: str, *, max_rows: int, timeout_s: float,
         control.done.set()
     if control.reason == "cancel":
         raise QueryCancelled("The query was cancelled.")
-    truncated = len(rows) > max_rows
+    truncated = len(rows) > max_rows or oversized
     rows = rows[:max_rows]
     columns = [{"name": name, "type": _type_name([row[i] for row in rows[:200]])} for i, name in enumerate(names)]
     return ExecutionResult(
         columns=columns,
-        rows=[[jsonable(value) for value in row] for row in rows],
+        rows=[[_cap_cell(jsonable(value), settings.QUERY_MAX_CELL_CHARS) for value in row] for row in rows],
         truncated=truncated,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
         backend_pid=pid,

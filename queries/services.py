@@ -159,10 +159,38 @@ def mask_value(value: Any) -> Any:
     return (text[0] + "***") if len(text) > 1 else "***"
 
 
+MASK_ALL = -1  # in QueryRun.masked_columns: every column
+
+
 def apply_masking(rows: list[list[Any]], pii_indexes: list[int]) -> list[list[Any]]:
     if not pii_indexes:
         return rows
-    return [[mask_value(v) if i in pii_indexes else v for i, v in enumerate(row)] for row in rows]
+    everything = MASK_ALL in pii_indexes
+    return [[mask_value(v) if everything or i in pii_indexes else v for i, v in enumerate(row)] for row in rows]
+
+
+def _redacts_errors(run: QueryRun) -> bool:
+    """Errors are redacted for people who may not see personal data, on sources that hold some."""
+    if run.data_source is None:
+        return True
+    from teams.models import Membership
+
+    membership = Membership.objects.filter(workspace_id=run.workspace_id, user_id=run.user_id).first()
+    if can_view_pii(membership):
+        return False
+    return SchemaColumn.objects.filter(table__data_source=run.data_source, tags__icontains="PII").exists() \
+        if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else any(
+            "PII" in (tags or []) for tags in SchemaColumn.objects.filter(table__data_source=run.data_source)
+            .exclude(tags=[]).values_list("tags", flat=True))
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def redact_error(message: str) -> str:
+    """Database errors quote the offending value (`invalid input syntax for type integer: "a@b.c"`):
+    for people who may not see personal data, quoted text is replaced."""
+    return _QUOTED.sub("'***'", message)
 
 
 # --- result store --------------------------------------------------------------------------------------
@@ -256,8 +284,13 @@ def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource,
         raise SqlRejected(gate.errors[0].message, code=gate.errors[0].code, details=issues_as_details(gate.errors))
 
     quota_consume(user=user)
-    masked = [] if can_view_pii(membership) else list(gate.pii_columns)
+    sees_pii = can_view_pii(membership)
+    masked = [] if sees_pii else list(gate.pii_columns)
+    if not sees_pii and getattr(gate, "pii_untraced", False):
+        masked = [MASK_ALL]  # lineage could not be followed: every output column is masked
     run.masked_columns = masked
+    if masked and gate.output_columns:
+        run._gate_output = list(gate.output_columns)  # type: ignore[attr-defined]
     cached = cache.get(_cache_key(ds, gate.sql, bool(masked)))
     if cached is not None:
         now = timezone.now()
@@ -331,6 +364,9 @@ def run_now(run: QueryRun) -> QueryRun:
         fields = {"status": QueryRun.Status.FAILED, "error_code": "EXECUTION_FAILED",
                   "error_message": friendly_error(exc, ds)}
     else:
+        expected = getattr(run, "_gate_output", None)
+        if run.masked_columns and expected is not None and len(result.columns) != len(expected):
+            run.masked_columns = [MASK_ALL]  # the lineage described another shape: trust nothing
         rows = apply_masking(result.rows, run.masked_columns)
         run.columns, run.rows_returned, run.truncated = result.columns, len(rows), result.truncated
         run.execution_time_ms = result.elapsed_ms
@@ -343,6 +379,8 @@ def run_now(run: QueryRun) -> QueryRun:
         fields = {"status": QueryRun.Status.COMPLETED, "columns": run.columns, "rows_returned": run.rows_returned,
                   "truncated": run.truncated, "execution_time_ms": run.execution_time_ms, "preview": run.preview,
                   "result_key": run.result_key}
+    if fields.get("error_message") and _redacts_errors(run):
+        fields["error_message"] = redact_error(fields["error_message"])
     fields["finished_at"] = timezone.now()
     # Conditional: a cancel that won the race keeps its status.
     QueryRun.objects.filter(pk=run.pk, status=QueryRun.Status.RUNNING).update(**fields)
@@ -354,7 +392,24 @@ def run_now(run: QueryRun) -> QueryRun:
     return run
 
 
+def _stale_cutoff() -> Any:
+    from datetime import timedelta
+
+    return timezone.now() - timedelta(seconds=settings.DATA_SOURCE_QUERY_TIMEOUT * 2 + 120)
+
+
+def runs_reap_stale() -> int:
+    """Fail runs left 'running' or 'pending' by a process that died (restart, killed worker)."""
+    stale = QueryRun.objects.filter(status__in=[QueryRun.Status.RUNNING, QueryRun.Status.PENDING],
+                                    created_at__lt=_stale_cutoff())
+    return stale.update(status=QueryRun.Status.FAILED, error_code="QUERY_ABANDONED", finished_at=timezone.now(),
+                        error_message="The process running this query stopped before it finished.")
+
+
 def query_cancel(*, run: QueryRun, user: Any, request: Any = None) -> QueryRun:
+    if not run.is_finished and run.created_at < _stale_cutoff():
+        runs_reap_stale()  # nothing is running it any more: do not fire a kill at a recycled backend id
+        run.refresh_from_db()
     if run.is_finished:
         raise Conflict(f"The query has already {'been ' if run.status == 'cancelled' else ''}{run.status}.",
                        code="QUERY_FINISHED")

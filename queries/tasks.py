@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from .models import QueryRun
-from .services import run_now
+from .services import run_now, runs_reap_stale
 
 
 @shared_task(name="queries.execute", bind=True, acks_late=True, ignore_result=True)
@@ -12,3 +12,9 @@ def execute_query(self, run_id: str) -> None:  # type: ignore[no-untyped-def]
         return
     QueryRun.objects.filter(pk=run.pk).update(celery_task_id=self.request.id or "")
     run_now(run)
+
+
+@shared_task(name="queries.reap_stale_runs", ignore_result=True)
+def reap_stale_runs() -> int:
+    """Periodic: fail query runs a dead process left unfinished."""
+    return runs_reap_stale()

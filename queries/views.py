@@ -129,8 +129,14 @@ class QueryRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspac
                   .order_by("-runs", "-last_run_at")[:limit])
         out = []
         for group in groups:
-            latest = self.get_queryset().filter(fingerprint=group["fingerprint"]).order_by("-created_at").first()
-            out.append({**group, "sql": latest.normalized_sql or latest.sql, "question": latest.question})
+            latest = self.get_queryset().filter(fingerprint=group["fingerprint"]).select_related(
+                "data_source").order_by("-created_at").first()
+            # The literal-free form: one person's filter values are not shown to the whole workspace.
+            from .safety import fingerprint
+
+            engine = latest.data_source.engine if latest.data_source else "postgresql"
+            out.append({**group, "sql": fingerprint(latest.sql, engine=engine),
+                        "question": latest.question if latest.user_id == request.user.pk else ""})
         return Response(PopularQuerySerializer(out, many=True).data)
 
 

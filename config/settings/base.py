@@ -179,6 +179,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-jobs": {"task": "core.reap_stale_jobs", "schedule": 60.0},
     "flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 6 * 3600.0},
+    "reap-stale-query-runs": {"task": "queries.reap_stale_runs", "schedule": 60.0},
 }
 # A running Job whose heartbeat is older than this is considered abandoned by a dead worker.
 JOB_STALE_AFTER = timedelta(seconds=env.int("JOB_STALE_AFTER_SECONDS", default=900))
@@ -328,6 +329,10 @@ SCHEMA_SAMPLE_MAX_DISTINCT = env.int("SCHEMA_SAMPLE_MAX_DISTINCT", default=25)
 QUERY_PREVIEW_ROWS = env.int("QUERY_PREVIEW_ROWS", default=200)
 QUERY_CACHE_TTL = env.int("QUERY_CACHE_TTL", default=300)
 QUERY_DEFAULT_LIMIT = env.int("QUERY_DEFAULT_LIMIT", default=1000)
+# A result stops being read past this many bytes (marked truncated); one text value past this many
+# characters is cut. Both keep a single query from filling the server's memory.
+QUERY_MAX_RESULT_BYTES = env.int("QUERY_MAX_RESULT_BYTES", default=20 * 1024 * 1024)
+QUERY_MAX_CELL_CHARS = env.int("QUERY_MAX_CELL_CHARS", default=100_000)
 # PostgreSQL/MySQL statements whose planner estimate exceeds this run on the queries queue even when
 # the request did not ask for async (0 disables the check and its EXPLAIN round trip).
 QUERY_ASYNC_COST = env.float("QUERY_ASYNC_COST", default=1e7)

@@ -179,3 +179,43 @@ def test_concurrent_requests_with_n_runs_left_let_exactly_n_through(user, client
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [200] * 5 + [429] * 5
+
+
+def test_errors_that_would_echo_personal_values_are_redacted_for_analysts(team):
+    sql = "SELECT json_extract('{}', email) FROM customers"
+    analyst = team["analyst"].post(EXECUTE, {"input": sql}, format="json").json()
+    assert analyst["status"] == "failed" and "@example.com" not in str(analyst)
+    owner = team["owner"].post(EXECUTE, {"input": sql}, format="json").json()
+    assert owner["status"] == "failed"
+
+
+def test_popular_shows_no_literals_of_other_people(team):
+    team["owner"].post(EXECUTE, {"input": "SELECT country FROM customers WHERE email = 'ana@example.com'"}, format="json")
+    popular = team["viewer"].get("/api/v1/queries/popular").json()
+    assert popular and "ana@example.com" not in str(popular)
+
+
+def test_a_huge_value_is_cut_and_a_huge_result_stops_early(team, settings):
+    settings.QUERY_MAX_CELL_CHARS = 1000
+    body = team["analyst"].post(EXECUTE, {"input": "SELECT printf('%.*c', 50000, 'x') AS big"}, format="json").json()
+    assert body["status"] == "completed" and len(body["results"][0][0]) < 1100
+    settings.QUERY_MAX_RESULT_BYTES = 200
+    many = team["analyst"].post(EXECUTE, {"input": "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r "
+                                                   "WHERE n < 5000) SELECT n, 'padding padding' FROM r"},
+                                format="json").json()
+    assert many["status"] == "completed" and many["truncated"] is True and many["rows_returned"] < 100
+
+
+def test_a_run_abandoned_by_a_dead_process_is_failed_and_cancel_does_not_fire_at_it(team):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from queries.tasks import reap_stale_runs
+
+    done = team["analyst"].post(EXECUTE, {"input": "SELECT 1"}, format="json").json()
+    QueryRun.objects.filter(pk=done["query_id"]).update(status="running", backend_pid="12345",
+                                                        created_at=timezone.now() - timedelta(hours=1))
+    assert_error(team["analyst"].post(f"/api/v1/queries/{done['query_id']}/cancel"), 409, "QUERY_FINISHED")
+    assert QueryRun.objects.get(pk=done["query_id"]).error_code == "QUERY_ABANDONED"
+    assert reap_stale_runs() == 0

@@ -138,3 +138,11 @@ def test_the_cancel_watcher_does_not_leak_app_database_connections(user, sqlite_
             executors.run_statement(ds, LONG["sqlite"], max_rows=1, timeout_s=0.5, poll_seconds=0.02,
                                     should_cancel=lambda: QueryRun.objects.filter(cancel_requested=True).exists())
     assert app_connections() <= before
+
+
+def test_duckdb_refuses_file_access_without_the_gate(sources):
+    ds = sources("duckdb")
+    for sql in ("SELECT * FROM read_csv('/etc/hostname')", "SELECT * FROM glob('/etc/*')",
+                "SET enable_external_access = true"):
+        with pytest.raises(executors.ExecutionError):
+            executors.run_statement(ds, sql, max_rows=10, timeout_s=10)
