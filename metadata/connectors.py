@@ -218,6 +218,16 @@ class ConnectionTest:
     message: str
     latency_ms: float
     server_version: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+_PRIVILEGE_SQL = {
+    DataSource.Engine.POSTGRESQL: "SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+    DataSource.Engine.MYSQL: "SELECT COUNT(*) > 0 FROM information_schema.USER_PRIVILEGES "
+                             "WHERE PRIVILEGE_TYPE IN ('SUPER', 'FILE', 'INSERT', 'DELETE', 'DROP') "
+                             "AND GRANTEE = CONCAT(\"'\", SUBSTRING_INDEX(CURRENT_USER(), '@', 1), \"'@'\", "
+                             "SUBSTRING_INDEX(CURRENT_USER(), '@', -1), \"'\")",
+}
 
 
 _VERSION_SQL = {
@@ -261,8 +271,16 @@ def probe_connection(ds: DataSource) -> ConnectionTest:
     started = time.perf_counter()
     try:
         engine = engine_for(ds)
+        warnings: list[str] = []
         with engine.connect() as connection:
             version = str(connection.execute(sa.text(_VERSION_SQL[ds.engine])).scalar() or "")
+            if ds.engine in _PRIVILEGE_SQL:
+                try:
+                    if connection.execute(sa.text(_PRIVILEGE_SQL[ds.engine])).scalar():
+                        warnings.append("This account can write or read server files (superuser or global "
+                                        "write/FILE privileges). Give InsightEngine a read-only account.")
+                except Exception:  # privilege introspection is advice, never a failure
+                    connection.rollback()
     except ValidationFailed as exc:
         return ConnectionTest(False, exc.message, _elapsed(started))
     except SecretDecryptionError:
@@ -271,7 +289,7 @@ def probe_connection(ds: DataSource) -> ConnectionTest:
     except Exception as exc:  # any driver error becomes a readable failure, never a 500
         dispose_engine(ds.pk)
         return ConnectionTest(False, friendly_error(exc, ds), _elapsed(started))
-    return ConnectionTest(True, "Connected successfully.", _elapsed(started), version[:200])
+    return ConnectionTest(True, "Connected successfully.", _elapsed(started), version[:200], tuple(warnings))
 
 
 def _elapsed(started: float) -> float:

@@ -85,6 +85,8 @@ class ConnectionTestSerializer(serializers.Serializer):
     message = serializers.CharField()
     latency_ms = serializers.FloatField()
     server_version = serializers.CharField(allow_blank=True)
+    warnings = serializers.ListField(child=serializers.CharField(),
+                                     help_text="Advice, e.g. when the account has more rights than reading needs.")
 
 
 class JobStartedSerializer(serializers.Serializer):

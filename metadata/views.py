@@ -137,7 +137,7 @@ class DataSourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Worksp
     def test_connection(self, request: Request, pk: str | None = None) -> Response:
         result = services.data_source_test(ds=self.get_object(), user=request.user, request=request)
         return Response({"success": result.success, "message": result.message, "latency_ms": result.latency_ms,
-                         "server_version": result.server_version})
+                         "server_version": result.server_version, "warnings": list(result.warnings)})
 
     @extend_schema(request=None, responses={202: JobStartedSerializer, **ERRORS},
                    summary="Sync the schema in the background; watch GET /jobs/{job_id} or ws/notifications/")

@@ -190,6 +190,7 @@ def test_postgres_test_connection_succeeds(owner_client, postgres_source):
     ds = register(owner_client, **postgres_source, password="ignored-by-trust")
     body = owner_client.post(f"/api/v1/databases/{ds['id']}/test-connection").json()
     assert body["success"] is True and body["server_version"].startswith("PostgreSQL")
+    assert "read-only account" in body["warnings"][0]  # the test account is the postgres superuser
 
 
 @pytest.mark.mariadb
@@ -197,6 +198,7 @@ def test_mariadb_test_connection_and_wrong_password(owner_client, mariadb_source
     ok = register(owner_client, name="Maria", **mariadb_source)
     body = owner_client.post(f"/api/v1/databases/{ok['id']}/test-connection").json()
     assert body["success"] is True and "MariaDB" in body["server_version"]
+    assert body["warnings"]  # root has every privilege
     bad = register(owner_client, name="Maria bad", **{**mariadb_source, "password": "definitely-wrong"})
     body = owner_client.post(f"/api/v1/databases/{bad['id']}/test-connection").json()
     assert body["success"] is False and "Authentication failed" in body["message"]
