@@ -9,7 +9,13 @@ Pure Python + sqlglot (no Django, no database access). See DESIGN.md "Safety gat
 Error codes: PARSE_ERROR, EMPTY_QUERY, MULTIPLE_STATEMENTS, NOT_READ_ONLY (DML/DDL anywhere, FOR UPDATE/SHARE),
 FORBIDDEN_STATEMENT (transaction control, SET/RESET, COPY, CALL/EXECUTE, LOCK, PRAGMA, ATTACH, LOAD/INSTALL,
 EXPLAIN/SHOW/DESCRIBE, any sqlglot Command fallback), SELECT_INTO, FORBIDDEN_FUNCTION, FILE_ACCESS (table reference
-naming a file/URL), EXECUTABLE_COMMENT, UNKNOWN_TABLE, UNKNOWN_COLUMN, UNSUPPORTED_ENGINE.
+naming a file/URL), EXECUTABLE_COMMENT, UNKNOWN_TABLE, UNKNOWN_COLUMN, UNSUPPORTED_ENGINE,
+FORBIDDEN_TABLE (credential/config/session catalogs), UNSUPPORTED_SYNTAX (table alias column lists, DuckDB #n and
+COLUMNS()), TOO_LONG (> 100,000 characters), TOO_COMPLEX (> 20,000 tokens or > 5,000 syntax nodes).
+MySQL @variables are FORBIDDEN_STATEMENT. See policy.py.
+
+PII: `pii_columns` lists the output indexes traced to a PII column; `pii_untraced` is True when the statement
+reads a PII-tagged table but its output could not be traced column by column (mask every column then).
 Warning codes: NO_LIMIT_LARGE_TABLE, SELECT_STAR, CARTESIAN_JOIN, NO_FILTER_LARGE_TABLE, PII_COLUMN.
 """
 

@@ -19,6 +19,7 @@ from .model import (
     EXECUTABLE_COMMENT,
     PARSE_ERROR,
     PII_COLUMN,
+    TOO_LONG,
     UNSUPPORTED_ENGINE,
     CheckResult,
     Issue,
@@ -38,6 +39,7 @@ def _result(
     limit: int | None = None,
     pii_columns: Sequence[int] = (),
     output_columns: Sequence[str] = (),
+    pii_untraced: bool = False,
 ) -> CheckResult:
     ok = not errors
     return CheckResult(
@@ -51,6 +53,7 @@ def _result(
         limit=limit if ok else None,
         pii_columns=tuple(pii_columns),
         output_columns=tuple(output_columns),
+        pii_untraced=pii_untraced,
     )
 
 
@@ -143,17 +146,31 @@ def _projection_count(tree: exp.Expression) -> int | None:
     return len(leaf.selects)
 
 
+def _reads_pii(tree: exp.Expression, catalog: Catalog) -> bool:
+    """Any referenced base table, anywhere in the statement (subqueries, CTEs, arguments), has a PII column."""
+    return any(info is not None and any(c.pii for c in info.columns) for info in (catalog.resolve(t) for t in base_tables(tree)))
+
+
+_UNTRACED_WARNING = Issue(
+    PII_COLUMN,
+    "The query reads a table with PII columns and its output could not be traced to them.",
+    "Treat every output column as PII.",
+)
+
+
 def _lineage(
     tree: exp.Expression, qualified: Qualified | None, catalog: Catalog, engine: str
-) -> tuple[list[int], list[str], list[Issue]]:
-    """pii output indexes, output names, PII warnings."""
+) -> tuple[list[int], list[str], list[Issue], bool]:
+    """pii output indexes, output names, PII warnings, pii_untraced (mask every column)."""
     written = _written_names(tree, engine)
     outputs: list[frozenset[str]] | None = None
     names: list[str] | None = written
+    untraced = False
     if qualified is not None and qualified.root is not None:
         try:
             lineage = Lineage(qualified)
             outputs = lineage.outputs()
+            untraced = lineage.untraced
             if names is None and _names_come_from_stars(tree):
                 expanded = lineage.output_names()
                 if expanded is not None and outputs is not None and len(expanded) == len(outputs):
@@ -161,24 +178,18 @@ def _lineage(
                     names = [original.get(n, n) for n in expanded]
         except Exception:
             outputs = None
-    if outputs is None:
-        reads_pii = any(
-            info is not None and any(c.pii for c in info.columns) for info in (catalog.resolve(t) for t in base_tables(tree))
-        )
-        if reads_pii:
-            # fail closed: without lineage every output column may carry PII
-            warning = Issue(
-                PII_COLUMN,
-                "The query reads a table with PII columns and its output could not be traced to them.",
-                "Treat every output column as PII.",
-            )
-            count = _projection_count(tree)
-            return list(range(count)) if count is not None else [], list(names or []), [warning]
-        return [], list(names or []), []
-    if names is not None and len(names) != len(outputs):
+    if outputs is not None and names is not None and len(names) != len(outputs):
         names = None
+    if outputs is None or untraced:
+        if _reads_pii(tree, catalog):
+            # fail closed: without lineage every output column may carry PII
+            count = len(outputs) if outputs is not None else _projection_count(tree)
+            return list(range(count)) if count is not None else [], list(names or []), [_UNTRACED_WARNING], True
+        if outputs is None:
+            return [], list(names or []), [], False
+    assert outputs is not None
     indexes = [i for i, sources in enumerate(outputs) if sources]
-    return indexes, list(names or []), advice.pii_warnings(names, outputs, indexes)
+    return indexes, list(names or []), advice.pii_warnings(names, outputs, indexes), False
 
 
 def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int | None, max_rows: int) -> CheckResult:
@@ -192,7 +203,7 @@ def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int
 
     if len(sql) > MAX_SQL_LENGTH:
         return _result(
-            errors=[Issue(PARSE_ERROR, f"The statement is too long ({len(sql)} characters; limit {MAX_SQL_LENGTH}).")],
+            errors=[Issue(TOO_LONG, f"The statement is too long ({len(sql)} characters; limit {MAX_SQL_LENGTH}).")],
             fingerprint=fingerprint_text(sql[:1000]),
         )
     errors: list[Issue] = []
@@ -225,6 +236,7 @@ def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int
     catalog = Catalog(engine, tuple(schema)) if schema is not None else None
     warnings: list[Issue] = []
     pii_indexes: list[int] = []
+    pii_untraced = False
     names: list[str] = _written_names(tree, engine) or []
     if catalog is not None:
         errors += unknown_tables(tree, catalog)
@@ -232,7 +244,7 @@ def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int
         if qualified is not None:
             q, tables_info = qualified, catalog.tables
             errors += _safely(lambda: unknown_columns(q, tables_info))
-        pii_indexes, names, pii_warn = _lineage(tree, qualified, catalog, engine)
+        pii_indexes, names, pii_warn, pii_untraced = _lineage(tree, qualified, catalog, engine)
         warnings += pii_warn
 
     wrote_limit = user_limit(tree) is not None
@@ -251,6 +263,7 @@ def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int
             tables=tables,
             pii_columns=pii_indexes,
             output_columns=names,
+            pii_untraced=pii_untraced,
         )
 
     limited, applied = apply_limit(tree, effective_limit(limit, max_rows))
@@ -268,6 +281,7 @@ def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int
         limit=applied,
         pii_columns=pii_indexes,
         output_columns=names,
+        pii_untraced=pii_untraced,
     )
 
 

@@ -4,7 +4,9 @@ Rules: an output column is PII when its expression reads a PII column anywhere (
 as lower()/CONCAT(), CASE, MIN/MAX/STRING_AGG/GROUP_CONCAT/ARRAY_AGG, window functions, scalar
 subqueries, derived tables, CTEs, every branch of a set operation, expanded stars) — except inside
 COUNT(...) and EXISTS(...), whose values are numbers/booleans. Window PARTITION BY / ORDER BY do not
-make the window's value PII.
+make the window's value PII. VALUES rows, UNNEST(...), LATERAL and table functions derive every column from
+every expression inside them (subqueries included). Whenever a reference cannot be resolved the tracer sets
+`untraced`, and the gate then fails closed (every output column is PII if the statement reads a PII table).
 """
 
 from __future__ import annotations
@@ -33,9 +35,19 @@ class Lineage:
         self.q = q
         assert q.root is not None
         self.root: Scope = q.root
-        self.scope_of: dict[int, Scope] = {id(s.expression): s for s in q.root.traverse()}
+        self.scope_of: dict[int, Scope] = {}
+        for s in q.root.traverse():
+            # a recursive CTE's base branch also gets a source-less helper scope: keep the richest scope per node
+            known = self.scope_of.get(id(s.expression))
+            if known is None or len(s.sources) > len(known.sources):
+                self.scope_of[id(s.expression)] = s
         self._active: set[tuple[int, str]] = set()
         self._memo: dict[tuple[int, int], frozenset[str]] = {}
+        self.untraced = False
+        # recursive CTEs: sqlglot does not list the CTE among the sources of its own recursive branch
+        self.cte_scopes: dict[str, Scope] = {
+            cte.alias_or_name: self.scope_of[id(cte.this)] for cte in q.tree.find_all(exp.CTE) if id(cte.this) in self.scope_of
+        }
 
     # -- outputs of a scope -------------------------------------------------------------------------------------
 
@@ -62,7 +74,8 @@ class Lineage:
             else:
                 out |= self.expr_pii(expr, leaf)
         result = frozenset(out)
-        self._memo[key] = result
+        if not self._active:  # inside a recursion cut-off the result may be partial: do not memoize it
+            self._memo[key] = result
         return result
 
     def output_pii(self, scope: Scope, name: str) -> frozenset[str]:
@@ -73,13 +86,16 @@ class Lineage:
         if index is None:
             index = next((i for i, n in enumerate(names) if n.lower() == name.lower()), None)
         if index is None:
-            return frozenset()
+            self.untraced = True
+            return self.all_pii(scope)
         return self.projection_pii(scope, index)
 
     def all_pii(self, scope: Scope) -> frozenset[str]:
         out: set[str] = set()
         for source in scope.sources.values():
             out |= self.source_pii(source, scope)
+        if not isinstance(scope.expression, (exp.Select, exp.SetOperation)):
+            out |= self.expr_pii(scope.expression, scope)  # VALUES rows, ...
         return frozenset(out)
 
     def source_pii(self, source: exp.Expression | Scope, scope: Scope) -> frozenset[str]:
@@ -97,7 +113,20 @@ class Lineage:
                 return frozenset(f"{info.name}.{c.name}" for c in info.columns if c.pii)
             if not isinstance(source.this, exp.Identifier):
                 return self.expr_pii(source.this, scope)
+            return frozenset()
+        if isinstance(source, exp.Expression):
+            return self.expr_pii(source, scope)  # UNNEST(...), LATERAL, VALUES: derived from everything inside
+        self.untraced = True
         return frozenset()
+
+    def tables_pii(self, node: exp.Expression) -> frozenset[str]:
+        """Every PII column of every pinned base table inside `node` (backstop for untracked subqueries)."""
+        out: set[str] = set()
+        for table in node.find_all(exp.Table):
+            info = self.q.info_for(table)
+            if info is not None:
+                out |= {f"{info.name}.{c.name}" for c in info.columns if c.pii}
+        return frozenset(out)
 
     # -- expressions ---------------------------------------------------------------------------------------------
 
@@ -122,6 +151,11 @@ class Lineage:
             for i in range(count):
                 out |= self.projection_pii(sub, i)
             return frozenset(out)
+        if isinstance(node, (exp.Select, exp.SetOperation, exp.Values)) and id(node) not in self.scope_of:
+            self.untraced = True
+            return self.tables_pii(node)
+        if isinstance(node, (exp.Columns, exp.PositionalColumn)):
+            self.untraced = True
         out2: set[str] = set()
         for child in node.iter_expressions():
             out2 |= self.expr_pii(child, scope)
@@ -130,7 +164,10 @@ class Lineage:
     def _star_pii(self, table: str, scope: Scope) -> frozenset[str]:
         if table:
             source = self._find_source(scope, table)
-            return self.source_pii(source, scope) if source is not None else frozenset()
+            if source is None:
+                self.untraced = True
+                return frozenset()
+            return self.source_pii(source, scope)
         return self.all_pii(scope)
 
     @staticmethod
@@ -163,16 +200,22 @@ class Lineage:
             s: Scope | None = scope
             while s is not None:
                 for source in s.sources.values():
-                    if isinstance(source, exp.Table):
+                    if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
                         info = self.q.info_for(source)
                         if info is not None:
                             out |= {f"{info.name}.{c.name}" for c in info.columns if c.pii and self.q.fold(c.name) == name}
                     elif isinstance(source, Scope):
                         out |= self.output_pii(source, name)
+                    else:
+                        out |= self.source_pii(source, s)  # table function / UNNEST: any of its columns
                 s = s.parent
             return frozenset(out)
-        source = self._find_source(scope, column.table)
+        source = self._find_source(scope, column.table) or self.cte_scopes.get(column.table)
+        if isinstance(source, Scope):
+            source = self.scope_of.get(id(source.expression), source)  # the recursive-CTE helper -> real scope
         if source is None:
+            if not isinstance(column.parent, exp.Dot):
+                self.untraced = True  # cannot say what `t.x` reads
             return frozenset()
         if isinstance(source, Scope):
             key = (id(source), name)
@@ -188,7 +231,7 @@ class Lineage:
             if info is None:
                 return self.source_pii(source, scope) if not isinstance(source.this, exp.Identifier) else frozenset()
             return frozenset(f"{info.name}.{c.name}" for c in info.columns if c.pii and self.q.fold(c.name) == name)
-        return frozenset()
+        return self.source_pii(source, scope)
 
     # -- the statement's outputs ---------------------------------------------------------------------------------
 
@@ -197,6 +240,8 @@ class Lineage:
         count = self.projection_count(self.root)
         if count is None:
             return None
+        if any(isinstance(s.expression, exp.SetOperation) and s.expression.args.get("by_name") for s in self.root.traverse()):
+            self.untraced = True  # UNION BY NAME pairs columns by name, not position
         return [self.projection_pii(self.root, i) for i in range(count)]
 
     def output_names(self) -> list[str] | None:

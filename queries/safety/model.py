@@ -43,6 +43,9 @@ class CheckResult:
     limit: int | None
     pii_columns: tuple[int, ...]
     output_columns: tuple[str, ...]
+    # True when the statement reads a PII-tagged table but its output could not be traced column by column:
+    # the caller must then treat (mask) every output column as PII.
+    pii_untraced: bool = False
 
 
 # Error codes
@@ -58,6 +61,10 @@ EXECUTABLE_COMMENT = "EXECUTABLE_COMMENT"
 UNKNOWN_TABLE = "UNKNOWN_TABLE"
 UNKNOWN_COLUMN = "UNKNOWN_COLUMN"
 UNSUPPORTED_ENGINE = "UNSUPPORTED_ENGINE"
+UNSUPPORTED_SYNTAX = "UNSUPPORTED_SYNTAX"
+FORBIDDEN_TABLE = "FORBIDDEN_TABLE"
+TOO_LONG = "TOO_LONG"
+TOO_COMPLEX = "TOO_COMPLEX"
 
 # Warning codes
 NO_LIMIT_LARGE_TABLE = "NO_LIMIT_LARGE_TABLE"

@@ -19,12 +19,17 @@ from .model import (
     NOT_READ_ONLY,
     PARSE_ERROR,
     SELECT_INTO,
+    TOO_COMPLEX,
+    TOO_LONG,
     Issue,
 )
+from .policy import policy_issues
 from .quiet import quiet_sqlglot
 from .rules import ALLOWED_ROOTS, WRITE_NODES, denied_classes, function_names, is_denied_name, is_pathlike, statement_code
 
-MAX_SQL_LENGTH = 200_000
+MAX_SQL_LENGTH = 100_000
+MAX_AST_NODES = 5_000
+MAX_TOKENS = 20_000  # checked before parsing: tokenizing is several times cheaper than parsing
 
 
 @dataclass
@@ -42,10 +47,17 @@ def parse(sql: str, dialect: str) -> Parsed:
     """Parse into statements; never raises. Empty list + no errors means the text holds no statement."""
     out = Parsed()
     if len(sql) > MAX_SQL_LENGTH:
-        out.errors.append(Issue(PARSE_ERROR, f"The statement is too long ({len(sql)} characters; limit {MAX_SQL_LENGTH})."))
+        out.errors.append(Issue(TOO_LONG, f"The statement is too long ({len(sql)} characters; limit {MAX_SQL_LENGTH})."))
         return out
     if "\x00" in sql:
         out.errors.append(Issue(PARSE_ERROR, "The statement contains a NUL character."))
+        return out
+    try:
+        token_count = len(Dialect.get_or_raise(dialect).tokenize(sql))
+    except Exception:
+        token_count = 0  # let the parser report the error
+    if token_count > MAX_TOKENS:
+        out.errors.append(Issue(TOO_COMPLEX, f"The statement is too complex ({token_count} tokens; limit {MAX_TOKENS})."))
         return out
     try:
         # sqlglot logs a warning for every "falling back to Command" parse; we reject those anyway.
@@ -55,6 +67,16 @@ def parse(sql: str, dialect: str) -> Parsed:
         out.errors.append(Issue(PARSE_ERROR, f"Could not parse the SQL: {_first_line(str(exc))}"))
         return out
     out.statements = [t for t in trees if t is not None]
+    nodes = 0
+    for tree in out.statements:
+        for _ in tree.walk():
+            nodes += 1
+            if nodes > MAX_AST_NODES:
+                out.statements = []
+                out.errors.append(
+                    Issue(TOO_COMPLEX, f"The statement is too complex (more than {MAX_AST_NODES} syntax nodes); simplify it.")
+                )
+                return out
     return out
 
 
@@ -133,6 +155,8 @@ def check_tree(tree: exp.Expression, engine: str, dialect: str) -> list[Issue]:
             add(Issue(NOT_READ_ONLY, f"Data-modifying {_root_kind(node)} is not allowed in a read-only query."))
         elif code == FORBIDDEN_STATEMENT:
             add(Issue(FORBIDDEN_STATEMENT, f"{_root_kind(node)} statements are not allowed."))
+        for issue in policy_issues(node, engine):
+            add(issue)
         if not _well_formed(node):
             add(
                 Issue(

@@ -16,6 +16,8 @@ EC = "EXECUTABLE_COMMENT"
 SI = "SELECT_INTO"
 FA = "FILE_ACCESS"
 EQ = "EMPTY_QUERY"
+FT = "FORBIDDEN_TABLE"
+US = "UNSUPPORTED_SYNTAX"
 
 _ATTACKS_WRITE: list[tuple[str, str, str]] = [
     # plain DML / DDL
@@ -323,8 +325,96 @@ def _function_attacks() -> list[tuple[str, str, str]]:
     return out
 
 
+# Security review round 2: session state, process state, sensitive catalogs, syntax the gate cannot trace.
+_ATTACKS_REVIEW: list[tuple[str, str, str]] = [
+    # table alias column lists (SQLite renders them away, changing which column a name means)
+    (PG, "SELECT c.a FROM customers c(a, b)", US),
+    (PG, "SELECT x.id FROM orders AS x(id, status)", US),
+    (LITE, "SELECT c.a FROM customers c(a, b, d, e)", US),
+    (DUCK, "SELECT c.a FROM customers c(a, b)", US),
+    (PG, "WITH w AS (SELECT id, email FROM customers) SELECT z.b FROM w AS z(a, b)", US),
+    # DuckDB column selection by position / pattern
+    (DUCK, "SELECT #3 FROM customers", US),
+    (DUCK, "SELECT #1, #2 FROM customers ORDER BY #1", US),
+    (DUCK, "SELECT COLUMNS('e.*') FROM customers", US),
+    (DUCK, "SELECT COLUMNS(c -> c LIKE 'e%') FROM customers", US),
+    (DUCK, "SELECT max(COLUMNS(*)) FROM customers", US),
+    # MySQL user / system variables: session state leaks across pooled connections
+    (MY, "SELECT @e := email FROM customers", FS),
+    (MY, "SELECT @e", FS),
+    (MY, "SET @e = (SELECT email FROM customers LIMIT 1)", FS),
+    (MY, "SELECT id FROM orders WHERE customer_id = @uid", FS),
+    (MY, "SELECT (@n := @n + 1) AS rn, id FROM orders", FS),
+    (MY, "SELECT @@hostname", FS),
+    # sequences, locks, replication waits, transaction ids
+    (MY, "SELECT LAST_INSERT_ID(5)", FF),
+    (MY, "SELECT last_insert_id(id) FROM orders", FF),
+    (MY, "SELECT NEXTVAL(s)", FF),
+    (MY, "SELECT SETVAL(s, 1)", FF),
+    (MY, "SELECT LASTVAL(s)", FF),
+    (MY, "SELECT MASTER_GTID_WAIT('0-1-100')", FF),
+    (MY, "SELECT IS_FREE_LOCK('a')", FF),
+    (MY, "SELECT RELEASE_ALL_LOCKS()", FF),
+    (PG, "SELECT nextval('orders_id_seq')", FF),
+    (PG, "SELECT currval('orders_id_seq')", FF),
+    (PG, "SELECT lastval()", FF),
+    (PG, "SELECT pg_advisory_xact_lock(1)", FF),
+    (PG, "SELECT pg_try_advisory_lock(1)", FF),
+    (PG, "SELECT pg_notify('ch', 'x')", FF),
+    (PG, "SELECT txid_current()", FF),
+    (PG, "SELECT pg_current_xact_id()", FF),
+    # DuckDB: process state, files, secrets, extensions; table functions are allow-listed
+    (DUCK, "SELECT enable_logging()", FF),
+    (DUCK, "SELECT disable_logging()", FF),
+    (DUCK, "SELECT truncate_duckdb_logs()", FF),
+    (DUCK, "SELECT enable_profiling()", FF),
+    (DUCK, "SELECT disable_profiling()", FF),
+    (DUCK, "SELECT create_external_resource('x')", FF),
+    (DUCK, "SELECT register_external_resource('x')", FF),
+    (DUCK, "SELECT nextval('seq')", FF),
+    (DUCK, "SELECT currval('seq')", FF),
+    (DUCK, "SELECT setseed(0.5)", FF),
+    (DUCK, "SELECT getvariable('x')", FF),
+    (DUCK, "SELECT * FROM checkpoint()", FF),
+    (DUCK, "SELECT * FROM force_checkpoint()", FF),
+    (DUCK, "SELECT * FROM pragma_table_info('orders')", FF),
+    (DUCK, "SELECT * FROM pragma_database_size()", FF),
+    (DUCK, "SELECT which_secret('s3://bucket/x', 's3')", FF),
+    (DUCK, "SELECT * FROM duckdb_extensions()", FF),
+    (DUCK, "SELECT * FROM duckdb_settings()", FF),
+    (DUCK, "SELECT * FROM json_each('[1, 2]')", FF),
+    (DUCK, "SELECT * FROM test_all_types()", FF),
+    (DUCK, "SELECT o.id FROM orders o JOIN pragma_storage_info('orders') p ON true", FF),
+    # sensitive catalogs
+    (PG, "SELECT rolname, rolpassword FROM pg_authid", FT),
+    (PG, "SELECT * FROM pg_catalog.pg_authid", FT),
+    (PG, "SELECT usename, passwd FROM pg_shadow", FT),
+    (PG, "SELECT * FROM pg_user_mappings", FT),
+    (PG, "SELECT * FROM pg_file_settings", FT),
+    (PG, "SELECT * FROM pg_hba_file_rules", FT),
+    (PG, "SELECT * FROM pg_ident_file_mappings", FT),
+    (PG, "SELECT query FROM pg_stat_activity", FT),
+    (PG, "SELECT name, setting FROM pg_settings", FT),
+    (PG, "SELECT * FROM pg_config", FT),
+    (PG, "SELECT most_common_vals FROM pg_stats WHERE tablename = 'customers'", FT),
+    (PG, "SELECT id FROM orders WHERE EXISTS (SELECT 1 FROM pg_stat_activity)", FT),
+    (PG, "SELECT current_setting('data_directory')", FF),
+    (PG, "SELECT current_setting('app.jwt_secret', true)", FF),
+    (PG, "SELECT pg_current_logfile()", FF),
+    (PG, "SELECT inet_server_addr()", FF),
+    (MY, "SELECT user, authentication_string FROM mysql.user", FT),
+    (MY, "SELECT * FROM `mysql`.`user`", FT),
+    (MY, "SELECT * FROM performance_schema.threads", FT),
+    (MY, "SELECT * FROM sys.session", FT),
+    (MY, "SELECT info FROM information_schema.PROCESSLIST", FT),
+    (MY, "SELECT * FROM information_schema.column_statistics", FT),
+    (LITE, "SELECT * FROM sqlite_dbpage", FT),
+    (LITE, "SELECT * FROM sqlite_stat1", FT),
+    (LITE, "SELECT sample FROM sqlite_stat4", FT),
+]
+
 ATTACKS: list[tuple[str, str, str]] = list(
-    dict.fromkeys(_ATTACKS_WRITE + _ATTACKS_STATEMENTS + _ATTACKS_TEXT + _function_attacks())
+    dict.fromkeys(_ATTACKS_WRITE + _ATTACKS_STATEMENTS + _ATTACKS_TEXT + _function_attacks() + _ATTACKS_REVIEW)
 )
 
 
@@ -432,6 +522,10 @@ _ENGINE_SPECIFIC: list[tuple[str, str]] = [
     (PG, "SELECT current_date, current_timestamp, current_setting('TimeZone')"),
     (PG, "SELECT o.id FROM orders o WHERE o.total > ALL (SELECT total FROM orders WHERE status = 'refunded')"),
     (PG, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"),
+    (PG, "SELECT relname, relkind FROM pg_catalog.pg_class WHERE relnamespace = 'public'::regnamespace"),
+    (PG, "SELECT column_name FROM information_schema.columns WHERE table_name = 'orders'"),
+    (PG, "SELECT rolname FROM pg_roles"),
+    (PG, "SELECT current_setting('DateStyle') AS ds"),
     (PG, "TABLE orders"),
     (PG, "VALUES (1, 'a'), (2, 'b')"),
     (PG, "SELECT id FROM orders ORDER BY total DESC NULLS LAST LIMIT 10"),
@@ -456,6 +550,7 @@ _ENGINE_SPECIFIC: list[tuple[str, str]] = [
     (MY, "SELECT id FROM orders WHERE status REGEXP '^p'"),
     (MY, "SELECT id FROM shop.orders"),
     (MY, "SELECT 1 FROM dual"),
+    (MY, "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"),
     (MY, "SELECT id, total FROM orders ORDER BY total DESC LIMIT 3"),
     (MY, "SELECT CAST(total AS DECIMAL(10, 2)) FROM orders"),
     (MY, "SELECT STR_TO_DATE('2024-01-01', '%Y-%m-%d') AS d"),
@@ -495,6 +590,10 @@ _ENGINE_SPECIFIC: list[tuple[str, str]] = [
     (DUCK, "SELECT id FROM main.orders"),
     (DUCK, "SELECT table_name FROM information_schema.tables"),
     (DUCK, "SELECT database_name FROM duckdb_databases()"),
+    (DUCK, "SELECT table_name FROM duckdb_tables()"),
+    (DUCK, "SELECT * FROM generate_series(1, 3)"),
+    (DUCK, "SELECT x FROM unnest([1, 2, 3]) AS t(x)"),
+    (DUCK, "SELECT id FROM orders UNION ALL BY NAME SELECT id FROM orders"),
     (DUCK, "SELECT approx_count_distinct(customer_id) FROM orders"),
     (DUCK, "SELECT median(total), quantile_cont(total, 0.9) FROM orders"),
     (DUCK, "SELECT 'read_csv(''/etc/passwd'')' AS looks_dangerous"),

@@ -219,3 +219,13 @@ def test_a_run_abandoned_by_a_dead_process_is_failed_and_cancel_does_not_fire_at
     assert_error(team["analyst"].post(f"/api/v1/queries/{done['query_id']}/cancel"), 409, "QUERY_FINISHED")
     assert QueryRun.objects.get(pk=done["query_id"]).error_code == "QUERY_ABANDONED"
     assert reap_stale_runs() == 0
+
+
+def test_untraceable_output_over_personal_tables_is_masked_entirely(team):
+    body = team["analyst"].post(EXECUTE, {"input": "SELECT * FROM customers, json_each('[1]') ORDER BY customer_id"},
+                                format="json").json()
+    assert body["status"] == "completed", body
+    assert "ana@example.com" not in str(body["results"]) and body["masked_columns"] == [-1]
+    owner = team["owner"].post(EXECUTE, {"input": "SELECT * FROM customers, json_each('[1]') ORDER BY customer_id"},
+                               format="json").json()
+    assert "ana@example.com" in str(owner["results"])
