@@ -53,6 +53,7 @@ async def test_query_socket_streams_status_to_its_owner_only(user, sqlite_file):
     intruder = WebsocketCommunicator(application, f"/ws/query/{run.pk}/?token={stranger_token}")
     await intruder.connect(timeout=5)
     assert (await intruder.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4404}
+    await intruder.disconnect()
 
 
 def test_admin_cache_endpoints_clear_query_results(system_admin, client_for, user, sqlite_file):
