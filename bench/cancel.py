@@ -9,8 +9,8 @@ watcher's 0.2 s polling period, so that the cancel does not land in step with it
 `queries.services.query_cancel` and measures the time from that call to the database reporting the
 query gone:
 
-* PostgreSQL: the backend pid no longer `active` with the statement (or, as results are streamed
-  through a server-side cursor, its `FETCH`) in `pg_stat_activity`;
+* PostgreSQL: the backend pid no longer `active` with the statement in `pg_stat_activity` (results
+  are streamed through a server-side cursor, so the statement executes as `FETCH FORWARD …`);
 * MariaDB/MySQL: the connection id's Command no longer `Query` with the statement in
   `information_schema.PROCESSLIST`;
 * SQLite/DuckDB: the executing `executors.run_statement` call returned (it should raise QueryCancelled).
@@ -75,6 +75,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
 def dsn_params(dsn: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in dsn.split())
 
@@ -90,9 +95,11 @@ class PostgresMonitor:
 
     def running(self, pid: str) -> bool:
         row = self.conn.execute("SELECT state, query FROM pg_stat_activity WHERE pid = %s", (int(pid),)).fetchone()
-        # Results are streamed through a server-side cursor: the statement runs inside `FETCH FORWARD …`.
-        query = (row[1] or "").lower() if row else ""
-        return bool(row) and row[0] == "active" and (MARKER["postgresql"] in query or query.startswith("fetch"))
+        # Results are streamed through a server-side cursor: `DECLARE … CURSOR FOR <statement>` only
+        # plans it (the backend is idle again before the next step); the work is done in `FETCH FORWARD …`.
+        query = (row[1] or "").lstrip().lower() if row else ""
+        executing = query.startswith("fetch") or (MARKER["postgresql"] in query and not query.startswith("declare"))
+        return bool(row) and row[0] == "active" and executing
 
     def kill(self, pid: str) -> None:
         self.conn.execute("SELECT pg_terminate_backend(%s)", (int(pid),))
@@ -165,7 +172,7 @@ def prepare_source(engine: str, args: argparse.Namespace, workspace: Any, user: 
             admin = psycopg.connect(**{**params, "dbname": params.get("dbname", "postgres")}, autocommit=True,
                                     connect_timeout=3)
         except Exception as exc:
-            raise Skip(f"PostgreSQL at “{args.pg_dsn}” is unreachable ({type(exc).__name__}: {exc})".strip()) from None
+            raise Skip(f"PostgreSQL at “{args.pg_dsn}” is unreachable ({first_line(exc)})") from None
         admin.execute(f'CREATE DATABASE "{name}"')
 
         def drop_pg() -> None:
@@ -184,7 +191,7 @@ def prepare_source(engine: str, args: argparse.Namespace, workspace: Any, user: 
         try:
             admin = pymysql.connect(**params, autocommit=True, connect_timeout=3)
         except Exception as exc:
-            raise Skip(f"MariaDB/MySQL at “{args.mysql_dsn}” is unreachable ({type(exc).__name__}: {exc})") from None
+            raise Skip(f"MariaDB/MySQL at “{args.mysql_dsn}” is unreachable ({first_line(exc)})") from None
         with admin.cursor() as cursor:
             cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
 
@@ -373,9 +380,9 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="ie-bench-")
     os.environ.update(DJANGO_SETTINGS_MODULE="config.settings", DATA_DIR=workdir, LOG_LEVEL="WARNING",
                       DATA_SOURCE_FILES_DIR=str(Path(workdir) / "datasources"), STATIC_ROOT=str(Path(workdir) / "static"),
-                      CELERY_BROKER_URL="filesystem://")
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        os.environ.pop(name, None)
+                      CELERY_BROKER_URL="filesystem://", REDIS_URL="",
+                      # Set, not unset: a .env file fills only what the environment leaves out.
+                      DATABASE_URL=f"sqlite:///{Path(workdir) / 'insightengine.sqlite3'}")
     import django
 
     django.setup()
@@ -446,7 +453,7 @@ def main() -> None:
     print()
     print("Latency: from the query_cancel call to the database reporting the statement gone (PostgreSQL "
           "pg_stat_activity, MariaDB PROCESSLIST) or the executing call returning (SQLite, DuckDB).")
-    goal = "met" if met else "NOT met"
+    goal = ("met" if met else "NOT met") if results else "not measured (no engine could be benchmarked)"
     print(f"\nGoal (p95 < 1 s and zero orphans on every engine measured): {goal}")
 
 
