@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install migrate seed lint ci clean
+.PHONY: run test install migrate seed lint ci clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ run: seed
 ## Run the whole test suite.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Benchmarks (some engines need the local PostgreSQL and MariaDB); each prints its figures.
+bench: install
+	$(PY) bench/schema_sync.py
+	$(PY) bench/query_overhead.py
+	$(PY) bench/cancel.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -173,13 +173,7 @@ def engine_for(ds: DataSource) -> Engine:
             kwargs.update(pool_size=settings.DATA_SOURCE_POOL_SIZE, max_overflow=settings.DATA_SOURCE_POOL_SIZE,
                           pool_recycle=1800, pool_timeout=settings.DATA_SOURCE_CONNECT_TIMEOUT)
         engine = sa.create_engine(url, **kwargs)
-        if ds.engine in (DataSource.Engine.POSTGRESQL, DataSource.Engine.MYSQL):
-            host, port, database = ds.host, ds.port or DEFAULT_PORTS[ds.engine], ds.database
-
-            @sa.event.listens_for(engine, "do_connect")
-            def _recheck(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> None:
-                check_host_allowed(host, port, database)  # DNS may answer differently than when the source was saved
-
+        _guard_connects(ds, engine)
         _engines[key] = (fingerprint, engine)
         return engine
 
@@ -199,8 +193,21 @@ def control_engine_for(ds: DataSource) -> Engine:
             return cached[1]
         url, connect_args = build_url_and_args(ds)
         engine = sa.create_engine(url, connect_args=connect_args, poolclass=NullPool)
+        _guard_connects(ds, engine)
         _control_engines[key] = (fingerprint, engine)
         return engine
+
+
+def _guard_connects(ds: DataSource, engine: Engine) -> None:
+    """Re-check the host on every new connection: DNS may answer differently than when the data
+    source was saved (rebinding)."""
+    if ds.engine not in (DataSource.Engine.POSTGRESQL, DataSource.Engine.MYSQL):
+        return
+    host, port, database = ds.host, ds.port or DEFAULT_PORTS[ds.engine], ds.database
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _recheck(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> None:
+        check_host_allowed(host, port, database)
 
 
 def dispose_engine(ds_id: Any) -> None:

@@ -134,11 +134,15 @@ def _watch_loop(control: _Control, poll_seconds: float) -> None:
             except Exception:  # the cancel probe failing must not stop the guard
                 pass
         if control.reason:
-            if control.interrupt is not None:
+            for attempt in range(3):  # a failed interrupt (e.g. a connect hiccup) is retried
+                if control.interrupt is None:
+                    break
                 try:
                     control.interrupt()
+                    break
                 except Exception:
-                    pass
+                    if control.done.wait(0.2 * (attempt + 1)):
+                        break
             return
 
 
@@ -200,10 +204,11 @@ def kill_remote(ds: DataSource, backend_pid: str) -> bool:
 def _classify(exc: BaseException, control: _Control, timeout_s: float) -> ExecutionError:
     text = str(getattr(exc, "orig", None) or exc)
     lowered = text.lower()
-    if control.reason == "cancel":
-        return QueryCancelled("The query was cancelled.")
     timeout_markers = ("statement timeout", "max_statement_time", "max_execution_time", "maximum statement execution time")
-    if control.reason == "timeout" or any(m in lowered for m in timeout_markers):
+    server_timeout = any(m in lowered for m in timeout_markers)
+    if control.reason == "cancel" and not server_timeout:
+        return QueryCancelled("The query was cancelled.")
+    if control.reason == "timeout" or server_timeout:
         return QueryTimedOut(f"The query ran longer than its {timeout_s:g} s limit and was stopped on the server.")
     if "interrupted" in lowered or "canceling statement due to user request" in lowered:
         return QueryCancelled("The query was cancelled.")
