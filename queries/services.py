@@ -96,8 +96,9 @@ def query_validate(*, ds: DataSource, sql: str, workspace: Any) -> dict[str, Any
     }
 
 
-def plan_cost(ds: DataSource, sql: str) -> float | None:
-    """The planner's total cost (PostgreSQL) or examined-rows product (MySQL); None elsewhere."""
+def _explain(ds: DataSource, sql: str) -> dict[str, Any] | list[dict[str, Any]] | None:
+    """The planner's view of a vetted statement: PostgreSQL's JSON plan root, MySQL's EXPLAIN
+    rows; None for other engines or when EXPLAIN fails (best effort, never raises)."""
     if ds.engine not in (DataSource.Engine.POSTGRESQL, DataSource.Engine.MYSQL):
         return None
     from metadata.connectors import engine_for
@@ -108,32 +109,33 @@ def plan_cost(ds: DataSource, sql: str) -> float | None:
                 connection.exec_driver_sql("SET TRANSACTION READ ONLY")
                 plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()
                 plan = json.loads(plan) if isinstance(plan, str) else plan
-                return float(plan[0]["Plan"]["Total Cost"])
-            product = 1.0
-            for row in connection.exec_driver_sql(f"EXPLAIN {sql}").mappings().all():
-                product *= max(1.0, float(row.get("rows") or 1))
-            return product
+                return dict(plan[0]["Plan"])
+            return [dict(row) for row in connection.exec_driver_sql(f"EXPLAIN {sql}").mappings().all()]
     except Exception:
         return None
+
+
+def plan_cost(ds: DataSource, sql: str) -> float | None:
+    """The planner's total cost (PostgreSQL) or examined-rows product (MySQL)."""
+    plan = _explain(ds, sql)
+    if isinstance(plan, dict):
+        return float(plan["Total Cost"])
+    if plan:
+        product = 1.0
+        for row in plan:
+            product *= max(1.0, float(row.get("rows") or 1))
+        return product
+    return None
 
 
 def estimate_rows(ds: DataSource, sql: str) -> int | None:
-    """The planner's row estimate, where the engine has one (best effort, never raises)."""
-    if ds.engine not in (DataSource.Engine.POSTGRESQL, DataSource.Engine.MYSQL):
-        return None
-    from metadata.connectors import engine_for
-
-    try:
-        with engine_for(ds).connect() as connection:
-            if ds.engine == DataSource.Engine.POSTGRESQL:
-                connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-                plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()
-                plan = json.loads(plan) if isinstance(plan, str) else plan
-                return int(plan[0]["Plan"]["Plan Rows"])
-            rows = connection.exec_driver_sql(f"EXPLAIN {sql}").mappings().all()
-            return int(rows[0].get("rows") or 0) if rows else None
-    except Exception:
-        return None
+    """The planner's row estimate, where the engine has one."""
+    plan = _explain(ds, sql)
+    if isinstance(plan, dict):
+        return int(plan["Plan Rows"])
+    if plan:
+        return int(plan[0].get("rows") or 0)
+    return None
 
 
 # --- PII masking ---------------------------------------------------------------------------------------

@@ -92,3 +92,12 @@ def test_a_heavy_postgres_statement_goes_to_the_queue_by_itself(user, client_for
     assert response.status_code == 202 and response.json()["status"] == "pending" and len(queued) == 1
     light = client.post("/api/v1/queries/execute", {"input": "SELECT 1", "database_id": ds["id"]}, format="json")
     assert light.status_code == 200 and light.json()["status"] == "completed"
+
+
+@pytest.mark.pg_server
+def test_validate_reports_the_planners_row_estimate(user, client_for, postgres_source):
+    client = client_for(user)
+    ds = register(client, name="pg", **postgres_source)
+    body = client.post("/api/v1/queries/validate", {"sql": "SELECT * FROM generate_series(1, 5000) g",
+                                                    "database_id": ds["id"]}, format="json").json()
+    assert body["is_valid"] and body["estimated_rows"] == 5000
