@@ -92,7 +92,8 @@ def query_validate(*, ds: DataSource, sql: str, workspace: Any) -> dict[str, Any
         "normalized_sql": result.normalized_sql,
         "executed_sql": result.sql,
         "tables": list(result.tables),
-        "estimated_rows": estimate_rows(ds, result.sql) if result.ok else None,
+        # The statement as the user wrote it (vetted, without the enforced limit): EXPLAIN plans, never runs.
+        "estimated_rows": estimate_rows(ds, result.normalized_sql or result.sql) if result.ok else None,
     }
 
 
