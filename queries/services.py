@@ -431,6 +431,10 @@ def query_cancel(*, run: QueryRun, user: Any, request: Any = None) -> QueryRun:
 
 
 def _notify(run: QueryRun, event: str, **data: Any) -> None:
+    if not run.is_async:
+        # A synchronous run's id reaches the client only in the response, after it finished:
+        # nobody can be listening on ws/query/{id}/ yet, so pushing would be wasted work.
+        return
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
