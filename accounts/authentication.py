@@ -26,7 +26,19 @@ class SessionJWTAuthentication(JWTAuthentication):
     (logout, password change, deactivation, refresh-token reuse)."""
 
     def get_user(self, validated_token: Any) -> User:
-        user = super().get_user(validated_token)  # refuses unknown and inactive users
+        # As simplejwt's, but the user's settings come in the same query (every workspace-scoped
+        # request reads the default workspace from them).
+        try:
+            user_id = validated_token["user_id"]
+        except KeyError:
+            raise InvalidToken({"detail": "Token contained no recognizable user identification",
+                                "code": "token_not_valid"}) from None
+        try:
+            user = User.objects.select_related("settings").get(pk=user_id)
+        except (User.DoesNotExist, ValueError):
+            raise exceptions.AuthenticationFailed("User not found.", code="user_not_found") from None
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("User is inactive.", code="user_inactive")
         if not session_is_active(validated_token.get(SESSION_CLAIM), user):
             raise InvalidToken({"detail": "This token has been revoked. Log in again.", "code": "token_not_valid"})
         return user

@@ -350,7 +350,7 @@ def quota_update(*, user: User, by: Any, daily_limit: int | None = None, used_to
     return quota
 
 
-def quota_consume(*, user: User, amount: int = 1) -> Quota:
+def quota_consume(*, user: User, amount: int = 1) -> None:
     """Take `amount` from today's quota, atomically: concurrent callers never overspend.
 
     One conditional UPDATE does the check and the increment, so it holds on every database
@@ -358,13 +358,17 @@ def quota_consume(*, user: User, amount: int = 1) -> Quota:
     """
     from django.db.models import F
 
-    quota_for(user)  # apply a pending daily reset first
+    # A pending daily reset first (usually matches no row), then the conditional increment.
+    Quota.objects.filter(user=user, last_reset__lt=_today_start()).update(used_today=0, last_reset=timezone.now())
     updated = Quota.objects.filter(user=user, used_today__lte=F("daily_limit") - amount).update(
         used_today=F("used_today") + amount
     )
     if not updated:
+        if not Quota.objects.filter(user=user).exists():
+            quota_for(user)  # an account from before quotas: give it one and try again
+            return quota_consume(user=user, amount=amount)
         raise QuotaExceeded()
-    return Quota.objects.get(user=user)
+    return None
 
 
 # --- API keys -----------------------------------------------------------------------------------

@@ -333,12 +333,13 @@ def _audit_run(run: QueryRun, request: Any) -> None:
 
 def run_now(run: QueryRun) -> QueryRun:
     """Execute a prepared QueryRun here and now (in the web process or a worker)."""
+    now = timezone.now()
     started = QueryRun.objects.filter(pk=run.pk, status__in=[QueryRun.Status.PENDING, QueryRun.Status.RUNNING],
-                                      cancel_requested=False).update(status=QueryRun.Status.RUNNING,
-                                                                     started_at=timezone.now())
+                                      cancel_requested=False).update(status=QueryRun.Status.RUNNING, started_at=now)
     if not started:
         run.refresh_from_db()
         return run
+    run.status, run.started_at = QueryRun.Status.RUNNING, now
     _notify(run, "status_changed", status="running")
     ds = run.data_source
     timeout = float((ds.options or {}).get("query_timeout") or settings.DATA_SOURCE_QUERY_TIMEOUT)
@@ -386,11 +387,13 @@ def run_now(run: QueryRun) -> QueryRun:
         fields["error_message"] = redact_error(fields["error_message"])
     fields["finished_at"] = timezone.now()
     # Conditional: a cancel that won the race keeps its status.
-    QueryRun.objects.filter(pk=run.pk, status=QueryRun.Status.RUNNING).update(**fields)
-    results = getattr(run, "results", None)
-    run.refresh_from_db()
-    if results is not None and run.status == QueryRun.Status.COMPLETED:
-        run.results = results  # type: ignore[attr-defined]
+    if QueryRun.objects.filter(pk=run.pk, status=QueryRun.Status.RUNNING).update(**fields):
+        for name, value in fields.items():
+            setattr(run, name, value)
+    else:
+        run.refresh_from_db()  # a cancel won the race: its status stands
+        if hasattr(run, "results") and run.status != QueryRun.Status.COMPLETED:
+            del run.results
     _notify(run, run.status, status=run.status)
     return run
 

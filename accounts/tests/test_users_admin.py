@@ -124,7 +124,8 @@ def test_quota_is_enforced_and_resets_daily(user):
     with pytest.raises(QuotaExceeded):
         quota_consume(user=user)
     Quota.objects.filter(user=user).update(last_reset=timezone.now() - timedelta(days=1))
-    assert quota_consume(user=user).used_today == 1
+    quota_consume(user=user)
+    assert Quota.objects.get(user=user).used_today == 1
 
 
 @pytest.mark.postgres

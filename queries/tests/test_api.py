@@ -41,6 +41,7 @@ def test_execute_returns_rows_columns_and_records_history_and_audit(team):
     assert body["results"] == [[1, "Germany"], [2, "France"], [3, "Germany"]]
     assert body["columns"] == [{"name": "customer_id", "type": "integer"}, {"name": "country", "type": "text"}]
     assert "LIMIT" in body["executed_sql"].upper() and body["execution_time_ms"] >= 0
+    assert body["started_at"] and body["finished_at"] and body["started_at"] <= body["finished_at"]
     run = QueryRun.objects.get(pk=body["query_id"])
     assert run.user == team["analyst_user"] and run.status == "completed"
     assert AuditEvent.objects.filter(action="query.executed", resource_id=str(run.pk)).exists()
