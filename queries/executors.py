@@ -148,18 +148,12 @@ def _watch_loop(control: _Control, poll_seconds: float) -> None:
 
 def _prepare(ds: DataSource, connection: sa.Connection, timeout_s: float) -> tuple[str, Callable[[], None]]:
     """Switch on the engine's guards; return (server-side id, interrupt function)."""
-    engine = control_engine_for(ds)  # unpooled: stopping must not wait for a free pooled connection
     raw = connection.connection.dbapi_connection
     if ds.engine == DataSource.Engine.POSTGRESQL:
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
         pid = str(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
-
-        def interrupt() -> None:
-            with engine.connect() as other:
-                other.exec_driver_sql(f"SELECT pg_cancel_backend({int(pid)})")
-
-        return pid, interrupt
+        return pid, lambda: _kill(ds, pid)
     if ds.engine == DataSource.Engine.MYSQL:
         version = str(connection.exec_driver_sql("SELECT VERSION()").scalar() or "")
         if "mariadb" in version.lower():
@@ -169,12 +163,7 @@ def _prepare(ds: DataSource, connection: sa.Connection, timeout_s: float) -> tup
         connection.exec_driver_sql("SET SESSION TRANSACTION READ ONLY")
         connection.commit()  # end the implicit transaction so the next one starts read-only
         pid = str(connection.exec_driver_sql("SELECT CONNECTION_ID()").scalar())
-
-        def interrupt() -> None:
-            with engine.connect() as other:
-                other.exec_driver_sql(f"KILL QUERY {int(pid)}")
-
-        return pid, interrupt
+        return pid, lambda: _kill(ds, pid)
     if ds.engine == DataSource.Engine.SQLITE:
         connection.exec_driver_sql("PRAGMA query_only = ON")
         return "", raw.interrupt
@@ -183,19 +172,25 @@ def _prepare(ds: DataSource, connection: sa.Connection, timeout_s: float) -> tup
     raise ExecutionError(f"Unsupported engine {ds.engine}.")
 
 
+_KILL_SQL = {
+    DataSource.Engine.POSTGRESQL: "SELECT pg_cancel_backend({pid})",
+    DataSource.Engine.MYSQL: "KILL QUERY {pid}",
+}
+
+
+def _kill(ds: DataSource, backend_pid: str) -> None:
+    """Stop a server's running statement from a separate, unpooled connection (it must work
+    when the pool is exhausted by the very queries it has to stop). Raises on failure."""
+    with control_engine_for(ds).connect() as other:
+        other.exec_driver_sql(_KILL_SQL[ds.engine].format(pid=int(backend_pid)))
+
+
 def kill_remote(ds: DataSource, backend_pid: str) -> bool:
     """Stop a running statement from another process (PostgreSQL, MySQL). Best effort."""
-    if not backend_pid:
+    if not backend_pid or ds.engine not in _KILL_SQL:
         return False
-    engine = control_engine_for(ds)
     try:
-        with engine.connect() as other:
-            if ds.engine == DataSource.Engine.POSTGRESQL:
-                other.exec_driver_sql(f"SELECT pg_cancel_backend({int(backend_pid)})")
-            elif ds.engine == DataSource.Engine.MYSQL:
-                other.exec_driver_sql(f"KILL QUERY {int(backend_pid)}")
-            else:
-                return False
+        _kill(ds, backend_pid)
     except Exception:
         return False
     return True
