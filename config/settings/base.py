@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "auditing",
     "metadata",
     "queries",
+    "assistant",
 ]
 
 MIDDLEWARE = [
