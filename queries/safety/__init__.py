@@ -19,7 +19,10 @@ reads a PII-tagged table but its output could not be traced column by column (ma
 Warning codes: NO_LIMIT_LARGE_TABLE, SELECT_STAR, CARTESIAN_JOIN, NO_FILTER_LARGE_TABLE, PII_COLUMN.
 """
 
+from . import compat
 from .gate import check, fingerprint
 from .model import ENGINES, CheckResult, ColumnInfo, Issue, TableInfo
+
+compat.apply()
 
 __all__ = ["ENGINES", "CheckResult", "ColumnInfo", "Issue", "TableInfo", "check", "fingerprint"]
