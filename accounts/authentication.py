@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -26,20 +28,25 @@ class SessionJWTAuthentication(JWTAuthentication):
     (logout, password change, deactivation, refresh-token reuse)."""
 
     def get_user(self, validated_token: Any) -> User:
-        # As simplejwt's, but the user's settings come in the same query (every workspace-scoped
-        # request reads the default workspace from them).
+        # As simplejwt's, but in one query: the user, their settings (every workspace-scoped request
+        # reads the default workspace from them) and whether the token's login session still stands.
         try:
             user_id = validated_token["user_id"]
         except KeyError:
             raise InvalidToken({"detail": "Token contained no recognizable user identification",
                                 "code": "token_not_valid"}) from None
+        session_id = validated_token.get(SESSION_CLAIM)
+        if not session_id:
+            raise InvalidToken({"detail": "This token has been revoked. Log in again.", "code": "token_not_valid"})
+        active_session = AuthSession.objects.filter(pk=session_id, user=OuterRef("pk"), revoked_at__isnull=True)
         try:
-            user = User.objects.select_related("settings").get(pk=user_id)
-        except (User.DoesNotExist, ValueError):
+            user = User.objects.select_related("settings").annotate(session_active=Exists(active_session)).get(
+                pk=user_id)
+        except (User.DoesNotExist, ValueError, ValidationError):
             raise exceptions.AuthenticationFailed("User not found.", code="user_not_found") from None
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User is inactive.", code="user_inactive")
-        if not session_is_active(validated_token.get(SESSION_CLAIM), user):
+        if not user.session_active:
             raise InvalidToken({"detail": "This token has been revoked. Log in again.", "code": "token_not_valid"})
         return user
 

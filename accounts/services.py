@@ -9,7 +9,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -350,19 +350,36 @@ def quota_update(*, user: User, by: Any, daily_limit: int | None = None, used_to
     return quota
 
 
+_QUOTA_CONSUME = f"""
+    UPDATE {Quota._meta.db_table}
+       SET used_today = CASE WHEN last_reset < %s THEN %s ELSE used_today + %s END,
+           last_reset = CASE WHEN last_reset < %s THEN %s ELSE last_reset END
+     WHERE user_id = %s
+       AND ((last_reset < %s AND daily_limit >= %s) OR (last_reset >= %s AND used_today + %s <= daily_limit))
+"""
+
+
+def _quota_params(user: User, amount: int) -> list[Any]:
+    ops = connection.ops
+    day = ops.adapt_datetimefield_value(_today_start())
+    now = ops.adapt_datetimefield_value(timezone.now())
+    user_id = Quota._meta.get_field("user").get_db_prep_value(user.pk, connection)
+    return [day, amount, amount, day, now, user_id, day, amount, day, amount]
+
+
 def quota_consume(*, user: User, amount: int = 1) -> None:
     """Take `amount` from today's quota, atomically: concurrent callers never overspend.
 
     One conditional UPDATE does the check and the increment, so it holds on every database
     without relying on row locks.
     """
-    from django.db.models import F
-
-    # A pending daily reset first (usually matches no row), then the conditional increment.
-    Quota.objects.filter(user=user, last_reset__lt=_today_start()).update(used_today=0, last_reset=timezone.now())
-    updated = Quota.objects.filter(user=user, used_today__lte=F("daily_limit") - amount).update(
-        used_today=F("used_today") + amount
-    )
+    # A pending daily reset and the increment in the same statement: a new day starts at `amount`.
+    # Written as SQL because every query run passes here and the ORM spends ~1 ms composing this
+    # CASE expression, a hundred times what the database needs. used_today is set before last_reset
+    # (every SET reads the row as it was; MySQL alone would not, and it is not an app database).
+    with connection.cursor() as cursor:
+        cursor.execute(_QUOTA_CONSUME, _quota_params(user, amount))
+        updated = cursor.rowcount
     if not updated:
         if not Quota.objects.filter(user=user).exists():
             quota_for(user)  # an account from before quotas: give it one and try again

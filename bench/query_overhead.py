@@ -66,6 +66,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000, help="queries per measured path")
     parser.add_argument("--rows", type=int, default=1000, help="rows of the generated table")
     parser.add_argument("--warmup", type=int, default=30, help="untimed rounds (driver, executed, cached) before measuring")
+    parser.add_argument("--profile", metavar="FILE", help="also write a cProfile of the measured executed requests "
+                        "to FILE (inspect with `python -m pstats FILE`); the timings then include the profiler's cost")
     args = parser.parse_args()
     runs, rows = max(1, args.runs), max(1, args.rows)
 
@@ -79,7 +81,7 @@ def main() -> None:
     for tier in ("FREE", "PRO", "ENTERPRISE"):
         os.environ[f"RATE_LIMIT_{tier}"] = "1000000/min"
     try:
-        run_bench(runs, rows, max(0, args.warmup))
+        run_bench(runs, rows, max(0, args.warmup), args.profile)
     finally:
         from metadata.connectors import _engines
 
@@ -88,7 +90,7 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_bench(runs: int, rows: int, warmup: int) -> None:
+def run_bench(runs: int, rows: int, warmup: int, profile: str | None = None) -> None:
     import django
 
     django.setup()
@@ -160,11 +162,21 @@ def run_bench(runs: int, rows: int, warmup: int) -> None:
         driver.execute(sql).fetchall()
         total["driver"].append((time.perf_counter() - started) * 1000)
 
+    import cProfile
+
+    profiler = cProfile.Profile() if profile else None
+    profiling = False
+
     def post(path: str, sql: str) -> None:
         body = {"mode": "sql", "input": sql, "database_id": str(ds.pk)}
         spent.update(dict.fromkeys(parts, 0.0))
+        on = profiler is not None and profiling and path == "executed"
         started = time.perf_counter()
+        if on:
+            profiler.enable()
         response = client.post(EXECUTE, body, format="json")
+        if on:
+            profiler.disable()
         total[path].append((time.perf_counter() - started) * 1000)
         for part in parts:
             breakdown[path][part].append(spent[part])
@@ -181,6 +193,7 @@ def run_bench(runs: int, rows: int, warmup: int) -> None:
     post("executed", repeated)  # puts it in the result cache
     for measured in (False, True):
         if measured:  # the warm-up is over: forget it
+            profiling = True
             for path in breakdown.values():
                 for values in path.values():
                     values.clear()
@@ -194,6 +207,9 @@ def run_bench(runs: int, rows: int, warmup: int) -> None:
             post("executed", sql)
             post("cached", repeated)
     driver.close()
+    if profiler is not None:
+        profiler.dump_stats(profile)
+        print(f"cProfile of the executed requests written to {profile}", flush=True)
 
     history = QueryRun.objects.filter(user=user).count()
     driver_median, api_median = statistics.median(total["driver"]), statistics.median(total["executed"])

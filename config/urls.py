@@ -2,21 +2,14 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
 from auditing.views import AuditLogViewSet, InstallationAuditLogViewSet
+from core.routers import Router
 from core.views import HealthView, JobViewSet, api_not_found
 from metadata.views import DataSourceViewSet
 from queries.views import QueryRunViewSet
 from teams import views as team_views
-
-
-class Router(SimpleRouter):
-    # Accept paths with and without the trailing slash: seeds use none, Django habits add one.
-    def __init__(self) -> None:
-        super().__init__()
-        self.trailing_slash = "/?"
 
 
 router = Router()
@@ -46,6 +39,7 @@ api_v1 = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
     path("", include("metadata.urls")),
     path("", include("queries.urls")),
+    path("", include("assistant.urls")),
     path("", include(router.urls)),
 ]
 

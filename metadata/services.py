@@ -350,6 +350,8 @@ def _apply_dictionary(obj: SchemaTable | SchemaColumn, changes: dict[str, Any], 
         # Marked personal: forget the values copied at sync.
         SchemaColumn.objects.filter(pk=obj.pk).update(sample_values=[], distinct_count=None)
     table = obj if isinstance(obj, SchemaTable) else obj.table
+    # What the safety gate caches of this source (PII tags, names) is keyed on its updated_at.
+    DataSource.objects.filter(pk=table.data_source_id).update(updated_at=timezone.now())
     return DictionaryVersion.objects.create(
         data_source=table.data_source, table=table, column=obj if isinstance(obj, SchemaColumn) else None,
         before={f: before[f] for f in touched}, after={f: after[f] for f in touched}, source=source, edited_by=user,

@@ -60,6 +60,27 @@ class _Control:
     interrupt: Callable[[], None] | None = None
     reason: str = ""
     done: threading.Event = field(default_factory=threading.Event)
+    # Progress reports: `report(phase, rows)` at most every `progress_seconds`, from either thread.
+    on_progress: Callable[[dict[str, Any]], None] | None = None
+    progress_seconds: float = 1.0
+    started: float = field(default_factory=time.monotonic)
+    last_report: float = field(default_factory=time.monotonic)
+    rows: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def report(self, phase: str, *, force: bool = False) -> None:
+        if self.on_progress is None:
+            return
+        now = time.monotonic()
+        with self.lock:
+            if not force and now - self.last_report < self.progress_seconds:
+                return
+            self.last_report = now
+        try:
+            self.on_progress({"phase": phase, "elapsed_ms": round((now - self.started) * 1000),
+                              "rows_fetched": self.rows})
+        except Exception:  # a listener failing must not disturb the query
+            pass
 
 
 def jsonable(value: Any) -> Any:
@@ -133,6 +154,9 @@ def _watch_loop(control: _Control, poll_seconds: float) -> None:
                     control.reason = "cancel"
             except Exception:  # the cancel probe failing must not stop the guard
                 pass
+        if not control.reason:
+            # The database says nothing while it works: a heartbeat shows the query is alive.
+            control.report("fetching" if control.rows else "executing")
         if control.reason:
             for attempt in range(3):  # a failed interrupt (e.g. a connect hiccup) is retried
                 if control.interrupt is None:
@@ -229,13 +253,19 @@ def _cap_cell(value: Any, limit: int) -> Any:
 
 def run_statement(ds: DataSource, sql: str, *, max_rows: int, timeout_s: float,
                   should_cancel: Callable[[], bool] = lambda: False, on_started: Callable[[str], None] | None = None,
-                  poll_seconds: float = 0.2, max_bytes: int | None = None) -> ExecutionResult:
-    """Execute `sql` (already vetted by the safety gate) and read at most `max_rows` rows."""
+                  poll_seconds: float = 0.2, max_bytes: int | None = None,
+                  on_progress: Callable[[dict[str, Any]], None] | None = None,
+                  progress_seconds: float = 1.0) -> ExecutionResult:
+    """Execute `sql` (already vetted by the safety gate) and read at most `max_rows` rows.
+
+    `on_progress({phase, elapsed_ms, rows_fetched})` is called at most every `progress_seconds`
+    while the statement runs ("executing") and while its rows are read ("fetching")."""
     from django.conf import settings
 
     max_bytes = max_bytes or settings.QUERY_MAX_RESULT_BYTES
     started = time.perf_counter()
-    control = _Control(deadline=time.monotonic() + timeout_s, should_cancel=should_cancel)
+    control = _Control(deadline=time.monotonic() + timeout_s, should_cancel=should_cancel,
+                       on_progress=on_progress, progress_seconds=progress_seconds)
     watcher = threading.Thread(target=_watch, args=(control, poll_seconds), daemon=True, name="query-watcher")
     engine = engine_for(ds)
     pid = ""
@@ -260,6 +290,8 @@ def run_statement(ds: DataSource, sql: str, *, max_rows: int, timeout_s: float,
                         if size > max_bytes:
                             oversized = True  # stop reading: the result is cut here and says so
                             break
+                    control.rows = min(len(rows), max_rows)
+                    control.report("fetching")
                 result.close()
             finally:
                 control.done.set()

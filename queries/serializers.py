@@ -56,22 +56,33 @@ class ColumnMetaSerializer(serializers.Serializer):
     type = serializers.CharField()
 
 
-class QueryRunSerializer(serializers.ModelSerializer):
+# Fields are declared, not derived from the model: this serializer answers every execution, and a
+# ModelSerializer would rebuild its fields from the model for each instance.
+class QueryRunSerializer(serializers.Serializer):
     query_id = serializers.UUIDField(source="id", read_only=True)
+    id = serializers.UUIDField(read_only=True)
     database_id = serializers.UUIDField(source="data_source_id", read_only=True, allow_null=True)
     database_name = serializers.CharField(source="data_source_name", read_only=True)
     user_id = serializers.UUIDField(read_only=True, allow_null=True)
+    mode = serializers.ChoiceField(choices=QueryRun.Mode.choices, read_only=True)
+    question = serializers.CharField(read_only=True)
+    sql = serializers.CharField(read_only=True, help_text="As written (or generated).")
+    executed_sql = serializers.CharField(read_only=True, help_text="The re-rendered statement that ran, limit applied.")
+    status = serializers.ChoiceField(choices=QueryRun.Status.choices, read_only=True)
+    rows_returned = serializers.IntegerField(read_only=True, allow_null=True)
+    truncated = serializers.BooleanField(read_only=True)
+    execution_time_ms = serializers.FloatField(read_only=True, allow_null=True)
     columns = ColumnMetaSerializer(many=True, read_only=True)
     results = serializers.SerializerMethodField()
+    warnings = serializers.JSONField(read_only=True)
+    masked_columns = serializers.JSONField(read_only=True)
+    cached = serializers.BooleanField(read_only=True)
+    timed_out = serializers.BooleanField(read_only=True)
     error = serializers.SerializerMethodField()
-
-    class Meta:
-        model = QueryRun
-        fields = ["query_id", "id", "database_id", "database_name", "user_id", "mode", "question", "sql",
-                  "executed_sql", "status", "rows_returned", "truncated", "execution_time_ms", "columns", "results",
-                  "warnings", "masked_columns", "cached", "timed_out", "error", "row_limit", "created_at",
-                  "started_at", "finished_at"]
-        read_only_fields = fields
+    row_limit = serializers.IntegerField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    started_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def get_results(self, run: QueryRun) -> list[list[Any]] | None:
         if not self.context.get("with_results", True):

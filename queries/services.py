@@ -37,7 +37,8 @@ def gate_schema(ds: DataSource) -> list[Any]:
     """Synced tables and columns (PII flags included) in the gate's terms, cached per sync."""
     from .safety import ColumnInfo, TableInfo
 
-    key = f"gate-schema:{ds.pk}:{ds.last_synced_at and ds.last_synced_at.timestamp()}:{_dictionary_stamp(ds)}"
+    # A sync sets last_synced_at; a dictionary edit (PII tags) touches the source's updated_at.
+    key = f"gate-schema:{ds.pk}:{ds.last_synced_at and ds.last_synced_at.timestamp()}:{ds.updated_at.timestamp()}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -51,11 +52,6 @@ def gate_schema(ds: DataSource) -> list[Any]:
     ]
     cache.set(key, tables, 300)
     return tables
-
-
-def _dictionary_stamp(ds: DataSource) -> str:
-    latest = ds.dictionary_versions.order_by("-created_at").values_list("created_at", flat=True).first()
-    return str(latest.timestamp()) if latest else "0"
 
 
 def effective_limit(limit: int | None, workspace: Any) -> int:
@@ -127,6 +123,33 @@ def plan_cost(ds: DataSource, sql: str) -> float | None:
             product *= max(1.0, float(row.get("rows") or 1))
         return product
     return None
+
+
+def scanned_rows_estimate(ds: DataSource, gate: Any) -> int | None:
+    """For engines without a planner estimate (SQLite, DuckDB): the synced row counts of the tables
+    the statement reads, summed — multiplied when the gate saw a join without a condition."""
+    if not ds.last_synced_at or not gate.tables:
+        return None
+    counts = {t.name.lower(): t.row_count or 0 for t in gate_schema(ds)}
+    counts.update({f"{t.schema}.{t.name}".lower(): t.row_count or 0 for t in gate_schema(ds) if t.schema})
+    rows = [counts.get(name.lower(), 0) for name in gate.tables]
+    if any(w.code == "CARTESIAN_JOIN" for w in gate.warnings):
+        product = 1
+        for count in rows:
+            product *= max(1, count)
+        return product
+    return sum(rows)
+
+
+def is_heavy(ds: DataSource, gate: Any) -> bool:
+    """Whether a statement should leave the web request for the queries queue: the planner's cost
+    (PostgreSQL, MySQL) above QUERY_ASYNC_COST, or (SQLite, DuckDB) more rows to read than
+    QUERY_ASYNC_ROWS by the synced row counts."""
+    if ds.engine in (DataSource.Engine.POSTGRESQL, DataSource.Engine.MYSQL):
+        return bool(settings.QUERY_ASYNC_COST) and (plan_cost(ds, gate.sql) or 0) > settings.QUERY_ASYNC_COST
+    if not settings.QUERY_ASYNC_ROWS:
+        return False
+    return (scanned_rows_estimate(ds, gate) or 0) > settings.QUERY_ASYNC_ROWS
 
 
 def estimate_rows(ds: DataSource, sql: str) -> int | None:
@@ -205,6 +228,9 @@ def _results_dir() -> Path:
 
 
 def result_store_save(run: QueryRun, columns: list[dict[str, str]], rows: list[list[Any]]) -> str:
+    """Keep the full result; "" when the preview (in the app database) already holds all of it."""
+    if len(rows) <= settings.QUERY_PREVIEW_ROWS:
+        return ""
     path = _results_dir() / f"{run.pk}.json.gz"
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         json.dump({"columns": columns, "rows": rows}, handle)
@@ -213,6 +239,8 @@ def result_store_save(run: QueryRun, columns: list[dict[str, str]], rows: list[l
 
 def result_store_load(run: QueryRun) -> dict[str, Any] | None:
     if not run.result_key:
+        if run.status == QueryRun.Status.COMPLETED and len(run.preview) == (run.rows_returned or 0):
+            return {"columns": run.columns, "rows": run.preview}  # a small result lives whole in the preview
         return None
     path = _results_dir() / Path(run.result_key).name
     if not path.is_file():
@@ -301,17 +329,19 @@ def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource,
         run.columns, run.rows_returned, run.truncated = cached["columns"], len(cached["rows"]), cached["truncated"]
         run.execution_time_ms = 0.0
         run.preview = cached["rows"][: settings.QUERY_PREVIEW_ROWS]
+        run.result_key = result_store_save(run, cached["columns"], cached["rows"])  # named after run.pk, set already
         run.save()
-        run.result_key = result_store_save(run, cached["columns"], cached["rows"])
-        run.save(update_fields=["result_key"])
         run.results = cached["rows"]  # type: ignore[attr-defined]
         _audit_run(run, request)
         return run
 
-    if not run_async and settings.QUERY_ASYNC_COST and (plan_cost(ds, gate.sql) or 0) > settings.QUERY_ASYNC_COST:
+    if not run_async and is_heavy(ds, gate):
         run_async = True  # too heavy to hold a web request open: the queries queue takes it
         run.is_async = True
-    run.status = QueryRun.Status.PENDING if run_async else QueryRun.Status.RUNNING
+    if run_async:
+        run.status = QueryRun.Status.PENDING
+    else:  # created running: this process starts it now, so there is no pending → running step to win
+        run.status, run.started_at, run._claimed = QueryRun.Status.RUNNING, timezone.now(), True  # type: ignore[attr-defined]
     run.save()
     if run_async:
         from .tasks import execute_query
@@ -333,14 +363,16 @@ def _audit_run(run: QueryRun, request: Any) -> None:
 
 def run_now(run: QueryRun) -> QueryRun:
     """Execute a prepared QueryRun here and now (in the web process or a worker)."""
-    now = timezone.now()
-    started = QueryRun.objects.filter(pk=run.pk, status__in=[QueryRun.Status.PENDING, QueryRun.Status.RUNNING],
-                                      cancel_requested=False).update(status=QueryRun.Status.RUNNING, started_at=now)
-    if not started:
-        run.refresh_from_db()
-        return run
-    run.status, run.started_at = QueryRun.Status.RUNNING, now
-    _notify(run, "status_changed", status="running")
+    if not getattr(run, "_claimed", False):
+        now = timezone.now()
+        started = QueryRun.objects.filter(pk=run.pk, status__in=[QueryRun.Status.PENDING, QueryRun.Status.RUNNING],
+                                          cancel_requested=False).update(status=QueryRun.Status.RUNNING,
+                                                                         started_at=now)
+        if not started:
+            run.refresh_from_db()
+            return run
+        run.status, run.started_at = QueryRun.Status.RUNNING, now
+        _notify(run, "status_changed", status="running")
     ds = run.data_source
     timeout = float((ds.options or {}).get("query_timeout") or settings.DATA_SOURCE_QUERY_TIMEOUT)
 
@@ -354,7 +386,10 @@ def run_now(run: QueryRun) -> QueryRun:
     fields: dict[str, Any]
     try:
         result = executors.run_statement(ds, run.executed_sql, max_rows=run.row_limit or 1000, timeout_s=timeout,
-                                         should_cancel=should_cancel, on_started=on_started)
+                                         should_cancel=should_cancel, on_started=on_started,
+                                         on_progress=(lambda data: _notify(run, "progress", **data))
+                                         if run.is_async else None,
+                                         progress_seconds=settings.QUERY_PROGRESS_SECONDS)
     except executors.QueryCancelled as exc:
         fields = {"status": QueryRun.Status.CANCELLED, "error_code": exc.code, "error_message": exc.message}
     except executors.QueryTimedOut as exc:

@@ -125,7 +125,12 @@ def test_quota_is_enforced_and_resets_daily(user):
         quota_consume(user=user)
     Quota.objects.filter(user=user).update(last_reset=timezone.now() - timedelta(days=1))
     quota_consume(user=user)
-    assert Quota.objects.get(user=user).used_today == 1
+    quota = Quota.objects.get(user=user)
+    assert quota.used_today == 1 and quota.last_reset.date() == timezone.now().date()
+    quota_consume(user=user)  # the same day again: counts on, no second reset
+    with pytest.raises(QuotaExceeded):
+        quota_consume(user=user)
+    assert Quota.objects.get(user=user).used_today == 2
 
 
 @pytest.mark.postgres

@@ -337,6 +337,11 @@ QUERY_MAX_CELL_CHARS = env.int("QUERY_MAX_CELL_CHARS", default=100_000)
 # PostgreSQL/MySQL statements whose planner estimate exceeds this run on the queries queue even when
 # the request did not ask for async (0 disables the check and its EXPLAIN round trip).
 QUERY_ASYNC_COST = env.float("QUERY_ASYNC_COST", default=1e7)
+# SQLite/DuckDB have no such estimate: a statement reading more rows than this (synced row counts of
+# its tables; multiplied for a join without a condition) goes to the queue (0: never by size).
+QUERY_ASYNC_ROWS = env.int("QUERY_ASYNC_ROWS", default=20_000_000)
+# How often a running async query reports progress on ws/query/{id}/ (seconds).
+QUERY_PROGRESS_SECONDS = env.float("QUERY_PROGRESS_SECONDS", default=1.0)
 
 # --- i18n, static, email, logging ------------------------------------------------------------
 LANGUAGE_CODE = "en"

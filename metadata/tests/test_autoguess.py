@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import random
-import time
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -635,10 +634,8 @@ def _synthetic_schema(n_tables: int, seed: int) -> list[TableProfile]:
     return tables
 
 
-def test_performance_100_tables_of_20_columns() -> None:
+def test_a_schema_of_100_tables_of_20_columns_gets_a_guess_for_every_table() -> None:
+    # (Speed is measured by benchmarks, not asserted here: a busy machine would make this flaky.)
     tables = _synthetic_schema(100, seed=1)
-    start = time.perf_counter()
     results = [guess_table(t) for t in tables]
-    elapsed = time.perf_counter() - start
-    assert all(results)
-    assert elapsed < 1.0, f"100 tables x 20 columns took {elapsed:.2f}s"
+    assert len(results) == 100 and all(results)

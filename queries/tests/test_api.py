@@ -116,6 +116,27 @@ def test_async_runs_on_the_queue_and_is_read_back(team, django_capture_on_commit
     assert body["status"] == "completed" and body["results"] == [[42]]
 
 
+def test_a_big_sqlite_read_goes_to_the_queue_by_the_synced_row_counts(team, settings,
+                                                                        django_capture_on_commit_callbacks):
+    from metadata.models import SchemaTable
+
+    SchemaTable.objects.filter(data_source_id=team["ds"]["id"], name__in=["customers", "Order Items"]).update(
+        row_count=5_000_000)
+    settings.QUERY_ASYNC_ROWS = 10_000_000
+    small = team["analyst"].post(EXECUTE, {"input": "SELECT country FROM customers"}, format="json")
+    assert small.status_code == 200 and small.json()["status"] == "completed"  # 5 M rows: in the request
+    # Without a join condition the counts multiply: 25 trillion rows is no job for a web request.
+    cross = 'SELECT a.country FROM customers a, "Order Items" b'
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = team["analyst"].post(EXECUTE, {"input": cross}, format="json")
+    assert queued.status_code == 202 and queued.json()["status"] == "pending"
+    run = QueryRun.objects.get(pk=queued.json()["query_id"])
+    assert run.is_async and run.status == "completed" and run.rows_returned == 6  # the worker ran it (3 × 2)
+    settings.QUERY_ASYNC_ROWS = 0  # the check switched off (another literal: not answered from the cache)
+    direct = team["analyst"].post(EXECUTE, {"input": cross + " WHERE b.customer_id > 0"}, format="json")
+    assert direct.status_code == 200 and direct.json()["cached"] is False
+
+
 def test_cancel_a_finished_query_is_409_and_a_pending_one_never_runs(team):
     done = team["analyst"].post(EXECUTE, {"input": "SELECT 1"}, format="json").json()
     assert_error(team["analyst"].post(f"/api/v1/queries/{done['query_id']}/cancel"), 409, "QUERY_FINISHED")

@@ -83,6 +83,39 @@ def test_a_query_past_its_timeout_is_stopped_and_reported(sources, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_a_long_statement_reports_progress_while_it_runs(sources, engine):
+    ds = sources(engine)
+    events: list[dict] = []
+    with pytest.raises(executors.QueryTimedOut):
+        executors.run_statement(ds, LONG[engine], max_rows=10, timeout_s=1.5, on_progress=events.append,
+                                progress_seconds=0.2, poll_seconds=0.05)
+    executing = [e for e in events if e["phase"] == "executing"]
+    assert len(executing) >= 3, events  # a heartbeat about every 0.2 s of the 1.5 s
+    elapsed = [e["elapsed_ms"] for e in executing]
+    assert elapsed == sorted(elapsed) and elapsed[-1] >= 800 and all(e["rows_fetched"] == 0 for e in executing)
+
+
+def test_reading_a_large_result_reports_rows_fetched(sources):
+    ds = sources("sqlite")
+    events: list[dict] = []
+    sql = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5000) SELECT n FROM r"
+    result = executors.run_statement(ds, sql, max_rows=4500, timeout_s=30, on_progress=events.append,
+                                     progress_seconds=0)
+    assert len(result.rows) == 4500 and result.truncated
+    fetched = [e["rows_fetched"] for e in events if e["phase"] == "fetching"]
+    assert fetched[:4] == [1000, 2000, 3000, 4000] and fetched[-1] == 4500
+
+
+def test_a_failing_progress_listener_does_not_disturb_the_query(sources):
+    def explode(_: dict) -> None:
+        raise RuntimeError("listener down")
+
+    result = executors.run_statement(sources("sqlite"), "SELECT 1 AS one", max_rows=5, timeout_s=5,
+                                     on_progress=explode, progress_seconds=0)
+    assert result.rows == [[1]]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_cancel_stops_the_statement_on_the_database(sources, engine):
     ds = sources(engine)
     cancel = threading.Event()

@@ -56,6 +56,50 @@ async def test_query_socket_streams_status_to_its_owner_only(user, sqlite_file):
     await intruder.disconnect()
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_query_socket_sends_progress_while_an_async_query_runs(user, sqlite_file, settings):
+    from config.asgi import application
+
+    settings.QUERY_PROGRESS_SECONDS = 0.2
+
+    @database_sync_to_async
+    def setup():
+        from rest_framework.test import APIClient
+
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(client, user.email)['access_token']}")
+        ds_id = register(client, engine="sqlite", database="shop.sqlite3", options={"query_timeout": 2})["id"]
+        slow = ("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 1000000000) "
+                "SELECT count(*) FROM r")
+        run = QueryRun.objects.create(workspace=user.memberships.get().workspace, user=user, data_source_id=ds_id,
+                                      sql=slow, executed_sql=slow, row_limit=1, status="pending", is_async=True)
+        return run, login(APIClient(), user.email)["access_token"]
+
+    run, token = await setup()
+    communicator = WebsocketCommunicator(application, f"/ws/query/{run.pk}/?token={token}")
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+    assert (await communicator.receive_json_from(timeout=5))["status"] == "pending"
+
+    @database_sync_to_async
+    def execute():
+        from queries.services import run_now
+
+        return run_now(QueryRun.objects.get(pk=run.pk))
+
+    finished = await execute()
+    assert finished.status == "failed" and finished.timed_out
+    events = []
+    while not events or events[-1]["type"] not in ("completed", "failed", "cancelled"):
+        events.append(await communicator.receive_json_from(timeout=5))
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "status_changed" and kinds[-1] == "failed" and kinds.count("progress") >= 3, kinds
+    progress = [e for e in events if e["type"] == "progress"]
+    assert all(e["query_id"] == str(run.pk) and e["phase"] == "executing" for e in progress)
+    assert [e["elapsed_ms"] for e in progress] == sorted(e["elapsed_ms"] for e in progress)
+    await communicator.disconnect()
+
+
 def test_admin_cache_endpoints_clear_query_results(system_admin, client_for, user, sqlite_file):
     client = client_for(user)
     register(client, engine="sqlite", database="shop.sqlite3")
