@@ -54,6 +54,8 @@ class QueryRun(BaseModel):
                                    help_text="The server-side id of the running statement (PostgreSQL pid, MySQL connection id).")
     timed_out = models.BooleanField(default=False)
     is_async = models.BooleanField(default=False)
+    reasoning = models.JSONField(default=dict, blank=True, help_text="Questions: how the assistant got to the SQL.")
+    chart = models.JSONField(null=True, blank=True, help_text="Questions: a chart for the result (Vega-Lite).")
     celery_task_id = models.CharField(max_length=255, blank=True)
 
     class Meta:

@@ -83,6 +83,10 @@ class QueryRunSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     started_at = serializers.DateTimeField(read_only=True, allow_null=True)
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    reasoning = serializers.JSONField(read_only=True, help_text="For questions (mode ai): engine, context_retrieved, "
+                                      "mappings, validation, confidence, attempts, tokens, latency_ms, refusal.")
+    chart = serializers.JSONField(read_only=True, allow_null=True,
+                                  help_text="For questions: {type: number|line|bar|table, x, y, spec (Vega-Lite)}.")
 
     def get_results(self, run: QueryRun) -> list[list[Any]] | None:
         if not self.context.get("with_results", True):
@@ -110,6 +114,21 @@ class PopularQuerySerializer(serializers.Serializer):
     users = serializers.IntegerField()
     last_run_at = serializers.DateTimeField()
     avg_execution_time_ms = serializers.FloatField(allow_null=True)
+
+
+class SuggestionsRequestSerializer(serializers.Serializer):
+    database_id = serializers.UUIDField(required=False, help_text="Defaults to the workspace's default data source.")
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=8)
+
+
+class QuestionSuggestionSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    source = serializers.ChoiceField(choices=["popular", "dictionary"])
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    database_id = serializers.UUIDField()
+    suggestions = QuestionSuggestionSerializer(many=True)
 
 
 class CacheClearedSerializer(serializers.Serializer):

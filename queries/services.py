@@ -112,6 +112,24 @@ def _explain(ds: DataSource, sql: str) -> dict[str, Any] | list[dict[str, Any]] 
         return None
 
 
+_DRY_RUN = {DataSource.Engine.SQLITE: "EXPLAIN QUERY PLAN {sql}"}
+
+
+def dry_run(ds: DataSource, sql: str) -> str | None:
+    """Let the database plan a vetted statement without running it: its error (unknown column,
+    type mismatch, wrong function) or None. Runs through the executor's read-only guards."""
+    statement = _DRY_RUN.get(ds.engine, "EXPLAIN {sql}").format(sql=sql)
+    try:
+        executors.run_statement(ds, statement, max_rows=1, timeout_s=10)
+    except executors.ExecutionError as exc:
+        return exc.message
+    except Exception as exc:  # the source cannot be reached: say so, the run would fail the same way
+        from metadata.connectors import friendly_error
+
+        return friendly_error(exc, ds)
+    return None
+
+
 def plan_cost(ds: DataSource, sql: str) -> float | None:
     """The planner's total cost (PostgreSQL) or examined-rows product (MySQL)."""
     plan = _explain(ds, sql)
@@ -296,7 +314,7 @@ def _fingerprint_hash(text: str) -> str:
 
 def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource, sql: str, mode: str = "sql",
                   question: str = "", limit: int | None = None, run_async: bool = False,
-                  request: Any = None) -> QueryRun:
+                  request: Any = None, reasoning: dict[str, Any] | None = None) -> QueryRun:
     """Vet, account and run one statement; returns its QueryRun (finished unless run_async)."""
     from accounts.services import quota_consume
 
@@ -305,7 +323,7 @@ def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource,
                    question=question, sql=sql, executed_sql=gate.sql, normalized_sql=gate.normalized_sql,
                    fingerprint=_fingerprint_hash(gate.fingerprint) if gate.fingerprint else "",
                    warnings=_issue_dicts(gate.warnings), row_limit=effective_limit(limit, workspace),
-                   is_async=run_async)
+                   is_async=run_async, reasoning=reasoning or {})
     if not gate.ok:
         run.status, run.finished_at = QueryRun.Status.FAILED, timezone.now()
         run.error_code, run.error_message = gate.errors[0].code, gate.errors[0].message
@@ -418,6 +436,11 @@ def run_now(run: QueryRun) -> QueryRun:
         fields = {"status": QueryRun.Status.COMPLETED, "columns": run.columns, "rows_returned": run.rows_returned,
                   "truncated": run.truncated, "execution_time_ms": run.execution_time_ms, "preview": run.preview,
                   "result_key": run.result_key}
+        if run.mode == QueryRun.Mode.AI and run.is_async:
+            # A queued question gets its chart when its rows exist (a synchronous one from the assistant).
+            from assistant.charts import chart_for
+
+            fields["chart"] = chart_for(run.columns, run.preview, (run.reasoning or {}).get("chart_hint"))
     if fields.get("error_message") and _redacts_errors(run):
         fields["error_message"] = redact_error(fields["error_message"])
     fields["finished_at"] = timezone.now()

@@ -29,6 +29,8 @@ from .serializers import (
     ExecuteSerializer,
     PopularQuerySerializer,
     QueryRunSerializer,
+    SuggestionsRequestSerializer,
+    SuggestionsSerializer,
     ValidateResultSerializer,
     ValidateSerializer,
 )
@@ -62,14 +64,17 @@ class ExecuteView(WorkspaceAPIView):
         serializer = ExecuteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if data["mode"] == "ai":
-            raise ValidationFailed.for_field(
-                "mode", "Questions in plain language arrive with the assistant; use mode “sql” for now.",
-                code="MODE_NOT_AVAILABLE")
         ds = data_source_for(request.workspace, data.get("database_id"))
-        run = services.query_execute(workspace=request.workspace, user=request.user, membership=request.membership,
-                                     ds=ds, sql=data["text"], limit=data.get("limit"), run_async=data["async"],
-                                     request=request)
+        if data["mode"] == "ai":
+            from assistant.services import answer
+
+            run = answer(question=data["text"], ds=ds, workspace=request.workspace, user=request.user,
+                         membership=request.membership, limit=data.get("limit"), run_async=data["async"],
+                         request=request)
+        else:
+            run = services.query_execute(workspace=request.workspace, user=request.user,
+                                         membership=request.membership, ds=ds, sql=data["text"],
+                                         limit=data.get("limit"), run_async=data["async"], request=request)
         body = QueryRunSerializer(run).data
         queued = run.status in (QueryRun.Status.PENDING, QueryRun.Status.RUNNING)
         return Response(body, status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK)
@@ -138,6 +143,25 @@ class QueryRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspac
             out.append({**group, "sql": fingerprint(latest.sql, engine=engine),
                         "question": latest.question if latest.user_id == request.user.pk else ""})
         return Response(PopularQuerySerializer(out, many=True).data)
+
+
+@extend_schema(tags=["queries"], parameters=[WORKSPACE_HEADER])
+class SuggestionsView(WorkspaceAPIView):
+    """Seed 000's `POST /queries/suggestions`: questions this data source can answer."""
+
+    role_map = {"POST": Role.VIEWER, "GET": Role.VIEWER}
+
+    @extend_schema(operation_id="queries_suggestions", request=SuggestionsRequestSerializer,
+                   responses={200: SuggestionsSerializer, **ERRORS},
+                   summary="Questions the data source can answer: its most-asked ones and ones from its dictionary")
+    def post(self, request: Request) -> Response:
+        serializer = SuggestionsRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        from assistant.services import suggestions
+
+        ds = data_source_for(request.workspace, serializer.validated_data.get("database_id"))
+        items = suggestions(ds, user=request.user, limit=serializer.validated_data["limit"])
+        return Response({"database_id": str(ds.pk), "suggestions": items})
 
 
 @extend_schema(tags=["queries"], parameters=[WORKSPACE_HEADER])

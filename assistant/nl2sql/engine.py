@@ -1,0 +1,116 @@
+"""The built-in engine's front door: `answer(question, schema)` → SQL with a confidence, or a refusal.
+
+Offline and deterministic. When the parser is unsure — an unexplained word, an ambiguous column, a
+join it would have to guess — the result is a refusal that says why and lists questions the engine
+can answer over this schema. A wrong answer shown with confidence is worse than no answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .linking import identifier_words
+from .parser import Interpretation, Interpreter, Refusal
+from .plan import Expression, JoinError, QueryPlan, Renderer, to_dialect
+from .schema import SchemaInfo
+
+# Below this the engine refuses rather than show SQL; tuned for precision on held-out databases.
+MIN_CONFIDENCE = 0.75
+# Alternative join paths of equal length make the join a guess.
+AMBIGUOUS_JOIN_PENALTY = 0.6
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the engine says. Exactly one of `sql` / `refusal` is set."""
+
+    sql: str | None
+    refusal: str | None
+    confidence: float
+    mappings: list[dict[str, str]] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+
+
+def _describe(expression: Expression) -> str:
+    column = expression.column
+    name = "rows" if column is None or column.column == "*" else f"{column.table}.{column.column}"
+    return f"{expression.aggregate}({name})" if expression.aggregate else name
+
+
+def _mappings(plan: QueryPlan, schema: SchemaInfo) -> list[dict[str, str]]:
+    """Phrase-free summary of what was used; values of PII columns are masked."""
+    mapped: list[dict[str, str]] = []
+    for expression in plan.select:
+        mapped.append({"role": "show", "target": _describe(expression)})
+    for condition in plan.conditions:
+        column = condition.expression.column
+        info = schema.column(column.table, column.column) if column else None
+        value = "<hidden>" if info is not None and info.pii else str(condition.value)
+        if condition.subquery is not None:
+            value = "(subquery)"
+        mapped.append(
+            {"role": "filter", "target": _describe(condition.expression), "operator": condition.operator, "value": value}
+        )
+    for expression in plan.group_by:
+        mapped.append({"role": "group", "target": _describe(expression)})
+    for item in plan.order_by:
+        mapped.append({"role": "order", "target": _describe(item.expression), "direction": "desc" if item.descending else "asc"})
+    return mapped
+
+
+def suggestions_for(schema: SchemaInfo, limit: int = 3) -> list[str]:
+    """Example questions this engine can answer over `schema` (no values, so nothing sensitive leaks)."""
+    examples: list[str] = []
+    for table in schema.tables:
+        noun = " ".join(identifier_words(table.name))
+        examples.append(f"How many {noun} rows are there?")
+        numeric = [c for c in table.columns if c.is_numeric and not c.primary_key and not c.name.lower().endswith("id")]
+        if numeric:
+            examples.append(f"What is the average {' '.join(identifier_words(numeric[0].name))} of {noun}?")
+        if len(examples) >= limit:
+            break
+    return examples[:limit]
+
+
+def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) -> tuple[str, float]:
+    renderer = Renderer(schema, interpretation.plan)
+    sql = renderer.sql()
+    confidence = interpretation.confidence
+    if len(renderer.keys) > 2:
+        confidence *= 0.7 ** (len(renderer.keys) - 2)
+        interpretation.reasoning.append("uncertain: a long join path")
+    if renderer.alternatives > 1:
+        confidence *= AMBIGUOUS_JOIN_PENALTY
+        interpretation.reasoning.append("uncertain: more than one join path was possible")
+    if renderer.keys:
+        joins = ", ".join(f"{k.table}.{k.column} = {k.ref_table}.{k.ref_column}" for k in renderer.keys)
+        interpretation.reasoning.append(f"joined along foreign keys: {joins}")
+    return to_dialect(sql, dialect), confidence
+
+
+def answer(question: str, schema: SchemaInfo, dialect: str = "sqlite", today: dt.date | None = None) -> Result:
+    """Translate `question` over `schema` into one read-only SELECT, or refuse with a reason."""
+    try:
+        interpretation = Interpreter(question, schema, today).interpret()
+        sql, confidence = _render(schema, interpretation, dialect)
+    except Refusal as refusal:
+        return Result(None, refusal.reason, 0.0, suggestions=suggestions_for(schema))
+    except JoinError as error:
+        return Result(
+            None, f"The tables involved are not connected by foreign keys ({error}).", 0.0, suggestions=suggestions_for(schema)
+        )
+    mappings = _mappings(interpretation.plan, schema)
+    reasoning = interpretation.reasoning + [f"confidence {confidence:.2f}"]
+    if confidence < MIN_CONFIDENCE:
+        reasons = "; ".join(r.removeprefix("uncertain: ") for r in interpretation.reasoning if r.startswith("uncertain"))
+        return Result(
+            None,
+            f"I am not confident enough to answer ({reasons or 'low confidence'}).",
+            confidence,
+            mappings,
+            reasoning,
+            suggestions_for(schema),
+        )
+    return Result(sql, None, round(confidence, 3), mappings, reasoning)

@@ -1,0 +1,569 @@
+"""Schema and value linking: which words of the question name which tables, columns and values.
+
+Everything is lexical and deterministic. Identifiers are split into words (snake_case, camelCase,
+common abbreviations expanded), words are reduced to a light lemma, and question spans are matched
+against table/column phrases (exact lemma, then a crude stem, then a close spelling) and against the
+value index. Large schemas are first narrowed with BM25 over per-table documents so the parser only
+sees a small, relevant context.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Literal
+from weakref import WeakKeyDictionary
+
+from .schema import Column, SchemaInfo, Table
+
+# ----------------------------------------------------------------------------- words
+
+IRREGULAR_PLURALS = {
+    "people": "person",
+    "children": "child",
+    "men": "man",
+    "women": "woman",
+    "mice": "mouse",
+    "feet": "foot",
+    "teeth": "tooth",
+    "geese": "goose",
+    "indices": "index",
+    "criteria": "criterion",
+    "statuses": "status",
+    "addresses": "address",
+    "buses": "bus",
+    "analyses": "analysis",
+    "theses": "thesis",
+    "crises": "crisis",
+    "media": "medium",
+    "phenomena": "phenomenon",
+}
+UNCHANGED = {
+    "series",
+    "species",
+    "news",
+    "status",
+    "bus",
+    "campus",
+    "gas",
+    "class",
+    "address",
+    "business",
+    "this",
+    "its",
+    "his",
+    "has",
+    "was",
+    "is",
+    "as",
+    "us",
+    "yes",
+    "less",
+    "process",
+    "access",
+    "basis",
+    "analysis",
+    "sales",
+    "physics",
+    "mathematics",
+    "economics",
+    "politics",
+    "always",
+    "genus",
+    "virus",
+}
+
+# Abbreviations found in real schemas, expanded so "stu_fname" can meet "student first name".
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "num": ("number",),
+    "no": ("number",),
+    "nbr": ("number",),
+    "qty": ("quantity",),
+    "amt": ("amount",),
+    "dept": ("department",),
+    "emp": ("employee",),
+    "fname": ("first", "name"),
+    "lname": ("last", "name"),
+    "dob": ("date", "of", "birth"),
+    "addr": ("address",),
+    "desc": ("description",),
+    "descr": ("description",),
+    "cnt": ("count",),
+    "yr": ("year",),
+    "stu": ("student",),
+    "prof": ("professor",),
+    "crs": ("course",),
+    "dt": ("date",),
+    "pct": ("percent",),
+    "loc": ("location",),
+    "cust": ("customer",),
+    "prod": ("product",),
+    "avg": ("average",),
+    "pop": ("population",),
+    "tel": ("telephone",),
+    "org": ("organisation",),
+    "info": ("information",),
+    "mgr": ("manager",),
+    "std": ("student",),
+    "cid": ("id",),
+    "uid": ("user", "id"),
+    "pid": ("id",),
+    "sid": ("id",),
+    "acc": ("account",),
+    "acct": ("account",),
+    "attr": ("attribute",),
+    "ref": ("reference",),
+    "doc": ("document",),
+    "prev": ("previous",),
+    "max": ("maximum",),
+    "min": ("minimum",),
+    "lat": ("latitude",),
+    "long": ("longitude",),
+    "lon": ("longitude",),
+    "lng": ("longitude",),
+    "hs": ("hour",),
+    "gpa": ("gpa",),
+    "ssn": ("ssn",),
+    "mid": ("middle",),
+    "sec": ("section",),
+    "bldg": ("building",),
+    "ht": ("height",),
+    "wt": ("weight",),
+    "st": ("street",),
+    "apt": ("apartment",),
+    "char": ("character",),
+    "res": ("residence",),
+    "temp": ("temperature",),
+    "capacity": ("capacity",),
+}
+
+# Question words that stand for a schema word (the key) — general English, not any one database.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "old": ("age",),
+    "older": ("age",),
+    "oldest": ("age",),
+    "young": ("age",),
+    "younger": ("age",),
+    "youngest": ("age",),
+    "tall": ("height",),
+    "taller": ("height",),
+    "tallest": ("height",),
+    "short": ("height",),
+    "shorter": ("height",),
+    "shortest": ("height",),
+    "heavy": ("weight",),
+    "heavier": ("weight",),
+    "heaviest": ("weight",),
+    "light": ("weight",),
+    "lighter": ("weight",),
+    "lightest": ("weight",),
+    "expensive": ("price", "cost"),
+    "cheap": ("price", "cost"),
+    "cheaper": ("price", "cost"),
+    "cheapest": ("price", "cost"),
+    "costly": ("price", "cost"),
+    "populous": ("population",),
+    "born": ("birth",),
+    "birthday": ("birth",),
+    "earn": ("salary",),
+    "paid": ("salary",),
+    "wage": ("salary",),
+    "pay": ("salary",),
+    "gender": ("sex",),
+    "sex": ("gender",),
+    "surname": ("last", "name"),
+    "forename": ("first", "name"),
+    "nationality": ("country",),
+    "country": ("nationality",),
+    "title": ("name",),
+    "phone": ("telephone", "phone"),
+    "telephone": ("phone",),
+    "email": ("email",),
+    "e-mail": ("email",),
+    "zip": ("postcode", "zip"),
+    "postcode": ("zip",),
+    "mark": ("score", "grade"),
+    "score": ("point",),
+    "point": ("score",),
+    "revenue": ("sales",),
+    "long": ("length",),
+    "longest": ("length", "duration"),
+    "length": ("duration",),
+}
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word or literal of the question. `lemma` is what matching uses; `text` keeps the user's casing."""
+
+    text: str
+    lower: str
+    lemma: str
+    stem: str
+    kind: Literal["word", "number", "quoted", "symbol"]
+    start: int
+    end: int
+
+
+TOKEN_RE = re.compile(
+    r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![A-Za-z])'([^']+?)'(?![A-Za-z])"
+    r"|(\d+(?:\.\d+)?%?)|([A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*)|([<>=!]=?|[^\s\w])"
+)
+
+
+def lemma(word: str) -> str:
+    """A light singular form: enough for "pilots"/"pilot" and "categories"/"category" to meet."""
+    lowered = word.lower()
+    if lowered in IRREGULAR_PLURALS:
+        return IRREGULAR_PLURALS[lowered]
+    if lowered in UNCHANGED or len(lowered) <= 3 or not lowered.isalpha():
+        return lowered
+    if lowered.endswith("ies") and len(lowered) > 4:
+        return lowered[:-3] + "y"
+    if lowered.endswith(("sses", "shes", "ches", "xes", "zzes")):
+        return lowered[:-2]
+    if lowered.endswith("s") and not lowered.endswith(("ss", "us", "is", "ous", "ics")):
+        return lowered[:-1]
+    return lowered
+
+
+STEM_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ions", "ion", "ers", "er", "ed", "ly", "al", "es", "s")
+
+
+def stem(word: str) -> str:
+    """A crude stem so "enrolled"/"enrollment" or "located"/"location" meet at a lower score."""
+    stemmed = lemma(word)
+    for suffix in STEM_SUFFIXES:
+        if stemmed.endswith(suffix) and len(stemmed) - len(suffix) >= 4:
+            stemmed = stemmed[: -len(suffix)]
+            break
+    return stemmed.rstrip("e") if len(stemmed) > 4 else stemmed
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split a question into words, numbers, quoted literals and symbols, keeping character offsets."""
+    tokens: list[Token] = []
+    for match in TOKEN_RE.finditer(text):
+        quoted = match.group(1) or match.group(2) or match.group(3) or match.group(4)
+        if quoted is not None:
+            tokens.append(Token(quoted, quoted.lower(), quoted.lower(), quoted.lower(), "quoted", match.start(), match.end()))
+        elif match.group(5) is not None:
+            value = match.group(5)
+            tokens.append(Token(value, value, value, value, "number", match.start(), match.end()))
+        elif match.group(6) is not None:
+            word = match.group(6)
+            if word.lower().endswith("'s"):
+                word = word[:-2]
+            if word.lower().endswith("n't"):
+                # "don't", "doesn't", "haven't": the negation is what matters.
+                tokens.append(Token(word, "not", "not", "not", "word", match.start(), match.end()))
+                continue
+            tokens.append(Token(word, word.lower(), lemma(word), stem(word), "word", match.start(), match.end()))
+        else:
+            symbol = match.group(7)
+            tokens.append(Token(symbol, symbol, symbol, symbol, "symbol", match.start(), match.end()))
+    return tokens
+
+
+def identifier_words(identifier: str) -> list[str]:
+    """Split an identifier into lemmas, expanding abbreviations: "StuFName" -> student first name."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", identifier)
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
+    parts = [part for part in re.split(r"[^A-Za-z0-9]+|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", spaced) if part]
+    words: list[str] = []
+    for part in parts:
+        lowered = part.lower()
+        words.extend(ABBREVIATIONS.get(lowered, (lemma(lowered),)))
+    return words
+
+
+def normalize_value(text: str) -> str:
+    """The form values and question spans are compared in: lowercase words joined by single spaces."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+# ---------------------------------------------------------------------------- index
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A word sequence that names a table or a column. `partial` phrases drop the table-name prefix."""
+
+    words: tuple[str, ...]
+    table: str
+    column: str | None
+    weight: float
+
+
+@dataclass
+class SchemaIndex:
+    """Matching structures derived once per schema (cached): phrases, vocabulary, values, BM25 stats."""
+
+    phrases_by_first: dict[str, list[Phrase]] = field(default_factory=lambda: defaultdict(list))
+    vocabulary: set[str] = field(default_factory=set)
+    stems: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    values: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
+    max_value_words: int = 1
+    table_documents: dict[str, Counter[str]] = field(default_factory=dict)
+    document_frequency: Counter[str] = field(default_factory=Counter)
+
+
+_INDEX_CACHE: WeakKeyDictionary[SchemaInfo, SchemaIndex] = WeakKeyDictionary()
+
+
+# Prefixes that name a kind of table rather than its content ("ref_colors", "tbl_orders").
+TABLE_PREFIXES = {"ref", "tbl", "dim", "fact", "lkp", "lookup"}
+
+
+def _phrases_for_table(table: Table) -> list[Phrase]:
+    words = identifier_words(table.name)
+    phrases = [Phrase(tuple(words), table.name, None, 1.0)]
+    if len(words) > 1 and words[0] in TABLE_PREFIXES:
+        phrases.append(Phrase(tuple(words[1:]), table.name, None, 0.95))
+    for alias in table.aliases:
+        phrases.append(Phrase(tuple(identifier_words(alias)), table.name, None, 1.0))
+    return phrases
+
+
+def _phrases_for_column(table: Table, column: Column) -> list[Phrase]:
+    table_words = identifier_words(table.name)
+    words = identifier_words(column.name)
+    phrases = [Phrase(tuple(words), table.name, column.name, 1.0)]
+    if "number" not in words and "id" not in words:
+        # "phone number", "room number": people add "number" to what the schema calls phone/room.
+        phrases.append(Phrase((*words, "number"), table.name, column.name, 0.95))
+    if len(words) > 1 and words[-1] == "code":
+        # "product types" for product_type_code: the code is how the schema stores a category.
+        phrases.append(Phrase(tuple(words[:-1]), table.name, column.name, 0.9))
+        if words[0] in table_words and len(words) > 2:
+            phrases.append(Phrase(tuple(words[1:-1]), table.name, column.name, 0.85))
+    for alias in column.aliases:
+        phrases.append(Phrase(tuple(identifier_words(alias)), table.name, column.name, 1.0))
+    # "Pilot_name" in table "pilot" is what people call "name" when talking about pilots.
+    for prefix_length in range(len(words) - 1, 0, -1):
+        prefix = words[:prefix_length]
+        if prefix == table_words[-prefix_length:] or (prefix_length == 1 and prefix[0] in table_words):
+            phrases.append(Phrase(tuple(words[prefix_length:]), table.name, column.name, 0.9))
+            break
+    return [phrase for phrase in phrases if phrase.words]
+
+
+def _build_index(schema: SchemaInfo) -> SchemaIndex:
+    index = SchemaIndex()
+    for table in schema.tables:
+        document: Counter[str] = Counter()
+        phrases = _phrases_for_table(table)
+        for column in table.columns:
+            phrases.extend(_phrases_for_column(table, column))
+            for value in column.values:
+                key = normalize_value(value)
+                if key and len(key) <= 60:
+                    index.values[key].append((table.name, column.name, value))
+                    index.max_value_words = max(index.max_value_words, min(len(key.split()), 8))
+        for phrase in phrases:
+            index.phrases_by_first[phrase.words[0]].append(phrase)
+            index.vocabulary.update(phrase.words)
+            document.update(phrase.words)
+        for text in [table.description] + [column.description for column in table.columns]:
+            document.update(lemma(word) for word in re.findall(r"[A-Za-z]+", text))
+        index.table_documents[table.name] = document
+        index.document_frequency.update(set(document))
+    for word in index.vocabulary:
+        index.stems[stem(word)].add(word)
+    return index
+
+
+def schema_index(schema: SchemaInfo) -> SchemaIndex:
+    """The cached index of `schema` (built on first use; schemas are immutable once built)."""
+    index = _INDEX_CACHE.get(schema)
+    if index is None:
+        index = _build_index(schema)
+        _INDEX_CACHE[schema] = index
+    return index
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+def rank_tables(schema: SchemaInfo, words: list[str], k1: float = 1.2, b: float = 0.75) -> list[tuple[str, float]]:
+    """BM25 of each table's document (its name, columns, aliases, descriptions) against question lemmas."""
+    index = schema_index(schema)
+    documents = index.table_documents
+    if not documents:
+        return []
+    average_length = sum(sum(doc.values()) for doc in documents.values()) / len(documents)
+    count = len(documents)
+    scores = []
+    for name, document in documents.items():
+        length = sum(document.values()) or 1
+        score = 0.0
+        for word in set(words):
+            frequency = document.get(word, 0)
+            if not frequency:
+                continue
+            df = index.document_frequency[word]
+            idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
+            score += idf * frequency * (k1 + 1) / (frequency + k1 * (1 - b + b * length / max(average_length, 1)))
+        scores.append((name, score))
+    scores.sort(key=lambda item: -item[1])
+    return scores
+
+
+# -------------------------------------------------------------------------- mentions
+
+
+@dataclass
+class Mention:
+    """A question span linked to a schema element or a literal. `start`/`end` index tokens."""
+
+    start: int
+    end: int
+    kind: Literal["table", "column", "value", "number"]
+    table: str | None = None
+    column: str | None = None
+    value: str | float | int | None = None
+    score: float = 1.0
+    candidates: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+# Words that carry query structure; they only ever match a schema word exactly, never by stem or spelling
+# ("count" is not "county", "played" is not "player").
+STRUCTURE_WORDS = {
+    "count",
+    "number",
+    "total",
+    "average",
+    "sum",
+    "maximum",
+    "minimum",
+    "order",
+    "sort",
+    "most",
+    "least",
+    "each",
+    "every",
+    "many",
+    "much",
+    "more",
+    "less",
+    "than",
+    "name",
+    "list",
+    "show",
+    "give",
+    "find",
+}
+
+
+def _word_match(token: Token, word: str, index: SchemaIndex) -> float:
+    """How well one question token matches one schema word: 1 exact, 0.85 stem/synonym, 0.75 spelling."""
+    if token.kind != "word":
+        return 0.0
+    if token.lemma == word or token.lower == word:
+        return 1.0
+    if token.lemma in STRUCTURE_WORDS or token.lower.endswith(("ed", "ing")) != word.endswith(("ed", "ing")):
+        return 0.0
+    if len(word) >= 4 and word in index.stems.get(token.stem, ()):
+        return 0.85
+    if len(word) >= 6 and len(token.lemma) >= 6 and difflib.SequenceMatcher(None, token.lemma, word).ratio() >= 0.88:
+        return 0.75
+    return 0.0
+
+
+SKIPPABLE_INSIDE = {"of", "the", "a", "an"}
+
+
+def _match_phrase(tokens: list[Token], position: int, phrase: Phrase, index: SchemaIndex) -> tuple[int, float] | None:
+    """Match `phrase` starting at `position`, allowing "of"/"the" between words ("year of birth")."""
+    cursor, total = position, 0.0
+    for i, word in enumerate(phrase.words):
+        while i > 0 and cursor < len(tokens) and tokens[cursor].lemma in SKIPPABLE_INSIDE and tokens[cursor].lemma != word:
+            cursor += 1
+        if cursor >= len(tokens):
+            return None
+        score = _word_match(tokens[cursor], word, index)
+        if score == 0.0:
+            return None
+        total += score
+        cursor += 1
+    return cursor, total / len(phrase.words) * phrase.weight
+
+
+def _first_words(token: Token, index: SchemaIndex) -> set[str]:
+    """Schema words a token could start a phrase with (exact, stem family, synonyms, close spelling)."""
+    words = {token.lemma, token.lower}
+    if token.lemma in STRUCTURE_WORDS:
+        return words
+    words |= index.stems.get(token.stem, set())
+    if len(token.lemma) >= 6:
+        words.update(difflib.get_close_matches(token.lemma, index.vocabulary, n=3, cutoff=0.88))
+    return words
+
+
+def schema_mentions(tokens: list[Token], schema: SchemaInfo, allowed_tables: set[str] | None = None) -> list[Mention]:
+    """Every span that matches a table or column phrase, with a score; overlaps are resolved later."""
+    index = schema_index(schema)
+    found: dict[tuple[int, int, str, str | None], Mention] = {}
+    for position, token in enumerate(tokens):
+        if token.kind != "word":
+            continue
+        for first in _first_words(token, index):
+            for phrase in index.phrases_by_first.get(first, ()):
+                if allowed_tables is not None and phrase.table not in allowed_tables:
+                    continue
+                matched = _match_phrase(tokens, position, phrase, index)
+                if matched is None:
+                    continue
+                end, score = matched
+                kind: Literal["table", "column"] = "column" if phrase.column else "table"
+                key = (position, end, phrase.table, phrase.column)
+                if key not in found or found[key].score < score:
+                    found[key] = Mention(position, end, kind, phrase.table, phrase.column, score=score)
+        if position + 1 < len(tokens) and tokens[position + 1].kind == "word":
+            joined = token.lower + tokens[position + 1].lemma
+            for phrase in index.phrases_by_first.get(joined, ()):
+                if len(phrase.words) == 1 and (allowed_tables is None or phrase.table in allowed_tables):
+                    kind2: Literal["table", "column"] = "column" if phrase.column else "table"
+                    key = (position, position + 2, phrase.table, phrase.column)
+                    found.setdefault(key, Mention(position, position + 2, kind2, phrase.table, phrase.column, score=0.95))
+        for synonym_target in SYNONYMS.get(token.lower, ()):
+            for phrase in index.phrases_by_first.get(synonym_target, ()):
+                if phrase.column and len(phrase.words) == 1 and (allowed_tables is None or phrase.table in allowed_tables):
+                    key = (position, position + 1, phrase.table, phrase.column)
+                    if key not in found:
+                        found[key] = Mention(position, position + 1, "column", phrase.table, phrase.column, score=0.8)
+    return list(found.values())
+
+
+def value_mentions(tokens: list[Token], schema: SchemaInfo, allowed_tables: set[str] | None = None) -> list[Mention]:
+    """Spans equal to a known column value (case/punctuation-insensitive), longest first."""
+    index = schema_index(schema)
+    mentions: list[Mention] = []
+    for start in range(len(tokens)):
+        if tokens[start].kind == "symbol":
+            continue
+        for end in range(min(len(tokens), start + index.max_value_words), start, -1):
+            span = tokens[start:end]
+            if span[-1].kind == "symbol":
+                continue
+            key = normalize_value(" ".join(token.text for token in span))
+            hits = index.values.get(key)
+            if not hits:
+                continue
+            hits = [hit for hit in hits if allowed_tables is None or hit[0] in allowed_tables]
+            if not hits:
+                continue
+            exact_case = any(hit[2] == " ".join(token.text for token in span) for hit in hits)
+            capitalised = any(token.text[:1].isupper() for token in span if token.kind == "word" and token.start > 0)
+            quoted = any(token.kind == "quoted" for token in span)
+            score = 1.0 if quoted else 0.9 if (exact_case or capitalised) else 0.6
+            table, column, value = hits[0]
+            mentions.append(Mention(start, end, "value", table, column, value, score, candidates=list(hits)))
+    return mentions

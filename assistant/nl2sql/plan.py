@@ -1,0 +1,371 @@
+"""A small query plan and its rendering to SQL, with joins found along foreign keys.
+
+The parser fills a `QueryPlan`; only this module writes SQL text. Identifiers are quoted when they
+need it, values are always SQL literals (data, never code), and other dialects are produced from the
+SQLite text with sqlglot so there is one renderer to keep right.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+
+from .schema import ForeignKey, SchemaInfo
+
+AGGREGATES = ("COUNT", "SUM", "AVG", "MIN", "MAX")
+# SQLite strftime formats of the time buckets ("by month"); quarters are built separately.
+DATE_FORMATS = {"year": "%Y", "month": "%Y-%m", "week": "%Y-%W", "day": "%Y-%m-%d"}
+SAFE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Words that must be quoted as identifiers in at least one supported dialect.
+RESERVED = {
+    "select",
+    "from",
+    "where",
+    "group",
+    "order",
+    "by",
+    "having",
+    "limit",
+    "join",
+    "on",
+    "as",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "null",
+    "like",
+    "between",
+    "case",
+    "when",
+    "then",
+    "else",
+    "end",
+    "table",
+    "index",
+    "key",
+    "primary",
+    "foreign",
+    "references",
+    "default",
+    "check",
+    "unique",
+    "union",
+    "all",
+    "distinct",
+    "values",
+    "insert",
+    "update",
+    "delete",
+    "create",
+    "drop",
+    "alter",
+    "to",
+    "into",
+    "desc",
+    "asc",
+    "user",
+    "year",
+    "month",
+    "day",
+    "date",
+    "time",
+    "timestamp",
+    "position",
+    "rank",
+    "range",
+    "rows",
+    "level",
+    "match",
+    "left",
+    "right",
+    "full",
+    "inner",
+    "outer",
+    "cross",
+    "natural",
+    "using",
+    "offset",
+    "except",
+    "intersect",
+    "window",
+    "over",
+    "partition",
+    "exists",
+    "any",
+    "some",
+    "cast",
+    "collate",
+    "set",
+    "column",
+    "name",
+    "type",
+    "value",
+    "location",
+    "role",
+    "comment",
+    "status",
+    "language",
+    "number",
+    "result",
+}
+
+
+class JoinError(Exception):
+    """Raised when the needed tables are not connected by foreign keys (the engine then refuses)."""
+
+
+def quote_identifier(name: str) -> str:
+    if SAFE_IDENTIFIER.match(name) and name.lower() not in RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: object) -> str:
+    """Numbers stay numbers; everything else becomes a single-quoted string with quotes doubled."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    """`column` "*" stands for a whole row (COUNT(*))."""
+
+    table: str
+    column: str
+
+
+@dataclass
+class Expression:
+    """A column, optionally aggregated; `date_part` wraps it in a year/month bucket for "by month"."""
+
+    column: ColumnRef | None
+    aggregate: str | None = None
+    distinct: bool = False
+    date_part: str | None = None
+
+
+@dataclass
+class Condition:
+    expression: Expression
+    operator: str
+    value: object = None
+    value2: object = None
+    subquery: QueryPlan | None = None
+
+
+@dataclass
+class OrderItem:
+    expression: Expression
+    descending: bool = False
+
+
+@dataclass
+class QueryPlan:
+    """What to compute. `tables` is every table needed; joins are derived from foreign keys."""
+
+    select: list[Expression] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    connector: str = "AND"
+    group_by: list[Expression] = field(default_factory=list)
+    having: list[Condition] = field(default_factory=list)
+    order_by: list[OrderItem] = field(default_factory=list)
+    limit: int | None = None
+    distinct: bool = False
+    # When set, the joins to use (chosen by the caller, e.g. many-to-one paths from a fact table)
+    # instead of the shortest foreign-key paths found by `join_tree`.
+    join_keys: list[ForeignKey] = field(default_factory=list)
+
+    def add_table(self, table: str) -> None:
+        if table not in self.tables:
+            self.tables.append(table)
+
+
+# ------------------------------------------------------------------------------ joins
+
+
+def _adjacency(schema: SchemaInfo) -> dict[str, list[ForeignKey]]:
+    graph: dict[str, list[ForeignKey]] = {table.name: [] for table in schema.tables}
+    for key in schema.foreign_keys:
+        graph.setdefault(key.table, []).append(key)
+        graph.setdefault(key.ref_table, []).append(key)
+    return graph
+
+
+def _other_end(key: ForeignKey, table: str) -> str:
+    return key.ref_table if key.table == table else key.table
+
+
+def _shortest_path(graph: dict[str, list[ForeignKey]], sources: set[str], target: str) -> tuple[list[ForeignKey], int]:
+    """BFS from the current tree to `target`; also returns how many equally short paths exist."""
+    parents: dict[str, tuple[str, ForeignKey] | None] = {source: None for source in sources}
+    depth = {source: 0 for source in sources}
+    ways = {source: 1 for source in sources}
+    queue = deque(sources)
+    while queue:
+        current = queue.popleft()
+        for key in graph.get(current, []):
+            neighbour = _other_end(key, current)
+            if neighbour == current:
+                continue
+            if neighbour not in depth:
+                depth[neighbour] = depth[current] + 1
+                ways[neighbour] = ways[current]
+                parents[neighbour] = (current, key)
+                queue.append(neighbour)
+            elif depth[neighbour] == depth[current] + 1:
+                ways[neighbour] += ways[current]
+    if target not in parents:
+        raise JoinError(f"no foreign-key path reaches {target}")
+    path: list[ForeignKey] = []
+    node = target
+    while parents[node] is not None:
+        previous, key = parents[node]  # type: ignore[misc]
+        path.append(key)
+        node = previous
+    return list(reversed(path)), ways[target]
+
+
+def join_tree(schema: SchemaInfo, tables: list[str]) -> tuple[list[str], list[ForeignKey], int]:
+    """Tables in join order, the keys joining them, and how many alternative paths were possible.
+
+    Grows a tree from the first table by the shortest foreign-key path to each next table (a
+    Steiner-tree approximation). More than one equally short path means the join is a guess; the
+    caller turns that into lower confidence.
+    """
+    if not tables:
+        return [], [], 1
+    graph = _adjacency(schema)
+    ordered, keys, alternatives = [tables[0]], [], 1
+    for target in tables[1:]:
+        if target in ordered:
+            continue
+        path, ways = _shortest_path(graph, set(ordered), target)
+        alternatives = max(alternatives, ways)
+        for key in path:
+            for table in (key.table, key.ref_table):
+                if table not in ordered:
+                    ordered.append(table)
+            if key not in keys:
+                keys.append(key)
+    return ordered, keys, alternatives
+
+
+def _explicit_tree(tables: list[str], keys: list[ForeignKey]) -> tuple[list[str], list[ForeignKey], int]:
+    """Join order for caller-chosen keys: start from the first table, add each key's other end."""
+    ordered = [tables[0]]
+    remaining = list(keys)
+    while remaining:
+        key = next((k for k in remaining if k.table in ordered or k.ref_table in ordered), None)
+        if key is None:
+            raise JoinError("the chosen joins do not connect")
+        remaining.remove(key)
+        for table in (key.table, key.ref_table):
+            if table not in ordered:
+                ordered.append(table)
+    missing = [table for table in tables if table not in ordered]
+    if missing:
+        raise JoinError(f"no join reaches {missing[0]}")
+    return ordered, list(keys), 1
+
+
+# ---------------------------------------------------------------------------- render
+
+
+class Renderer:
+    """Turns a plan into SQLite SQL. Joined queries use T1, T2… aliases as people write them."""
+
+    def __init__(self, schema: SchemaInfo, plan: QueryPlan) -> None:
+        self.schema = schema
+        self.plan = plan
+        if plan.join_keys:
+            self.order, self.keys, self.alternatives = _explicit_tree(plan.tables, plan.join_keys)
+        else:
+            self.order, self.keys, self.alternatives = join_tree(schema, plan.tables)
+        self.aliases = {table: f"T{i + 1}" for i, table in enumerate(self.order)} if len(self.order) > 1 else {}
+
+    def column(self, ref: ColumnRef) -> str:
+        if ref.column == "*":
+            return "*"
+        name = quote_identifier(ref.column)
+        alias = self.aliases.get(ref.table)
+        return f"{alias}.{name}" if alias else name
+
+    def expression(self, expression: Expression) -> str:
+        inner = self.column(expression.column) if expression.column else "*"
+        if expression.date_part == "quarter":
+            # String comparisons on the month keep the quarter number integral in every dialect.
+            inner = (
+                f"strftime('%Y', {inner}) || '-Q' || CASE WHEN strftime('%m', {inner}) <= '03' THEN '1' "
+                f"WHEN strftime('%m', {inner}) <= '06' THEN '2' WHEN strftime('%m', {inner}) <= '09' THEN '3' ELSE '4' END"
+            )
+        elif expression.date_part in DATE_FORMATS:
+            inner = f"strftime('{DATE_FORMATS[expression.date_part]}', {inner})"
+        if expression.aggregate:
+            distinct = "DISTINCT " if expression.distinct else ""
+            return f"{expression.aggregate}({distinct}{inner})"
+        return inner
+
+    def condition(self, condition: Condition) -> str:
+        left = self.expression(condition.expression)
+        if condition.subquery is not None:
+            inner = render(self.schema, condition.subquery)
+            return f"{left} {condition.operator} ({inner})"
+        if condition.operator == "BETWEEN":
+            return f"{left} BETWEEN {quote_literal(condition.value)} AND {quote_literal(condition.value2)}"
+        if condition.operator in ("IN", "NOT IN"):
+            values = ", ".join(quote_literal(value) for value in condition.value)  # type: ignore[attr-defined]
+            return f"{left} {condition.operator} ({values})"
+        return f"{left} {condition.operator} {quote_literal(condition.value)}"
+
+    def from_clause(self) -> str:
+        first = self.order[0]
+        parts = [self.table(first)]
+        joined = {first}
+        for table in self.order[1:]:
+            key = next(k for k in self.keys if {k.table, k.ref_table} & joined and table in (k.table, k.ref_table))
+            joined.add(table)
+            on = f"{self.column(ColumnRef(key.table, key.column))} = {self.column(ColumnRef(key.ref_table, key.ref_column))}"
+            parts.append(f"JOIN {self.table(table)} ON {on}")
+        return " ".join(parts)
+
+    def table(self, name: str) -> str:
+        alias = self.aliases.get(name)
+        return f"{quote_identifier(name)} AS {alias}" if alias else quote_identifier(name)
+
+    def sql(self) -> str:
+        plan = self.plan
+        select = ", ".join(self.expression(item) for item in plan.select)
+        sql = f"SELECT {'DISTINCT ' if plan.distinct else ''}{select} FROM {self.from_clause()}"
+        if plan.conditions:
+            sql += " WHERE " + f" {plan.connector} ".join(self.condition(c) for c in plan.conditions)
+        if plan.group_by:
+            sql += " GROUP BY " + ", ".join(self.expression(item) for item in plan.group_by)
+        if plan.having:
+            sql += " HAVING " + " AND ".join(self.condition(c) for c in plan.having)
+        if plan.order_by:
+            sql += " ORDER BY " + ", ".join(
+                self.expression(item.expression) + (" DESC" if item.descending else " ASC") for item in plan.order_by
+            )
+        if plan.limit is not None:
+            sql += f" LIMIT {int(plan.limit)}"
+        return sql
+
+
+def render(schema: SchemaInfo, plan: QueryPlan) -> str:
+    return Renderer(schema, plan).sql()
+
+
+def to_dialect(sql: str, dialect: str) -> str:
+    """SQLite text to another dialect via sqlglot (postgres, mysql, duckdb, …)."""
+    if dialect == "sqlite":
+        return sql
+    import sqlglot
+
+    return sqlglot.transpile(sql, read="sqlite", write=dialect)[0]

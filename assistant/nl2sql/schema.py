@@ -1,0 +1,101 @@
+"""The engine's view of a database: tables, columns, keys, known values and the words people use.
+
+Pure data, no Django: the platform builds a `SchemaInfo` from its synced data dictionary, the
+command line builds one by introspecting a SQLite file (`introspect_sqlite.py`), and tests build
+them by hand. Everything the engine knows about a database comes through here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+NUMERIC_TYPE_WORDS = ("int", "real", "num", "dec", "float", "double", "money", "bit")
+DATE_TYPE_WORDS = ("date", "time", "year")
+
+
+@dataclass(eq=False)
+class Column:
+    """A column. `values` holds distinct values known from samples or a value index.
+
+    `pii` columns may still be matched against the question (the user typed the value), but their
+    values never appear in reasoning, mappings or suggestions.
+    """
+
+    name: str
+    type: str = ""
+    primary_key: bool = False
+    values: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    pii: bool = False
+    table: str = ""
+
+    @property
+    def is_numeric(self) -> bool:
+        lowered = self.type.lower()
+        if any(word in lowered for word in ("char", "text", "clob")):
+            return False
+        return any(word in lowered for word in NUMERIC_TYPE_WORDS)
+
+    @property
+    def is_date(self) -> bool:
+        lowered = self.type.lower()
+        return any(word in lowered for word in DATE_TYPE_WORDS) or "date" in self.name.lower()
+
+    @property
+    def is_text(self) -> bool:
+        return not self.is_numeric
+
+
+@dataclass(eq=False)
+class Table:
+    """A table with its columns. Aliases/description come from the data dictionary when there is one."""
+
+    name: str
+    columns: list[Column] = field(default_factory=list)
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        for column in self.columns:
+            column.table = self.name
+
+    def column(self, name: str) -> Column | None:
+        lowered = name.lower()
+        for column in self.columns:
+            if column.name.lower() == lowered:
+                return column
+        return None
+
+    @property
+    def primary_keys(self) -> list[Column]:
+        return [column for column in self.columns if column.primary_key]
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """`table.column` references `ref_table.ref_column`; joins follow these and nothing else."""
+
+    table: str
+    column: str
+    ref_table: str
+    ref_column: str
+
+
+@dataclass(eq=False)
+class SchemaInfo:
+    """A whole database as the engine sees it. Identity-hashed so derived indexes can be cached on it."""
+
+    tables: list[Table] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+
+    def table(self, name: str) -> Table | None:
+        lowered = name.lower()
+        for table in self.tables:
+            if table.name.lower() == lowered:
+                return table
+        return None
+
+    def column(self, table: str, column: str) -> Column | None:
+        found = self.table(table)
+        return found.column(column) if found else None

@@ -1,0 +1,265 @@
+"""A question's one path (DESIGN.md "A question"): retrieve → generate → validate → execute → explain.
+
+`answer()` is what `POST /queries/execute` (mode ai), `POST /query`, chat, schedules and the command
+line call. The engine is the workspace's default AI provider: the built-in engine when there is none
+(or it is "builtin"), otherwise the LLM engine through LangChain. Either way the SQL reaches the
+database only through `queries.services.query_execute` — the safety gate, quota, history, audit and
+masking of every other statement — and the answer carries its reasoning and a chart suggestion.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from auditing.services import record
+from metadata.models import DataSource
+from queries import services as query_services
+from queries.models import QueryRun
+
+from .charts import chart_for
+from .context import DIALECTS, ddl_context, qualify_tables, schema_info_for
+from .nl2sql import engine as builtin_engine
+from .nl2sql.linking import rank_tables, tokenize, value_mentions
+
+logger = logging.getLogger(__name__)
+
+NOT_ANSWERED = "NOT_ANSWERED"
+MAX_CONTEXT_TABLES = 8
+
+
+@dataclass
+class Draft:
+    """What an engine proposes, before the query engine runs it."""
+
+    sql: str | None
+    engine: str
+    confidence: float | None = None
+    mappings: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    refusal: str | None = None
+    suggestions: list[str] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)
+    validation: list[dict[str, Any]] = field(default_factory=list)
+    attempts: int = 1
+    tokens: dict[str, int] | None = None
+    chart_hint: str | None = None
+    explanation: str = ""
+
+
+# --- retrieval ------------------------------------------------------------------------------------------
+
+def linked_tables(info: Any, question: str, limit: int = MAX_CONTEXT_TABLES) -> list[str]:
+    """The tables a question is most likely about: lexical ranking of names, aliases, descriptions
+    and columns, tables whose values the question quotes, then their foreign-key neighbours."""
+    tokens = tokenize(question)
+    words = [t.lemma for t in tokens if t.kind == "word"]
+    ranked = [name for name, score in rank_tables(info, words) if score > 0]
+    by_value = [m.table for m in value_mentions(tokens, info) if m.table]
+    chosen: list[str] = []
+    for name in by_value + ranked:
+        if name not in chosen:
+            chosen.append(name)
+    chosen = chosen[: max(1, limit - 2)]
+    for fk in info.foreign_keys:  # the join paths between what was chosen
+        for a, b in ((fk.table, fk.ref_table), (fk.ref_table, fk.table)):
+            if a in chosen and b not in chosen and len(chosen) < limit:
+                chosen.append(b)
+    if not chosen:
+        chosen = [t.name for t in info.tables[:limit]]
+    return chosen
+
+
+# --- engines --------------------------------------------------------------------------------------------
+
+def default_provider(workspace: Any) -> Any | None:
+    from .models import AIProvider
+
+    return AIProvider.objects.filter(workspace=workspace, is_default=True).first()
+
+
+def _builtin(question: str, info: Any, dialect: str, today: dt.date) -> Draft:
+    result = builtin_engine.answer(question, info, dialect=dialect, today=today)
+    return Draft(sql=result.sql, engine="builtin", confidence=result.confidence, mappings=result.mappings,
+                 steps=list(result.reasoning), refusal=result.refusal, suggestions=list(result.suggestions))
+
+
+def _validator(ds: DataSource, workspace: Any, schemas: dict[str, str]) -> Any:
+    """The LLM engine's check of each attempt: the safety gate, then the database's own planner."""
+
+    def validate(sql: str) -> tuple[bool, str]:
+        qualified = qualify_tables(sql, ds.engine, schemas)
+        gate = query_services.check_sql(ds, qualified, limit=None, workspace=workspace)
+        if not gate.ok:
+            return False, "; ".join(f"{i.code}: {i.message}" + (f" ({i.suggestion})" if i.suggestion else "")
+                                    for i in gate.errors)
+        problem = query_services.dry_run(ds, gate.sql)
+        return (problem is None), problem or ""
+
+    return validate
+
+
+def _llm(provider: Any, question: str, ds: DataSource, workspace: Any, info: Any, schemas: dict[str, str],
+         history: list[tuple[str, str]]) -> Draft:
+    from . import llm
+
+    tables = linked_tables(info, question)
+    answer = llm.generate_sql(
+        provider, question=question, dialect=DIALECTS[ds.engine], schema_context=ddl_context(info, tables),
+        examples=golden_examples(ds, question), passages=[], history=history,
+        system_prompt=active_system_prompt(workspace), validate=_validator(ds, workspace, schemas))
+    return Draft(sql=answer.sql, engine=f"llm:{provider.provider}/{provider.model}", confidence=None,
+                 steps=[answer.explanation] if answer.explanation else [], context=tables,
+                 refusal=answer.refusal or (answer.error if not answer.sql else None),
+                 attempts=answer.attempts, tokens=answer.tokens, chart_hint=answer.chart_hint,
+                 explanation=answer.explanation)
+
+
+def active_system_prompt(workspace: Any) -> str | None:
+    try:
+        from .models import SystemPrompt
+    except ImportError:  # pragma: no cover - the prompt library arrives with the providers
+        return None
+    prompt = SystemPrompt.objects.filter(workspace=workspace, is_active=True).order_by("-version").first()
+    return prompt.prompt_text if prompt else None
+
+
+def golden_examples(ds: DataSource, question: str, limit: int = 3) -> list[tuple[str, str]]:
+    """Earlier questions on this source that ran and were kept as good answers. Until saved queries
+    arrive, none: past runs are not vetted, and an unvetted example teaches the model mistakes."""
+    return []
+
+
+# --- the pipeline ---------------------------------------------------------------------------------------
+
+def answer(*, question: str, ds: DataSource, workspace: Any, user: Any, membership: Any, limit: int | None = None,
+           run_async: bool = False, history: list[tuple[str, str]] | None = None, request: Any = None,
+           today: dt.date | None = None) -> QueryRun:
+    """Answer `question` over `ds`; returns the QueryRun (mode ai) with reasoning and chart."""
+    started = time.perf_counter()
+    question = question.strip()
+    info, schemas = schema_info_for(ds)
+    provider = default_provider(workspace)
+    if provider is None or provider.provider == "builtin":
+        draft = _builtin(question, info, DIALECTS[ds.engine], today or timezone.localdate())
+    else:
+        draft = _llm(provider, question, ds, workspace, info, schemas, history or [])
+
+    if draft.sql is None:
+        return _refused(draft, question=question, ds=ds, workspace=workspace, user=user, request=request,
+                        started=started)
+    sql = qualify_tables(draft.sql, ds.engine, schemas)
+    gate = query_services.check_sql(ds, sql, limit=limit, workspace=workspace)
+    if not gate.ok:
+        # An engine produced something the gate refuses: it is never run, and never shown as an answer.
+        logger.warning("Generated SQL rejected by the gate (%s): %s", draft.engine, gate.errors[0].message)
+        draft.validation += [{"code": i.code, "message": i.message} for i in gate.errors]
+        draft.refusal = "The generated query did not pass the safety checks, so it was not run."
+        return _refused(draft, question=question, ds=ds, workspace=workspace, user=user, request=request,
+                        started=started)
+    run = query_services.query_execute(workspace=workspace, user=user, membership=membership, ds=ds, sql=sql,
+                                       mode=QueryRun.Mode.AI, question=question, limit=limit,
+                                       run_async=run_async, request=request, reasoning=_reasoning(draft, started))
+    if not draft.context:
+        draft.context = [name.split(".")[-1] for name in gate.tables]  # what the SQL reads
+    draft.validation = [*draft.validation, *({"code": w["code"], "message": w["message"]} for w in run.warnings)]
+    run.reasoning = _reasoning(draft, started)
+    if run.is_async:  # the worker adds the chart when the rows exist
+        QueryRun.objects.filter(pk=run.pk).update(reasoning=run.reasoning)
+        return run
+    run.chart = chart_for(run.columns, run.preview, draft.chart_hint) if run.status == QueryRun.Status.COMPLETED \
+        else None
+    QueryRun.objects.filter(pk=run.pk).update(reasoning=run.reasoning, chart=run.chart)
+    return run
+
+
+def _reasoning(draft: Draft, started: float) -> dict[str, Any]:
+    return {
+        "engine": draft.engine,
+        "context_retrieved": draft.context,
+        "mappings": draft.mappings,
+        "validation": draft.validation,
+        "confidence": draft.confidence,
+        "attempts": draft.attempts,
+        "tokens": draft.tokens,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+        "steps": draft.steps,
+        "explanation": draft.explanation,
+        "chart_hint": draft.chart_hint,
+        "refusal": {"reason": draft.refusal, "suggestions": draft.suggestions} if draft.refusal else None,
+    }
+
+
+def _refused(draft: Draft, *, question: str, ds: DataSource, workspace: Any, user: Any, request: Any,
+             started: float) -> QueryRun:
+    """Not answered: a failed run that says why and what can be asked instead (no quota spent)."""
+    reason = draft.refusal or "The question could not be answered."
+    now = timezone.now()
+    run = QueryRun.objects.create(
+        workspace=workspace, data_source=ds, data_source_name=ds.name, user=user, mode=QueryRun.Mode.AI,
+        question=question, sql=draft.sql or "", status=QueryRun.Status.FAILED, started_at=now, finished_at=now,
+        error_code=NOT_ANSWERED, error_message=reason, reasoning=_reasoning(draft, started))
+    record(actor=user, action="assistant.not_answered", target=run, workspace=workspace, request=request,
+           details={"data_source_id": str(ds.pk), "engine": draft.engine})
+    return run
+
+
+def suggestions(ds: DataSource, *, user: Any, limit: int = 8) -> list[dict[str, str]]:
+    """Questions this data source can answer: from its dictionary (what the built-in engine can
+    handle there) and the workspace's most-run questions."""
+    from django.db.models import Count
+
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    popular = (QueryRun.objects.filter(data_source=ds, mode=QueryRun.Mode.AI, status=QueryRun.Status.COMPLETED)
+               .exclude(question="").values("question").annotate(runs=Count("id")).order_by("-runs")[:limit])
+    for row in popular:
+        key = row["question"].strip().lower()
+        if key not in seen:
+            seen.add(key)
+            out.append({"question": row["question"], "source": "popular"})
+    info, _ = schema_info_for(ds)
+    for text in dictionary_questions(info, limit=limit * 2):
+        if len(out) >= limit:
+            break
+        if text.lower() not in seen and builtin_engine.answer(text, info, dialect=DIALECTS[ds.engine]).sql:
+            seen.add(text.lower())
+            out.append({"question": text, "source": "dictionary"})
+    return out[:limit]
+
+
+def dictionary_questions(info: Any, limit: int = 16) -> list[str]:
+    """Candidate questions from the schema: counts, breakdowns by a category, totals and trends."""
+    from .nl2sql.linking import identifier_words
+
+    questions: list[str] = []
+    for table in info.tables:
+        noun = table.aliases[0] if table.aliases else " ".join(identifier_words(table.name))
+        measures = [c for c in table.columns if c.is_numeric and not c.primary_key
+                    and not c.name.lower().endswith("id") and not c.pii]
+        categories = [c for c in table.columns if c.is_text and not c.is_date and not c.pii and c.values
+                      and not c.primary_key and 1 < len(c.values) <= 50]
+        dates = [c for c in table.columns if c.is_date]
+        questions.append(f"How many {noun} are there?")
+        if categories:
+            label = _label(categories[0])
+            questions.append(f"How many {noun} are there per {label}?")
+        if measures:
+            questions.append(f"What is the total {_label(measures[0])} of {noun}?")
+            if categories:
+                questions.append(f"What is the average {_label(measures[0])} of {noun} by {_label(categories[0])}?")
+        if dates and measures:
+            questions.append(f"What is the total {_label(measures[0])} of {noun} by month?")
+        if len(questions) >= limit:
+            break
+    return questions[:limit]
+
+
+def _label(column: Any) -> str:
+    from .nl2sql.linking import identifier_words
+
+    return column.aliases[0] if column.aliases else " ".join(identifier_words(column.name))

@@ -1,0 +1,40 @@
+"""Chart suggestions chosen from a result's shape."""
+from assistant.charts import chart_for
+
+NUM = {"name": "n", "type": "integer"}
+
+
+def test_one_number_is_a_big_number():
+    chart = chart_for([NUM], [[42]])
+    assert chart["type"] == "number" and chart["spec"]["data"]["values"] == [{"n": 42}]
+    assert chart["spec"]["$schema"].endswith("vega-lite/v5.json")
+
+
+def test_a_time_series_is_a_line_and_several_measures_fold_into_series():
+    columns = [{"name": "month", "type": "text"}, {"name": "revenue", "type": "number"}]
+    rows = [["2024-01", 10.5], ["2024-02", 12.0], ["2024-03", 9.0]]
+    chart = chart_for(columns, rows)
+    assert chart["type"] == "line" and chart["x"] == "month" and chart["y"] == "revenue"
+    assert chart["spec"]["encoding"]["x"]["type"] == "temporal"
+    two = chart_for([*columns, {"name": "orders", "type": "integer"}], [[*r, 3] for r in rows])
+    assert two["type"] == "line" and two["y"] == ["revenue", "orders"]
+    assert two["spec"]["transform"] == [{"fold": ["revenue", "orders"], "as": ["series", "value"]}]
+    years = chart_for([{"name": "order_year", "type": "integer"}, NUM], [[2023, 5], [2024, 7]])
+    assert years["type"] == "line" and years["spec"]["encoding"]["x"]["type"] == "ordinal"
+
+
+def test_categories_are_bars_sorted_by_value_and_too_many_are_a_table():
+    columns = [{"name": "country", "type": "text"}, NUM]
+    chart = chart_for(columns, [["DE", 3], ["FR", 5]])
+    assert chart["type"] == "bar" and chart["spec"]["encoding"]["y"]["sort"] == "-x"
+    assert chart_for(columns, [[f"c{i}", i] for i in range(51)])["type"] == "table"
+
+
+def test_other_shapes_empty_results_and_repeated_names_are_safe():
+    assert chart_for([], [])["type"] == "table"
+    assert chart_for([NUM], [])["spec"] is None
+    text = [{"name": "name", "type": "text"}, {"name": "email", "type": "text"}]
+    assert chart_for(text, [["a", "b"]])["type"] == "table"
+    same = chart_for([{"name": "x", "type": "text"}, {"name": "x", "type": "integer"}], [["a", 1]])
+    assert same["type"] == "bar" and same["y"] == "x_2"
+    assert chart_for([NUM, {"name": "m", "type": "integer"}], [[1, 2]], hint="bar")["type"] == "bar"
