@@ -172,9 +172,12 @@ def test_popular_groups_formatting_and_literal_variants(team):
     assert popular[0]["runs"] == 2 and popular[1]["runs"] == 1
 
 
-def test_mode_ai_is_not_available_yet(team):
-    assert_error(team["analyst"].post(EXECUTE, {"mode": "ai", "input": "top customers"}, format="json"), 400,
-                 "MODE_NOT_AVAILABLE")
+def test_mode_ai_answers_through_the_same_endpoint_and_viewers_cannot_ask(team):
+    body = team["analyst"].post(EXECUTE, {"mode": "ai", "input": "How many customers are there?"},
+                                format="json").json()
+    assert body["status"] == "completed" and body["results"] == [[3]] and body["reasoning"]["engine"] == "builtin"
+    assert_error(team["viewer"].post(EXECUTE, {"mode": "ai", "input": "How many customers are there?"},
+                                     format="json"), 403, "PERMISSION_DENIED")
 
 
 @pytest.mark.postgres
