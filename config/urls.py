@@ -40,6 +40,8 @@ api_v1 = [
     path("", include("metadata.urls")),
     path("", include("queries.urls")),
     path("", include("assistant.urls")),
+    path("", include("chat.urls")),
+    path("", include("knowledge.urls")),
     path("", include(router.urls)),
 ]
 

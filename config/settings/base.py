@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "metadata",
     "queries",
     "assistant",
+    "chat",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
