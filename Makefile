@@ -29,10 +29,15 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Benchmarks (some engines need the local PostgreSQL and MariaDB); each prints its figures.
+## SPIDER: a Spider-format dataset folder (train.json, database/) for the question-to-SQL engine.
+SPIDER ?= ../shared/benchmarks/spider-train
 bench: install
 	$(PY) bench/schema_sync.py
 	$(PY) bench/query_overhead.py
 	$(PY) bench/cancel.py
+	@if [ -f "$(SPIDER)/train.json" ]; then \
+		$(PY) bench/nl2sql.py $(SPIDER)/train.json --db-root $(SPIDER)/database --sample 500 --seed 0; \
+	else echo "bench/nl2sql.py skipped: no Spider dataset at $(SPIDER) (set SPIDER=…)"; fi
 
 lint: install
 	$(VENV)/bin/ruff check .
