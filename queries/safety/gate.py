@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from . import advice
 from .analysis import Qualified, qualify_copy, unknown_columns
-from .catalog import Catalog, base_tables, referenced_tables, unknown_tables
+from .catalog import Catalog, base_tables, referenced_tables, table_label, unknown_tables
 from .fingerprints import fingerprint_text, fingerprint_tree, render
 from .lexer import literal_boundaries_stable, text_flags
 from .limits import apply_limit, effective_limit, user_limit
@@ -146,6 +146,30 @@ def _projection_count(tree: exp.Expression) -> int | None:
     return len(leaf.selects)
 
 
+def _plainly_known(tree: exp.Expression, catalog: Catalog) -> bool:
+    """The common simple case, decided without the optimizer: the statement reads one table, which has no
+    PII column, and every column it names (no stars) is one of that table's. Qualification could then find
+    no unknown column and lineage no PII, so both are skipped; anything else takes the full analysis."""
+    tables = base_tables(tree)
+    if not tables or len({table_label(t).lower() for t in tables}) != 1:
+        return False
+    info = catalog.resolve(tables[0])
+    if info is None or any(column.pii for column in info.columns):
+        return False
+    exact = catalog.engine == "postgresql"  # names are case-sensitive there: unquoted fold to lower case
+    known = {column.name if exact else column.name.lower() for column in info.columns}
+    for node in tree.find_all(exp.Column, exp.Star):
+        if isinstance(node, exp.Star) or node.is_star:
+            return False
+        ident = node.this
+        if not isinstance(ident, exp.Identifier):
+            return False
+        name = ident.name if exact and ident.quoted else ident.name.lower()
+        if name not in known:
+            return False
+    return True
+
+
 def _reads_pii(tree: exp.Expression, catalog: Catalog) -> bool:
     """Any referenced base table, anywhere in the statement (subqueries, CTEs, arguments), has a PII column."""
     return any(info is not None and any(c.pii for c in info.columns) for info in (catalog.resolve(t) for t in base_tables(tree)))
@@ -240,6 +264,9 @@ def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int
     names: list[str] = _written_names(tree, engine) or []
     if catalog is not None:
         errors += unknown_tables(tree, catalog)
+    if catalog is not None and not errors and _plainly_known(tree, catalog):
+        pass  # nothing to qualify or trace: one table without PII, every column named as it is stored
+    elif catalog is not None:
         qualified = qualify_copy(tree, catalog, dialect) if not errors else None
         if qualified is not None:
             q, tables_info = qualified, catalog.tables
