@@ -13,6 +13,7 @@ import base64
 import datetime as dt
 import decimal
 import math
+import re
 import threading
 import time
 import uuid
@@ -170,12 +171,15 @@ def _watch_loop(control: _Control, poll_seconds: float) -> None:
             return
 
 
-def _prepare(ds: DataSource, connection: sa.Connection, timeout_s: float) -> tuple[str, Callable[[], None]]:
+def _prepare(ds: DataSource, connection: sa.Connection, timeout_s: float,
+             tag: str = "") -> tuple[str, Callable[[], None]]:
     """Switch on the engine's guards; return (server-side id, interrupt function)."""
     raw = connection.connection.dbapi_connection
     if ds.engine == DataSource.Engine.POSTGRESQL:
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
+        if tag:  # for the duration of this transaction: what a tagged cancel looks for
+            connection.exec_driver_sql(f"SET LOCAL application_name = '{_application_name(tag)}'")
         pid = str(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
         return pid, lambda: _kill(ds, pid)
     if ds.engine == DataSource.Engine.MYSQL:
@@ -200,24 +204,68 @@ _KILL_SQL = {
     DataSource.Engine.POSTGRESQL: "SELECT pg_cancel_backend({pid})",
     DataSource.Engine.MYSQL: "KILL QUERY {pid}",
 }
+# With a tag, only the run that carries it: a pooled connection whose run has just finished may already be
+# running someone else's statement, which a cancel by connection id alone would hit. PostgreSQL marks the
+# run's transaction by application_name (a streamed result shows only `FETCH …` as the running query);
+# MySQL by the statement's leading comment.
+_TAGGED_KILL_SQL = {
+    DataSource.Engine.POSTGRESQL: "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                                  "WHERE pid = {pid} AND application_name = '{name}'",
+}
+_MYSQL_TAGGED_PROBE = "SELECT ID FROM information_schema.PROCESSLIST WHERE ID = {pid} AND INFO LIKE '%{marker}%'"
+_TAG = re.compile(r"^[0-9a-fA-F-]{1,64}$")
 
 
-def _kill(ds: DataSource, backend_pid: str) -> None:
+def driver_text(connection: Any, sql: str) -> str:
+    """SQL to pass to a driver without parameters. psycopg and PyMySQL still read `%` as a
+    placeholder there (SQLAlchemy hands them an empty parameter list), so a literal `%` — in
+    `LIKE 'Mc%'`, say — must reach them doubled."""
+    if connection.dialect.paramstyle in ("format", "pyformat"):
+        return sql.replace("%", "%%")
+    return sql
+
+
+def _application_name(tag: str) -> str:
+    tag_marker(tag)  # validates
+    return f"insightengine:{tag}"
+
+
+def tag_marker(tag: str) -> str:
+    """The comment a tagged statement starts with (the server shows it in its list of statements)."""
+    if not _TAG.match(tag):
+        raise ValueError("A statement tag is a hex id.")
+    return f"/* insightengine:{tag} */"
+
+
+def _kill(ds: DataSource, backend_pid: str, tag: str = "") -> bool:
     """Stop a server's running statement from a separate, unpooled connection (it must work
-    when the pool is exhausted by the very queries it has to stop). Raises on failure."""
+    when the pool is exhausted by the very queries it has to stop). Raises on failure; False
+    when a tagged statement is no longer running on that connection."""
+    pid = int(backend_pid)
     with control_engine_for(ds).connect() as other:
-        other.exec_driver_sql(_KILL_SQL[ds.engine].format(pid=int(backend_pid)))
+        if not tag:
+            other.exec_driver_sql(_KILL_SQL[ds.engine].format(pid=pid))
+            return True
+        marker = tag_marker(tag)
+        if ds.engine == DataSource.Engine.POSTGRESQL:
+            probe = _TAGGED_KILL_SQL[ds.engine].format(pid=pid, name=_application_name(tag))
+            return bool(other.exec_driver_sql(driver_text(other, probe)).scalar())
+        probe = _MYSQL_TAGGED_PROBE.format(pid=pid, marker=marker)
+        if other.exec_driver_sql(driver_text(other, probe)).first() is None:
+            return False
+        other.exec_driver_sql(_KILL_SQL[ds.engine].format(pid=pid))  # (a window of microseconds remains)
+        return True
 
 
-def kill_remote(ds: DataSource, backend_pid: str) -> bool:
-    """Stop a running statement from another process (PostgreSQL, MySQL). Best effort."""
+def kill_remote(ds: DataSource, backend_pid: str, tag: str = "") -> bool:
+    """Stop a running statement from another process (PostgreSQL, MySQL). Best effort; with `tag`,
+    only if that connection is still running the statement tagged so."""
     if not backend_pid or ds.engine not in _KILL_SQL:
         return False
     try:
-        _kill(ds, backend_pid)
+        return _kill(ds, backend_pid, tag)
     except Exception:
         return False
-    return True
 
 
 def _classify(exc: BaseException, control: _Control, timeout_s: float) -> ExecutionError:
@@ -255,11 +303,13 @@ def run_statement(ds: DataSource, sql: str, *, max_rows: int, timeout_s: float,
                   should_cancel: Callable[[], bool] = lambda: False, on_started: Callable[[str], None] | None = None,
                   poll_seconds: float = 0.2, max_bytes: int | None = None,
                   on_progress: Callable[[dict[str, Any]], None] | None = None,
-                  progress_seconds: float = 1.0) -> ExecutionResult:
+                  progress_seconds: float = 1.0, tag: str = "") -> ExecutionResult:
     """Execute `sql` (already vetted by the safety gate) and read at most `max_rows` rows.
 
     `on_progress({phase, elapsed_ms, rows_fetched})` is called at most every `progress_seconds`
-    while the statement runs ("executing") and while its rows are read ("fetching")."""
+    while the statement runs ("executing") and while its rows are read ("fetching"). A `tag` (the
+    run's id) is sent as a leading comment so that a cancel from elsewhere can make sure it stops
+    this statement and nothing else (`kill_remote(..., tag=)`)."""
     from django.conf import settings
 
     max_bytes = max_bytes or settings.QUERY_MAX_RESULT_BYTES
@@ -272,11 +322,13 @@ def run_statement(ds: DataSource, sql: str, *, max_rows: int, timeout_s: float,
     try:
         with engine.connect() as connection:
             try:
-                pid, control.interrupt = _prepare(ds, connection, timeout_s)
+                pid, control.interrupt = _prepare(ds, connection, timeout_s, tag)
                 if on_started is not None:
                     on_started(pid)
                 watcher.start()
-                result = connection.execution_options(stream_results=True).exec_driver_sql(sql)
+                text = f"{tag_marker(tag)} {sql}" if tag and ds.engine == DataSource.Engine.MYSQL else sql
+                result = connection.execution_options(stream_results=True).exec_driver_sql(
+                    driver_text(connection, text))
                 names = list(result.keys())
                 rows: list[Any] = []
                 size, oversized = 0, False

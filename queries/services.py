@@ -104,10 +104,12 @@ def _explain(ds: DataSource, sql: str) -> dict[str, Any] | list[dict[str, Any]] 
         with engine_for(ds).connect() as connection:
             if ds.engine == DataSource.Engine.POSTGRESQL:
                 connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-                plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()
+                plan = connection.exec_driver_sql(executors.driver_text(connection, f"EXPLAIN (FORMAT JSON) {sql}")
+                                                  ).scalar()
                 plan = json.loads(plan) if isinstance(plan, str) else plan
                 return dict(plan[0]["Plan"])
-            return [dict(row) for row in connection.exec_driver_sql(f"EXPLAIN {sql}").mappings().all()]
+            return [dict(row) for row in connection.exec_driver_sql(
+                executors.driver_text(connection, f"EXPLAIN {sql}")).mappings().all()]
     except Exception:
         return None
 
@@ -407,7 +409,7 @@ def run_now(run: QueryRun) -> QueryRun:
                                          should_cancel=should_cancel, on_started=on_started,
                                          on_progress=(lambda data: _notify(run, "progress", **data))
                                          if run.is_async else None,
-                                         progress_seconds=settings.QUERY_PROGRESS_SECONDS)
+                                         progress_seconds=settings.QUERY_PROGRESS_SECONDS, tag=run.pk.hex)
     except executors.QueryCancelled as exc:
         fields = {"status": QueryRun.Status.CANCELLED, "error_code": exc.code, "error_message": exc.message}
     except executors.QueryTimedOut as exc:
@@ -486,7 +488,7 @@ def query_cancel(*, run: QueryRun, user: Any, request: Any = None) -> QueryRun:
     if run.status == QueryRun.Status.RUNNING and run.data_source is not None:
         # Servers stop the statement at once from here; file engines through the executing
         # process's watcher, which sees the flag within a fraction of a second.
-        executors.kill_remote(run.data_source, run.backend_pid)
+        executors.kill_remote(run.data_source, run.backend_pid, tag=run.pk.hex)
     record(actor=user, action="query.cancelled", target=run, workspace=run.workspace, request=request)
     return run
 

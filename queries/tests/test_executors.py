@@ -115,6 +115,49 @@ def test_a_failing_progress_listener_does_not_disturb_the_query(sources):
     assert result.rows == [[1]]
 
 
+SERVERS = [pytest.param("postgresql", marks=pytest.mark.pg_server), pytest.param("mysql", marks=pytest.mark.mariadb)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_percent_signs_reach_the_database_as_written(sources, engine):
+    # psycopg and PyMySQL read % as a placeholder even without parameters: LIKE 'Mc%' must still work.
+    result = executors.run_statement(sources(engine), "SELECT 'a%' AS x, 'b%s' AS y, '%%' AS z, 'c%(d)s' AS w",
+                                     max_rows=5, timeout_s=10, tag="c" * 32)
+    assert result.rows == [["a%", "b%s", "%%", "c%(d)s"]]
+
+
+@pytest.mark.parametrize("engine", SERVERS)
+def test_a_tagged_cancel_stops_only_the_statement_it_names(sources, engine):
+    # A pooled connection may run someone else's statement by the time a cancel arrives: a cancel
+    # carrying another run's tag must leave it alone; the right tag stops it.
+    ds = sources(engine)
+    pids: list[str] = []
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            executors.run_statement(ds, LONG[engine], max_rows=10, timeout_s=30, on_started=pids.append,
+                                    tag="a" * 32)
+            outcome["result"] = "finished"
+        except executors.ExecutionError as exc:
+            outcome["result"] = type(exc).__name__
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not pids and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.5)  # the statement is under way
+    assert executors.kill_remote(ds, pids[0], tag="b" * 32) is False
+    time.sleep(0.5)
+    assert worker.is_alive() and "result" not in outcome  # still running
+    assert executors.kill_remote(ds, pids[0], tag="a" * 32) is True
+    worker.join(10)
+    assert outcome["result"] == "QueryCancelled"
+    with pytest.raises(ValueError):
+        executors.tag_marker("x'; DROP TABLE t; --")
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_cancel_stops_the_statement_on_the_database(sources, engine):
     ds = sources(engine)
