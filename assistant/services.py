@@ -77,9 +77,9 @@ def linked_tables(info: Any, question: str, limit: int = MAX_CONTEXT_TABLES) -> 
 # --- engines --------------------------------------------------------------------------------------------
 
 def default_provider(workspace: Any) -> Any | None:
-    from .models import AIProvider
+    from .providers import default_provider as workspace_default
 
-    return AIProvider.objects.filter(workspace=workspace, is_default=True).first()
+    return workspace_default(workspace)
 
 
 def _builtin(question: str, info: Any, dialect: str, today: dt.date) -> Draft:
@@ -108,24 +108,19 @@ def _llm(provider: Any, question: str, ds: DataSource, workspace: Any, info: Any
     from . import llm
 
     tables = linked_tables(info, question)
+    from .prompts import active_system_prompt_text
+
     answer = llm.generate_sql(
         provider, question=question, dialect=DIALECTS[ds.engine], schema_context=ddl_context(info, tables),
         examples=golden_examples(ds, question), passages=[], history=history,
-        system_prompt=active_system_prompt(workspace), validate=_validator(ds, workspace, schemas))
+        system_prompt=active_system_prompt_text(workspace), validate=_validator(ds, workspace, schemas))
+    validation = [{"code": "REPAIRED", "message": message} for message in answer.rejected]
     return Draft(sql=answer.sql, engine=f"llm:{provider.provider}/{provider.model}", confidence=None,
                  steps=[answer.explanation] if answer.explanation else [], context=tables,
                  refusal=answer.refusal or (answer.error if not answer.sql else None),
-                 attempts=answer.attempts, tokens=answer.tokens, chart_hint=answer.chart_hint,
-                 explanation=answer.explanation)
-
-
-def active_system_prompt(workspace: Any) -> str | None:
-    try:
-        from .models import SystemPrompt
-    except ImportError:  # pragma: no cover - the prompt library arrives with the providers
-        return None
-    prompt = SystemPrompt.objects.filter(workspace=workspace, is_active=True).order_by("-version").first()
-    return prompt.prompt_text if prompt else None
+                 attempts=answer.attempts, tokens=answer.tokens or None,
+                 chart_hint=(answer.chart_hint or {}).get("type"), explanation=answer.explanation,
+                 validation=validation)
 
 
 def golden_examples(ds: DataSource, question: str, limit: int = 3) -> list[tuple[str, str]]:

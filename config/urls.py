@@ -11,7 +11,6 @@ from metadata.views import DataSourceViewSet
 from queries.views import QueryRunViewSet
 from teams import views as team_views
 
-
 router = Router()
 router.register("users", account_views.UserViewSet, basename="users")
 router.register("admin/users", account_views.UserViewSet, basename="admin-users")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .linking import identifier_words
+from . import analytics, suggestions
 from .parser import Interpretation, Interpreter, Refusal
 from .plan import Expression, JoinError, QueryPlan, Renderer, to_dialect
 from .schema import SchemaInfo
@@ -61,17 +61,8 @@ def _mappings(plan: QueryPlan, schema: SchemaInfo) -> list[dict[str, str]]:
 
 
 def suggestions_for(schema: SchemaInfo, limit: int = 3) -> list[str]:
-    """Example questions this engine can answer over `schema` (no values, so nothing sensitive leaks)."""
-    examples: list[str] = []
-    for table in schema.tables:
-        noun = " ".join(identifier_words(table.name))
-        examples.append(f"How many {noun} rows are there?")
-        numeric = [c for c in table.columns if c.is_numeric and not c.primary_key and not c.name.lower().endswith("id")]
-        if numeric:
-            examples.append(f"What is the average {' '.join(identifier_words(numeric[0].name))} of {noun}?")
-        if len(examples) >= limit:
-            break
-    return examples[:limit]
+    """Example questions this engine answers over `schema`: a breakdown, a total, a trend."""
+    return suggestions.suggestions_for(schema, lambda question: _answer(question, schema, "sqlite", None).sql is not None, limit)
 
 
 def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) -> tuple[str, float]:
@@ -92,15 +83,27 @@ def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) ->
 
 def answer(question: str, schema: SchemaInfo, dialect: str = "sqlite", today: dt.date | None = None) -> Result:
     """Translate `question` over `schema` into one read-only SELECT, or refuse with a reason."""
+    result = _answer(question, schema, dialect, today)
+    if result.sql is None:
+        return Result(None, result.refusal, result.confidence, result.mappings, result.reasoning, suggestions_for(schema))
+    return result
+
+
+def _answer(question: str, schema: SchemaInfo, dialect: str, today: dt.date | None) -> Result:
+    today = today or dt.date.today()
     try:
-        interpretation = Interpreter(question, schema, today).interpret()
+        analytic = analytics.interpret(question, schema, today)
+        if analytic is not None:
+            interpretation = Interpretation(analytic[0], analytic[1], analytic[2])
+        else:
+            interpretation = Interpreter(question, schema, today).interpret()
         sql, confidence = _render(schema, interpretation, dialect)
+    except analytics.Unsure as unsure:
+        return Result(None, f"I am not sure enough to answer: {unsure.reason}.", 0.0)
     except Refusal as refusal:
-        return Result(None, refusal.reason, 0.0, suggestions=suggestions_for(schema))
+        return Result(None, refusal.reason, 0.0)
     except JoinError as error:
-        return Result(
-            None, f"The tables involved are not connected by foreign keys ({error}).", 0.0, suggestions=suggestions_for(schema)
-        )
+        return Result(None, f"The tables involved are not connected by foreign keys ({error}).", 0.0)
     mappings = _mappings(interpretation.plan, schema)
     reasoning = interpretation.reasoning + [f"confidence {confidence:.2f}"]
     if confidence < MIN_CONFIDENCE:
@@ -111,6 +114,5 @@ def answer(question: str, schema: SchemaInfo, dialect: str = "sqlite", today: dt
             confidence,
             mappings,
             reasoning,
-            suggestions_for(schema),
         )
     return Result(sql, None, round(confidence, 3), mappings, reasoning)

@@ -40,13 +40,25 @@ def _text_values(connection: sqlite3.Connection, table: str, column: str) -> tup
     return tuple(str(row[0]) for row in rows if str(row[0]).strip())
 
 
+def _stored_type(connection: sqlite3.Connection, table: str, column: str) -> str:
+    """For a column without a declared type (a view's computed column): what its values are stored as."""
+    sql = f"SELECT DISTINCT typeof({_quote(column)}) FROM (SELECT {_quote(column)} FROM {_quote(table)} LIMIT 200)"
+    try:
+        kinds = {row[0] for row in connection.execute(sql).fetchall()} - {"null"}
+    except sqlite3.DatabaseError:
+        return ""
+    if kinds and kinds <= {"integer", "real"}:
+        return "REAL" if "real" in kinds else "INTEGER"
+    return "TEXT" if kinds == {"text"} else ""
+
+
 def _columns(connection: sqlite3.Connection, table: str) -> list[Column]:
     columns = []
     for _cid, name, declared_type, _notnull, _default, pk in connection.execute(f"PRAGMA table_info({_quote(table)})"):
         columns.append(
             Column(
                 name=name,
-                type=declared_type or "",
+                type=declared_type or _stored_type(connection, table, name),
                 primary_key=bool(pk),
                 values=_text_values(connection, table, name),
             )

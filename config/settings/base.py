@@ -175,6 +175,9 @@ CELERY_TASK_ROUTES = {
     "queries.*": {"queue": "queries"},
     "core.reap_stale_jobs": {"queue": "interactive"},
     "accounts.flush_expired_tokens": {"queue": "long_running"},
+    "knowledge.*": {"queue": "long_running"},
+    "chat.answer_question": {"queue": "queries"},
+    "chat.purge_deleted_sessions": {"queue": "long_running"},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
@@ -183,6 +186,7 @@ CELERY_BEAT_SCHEDULE = {
     "reap-stale-jobs": {"task": "core.reap_stale_jobs", "schedule": 60.0},
     "flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 6 * 3600.0},
     "reap-stale-query-runs": {"task": "queries.reap_stale_runs", "schedule": 60.0},
+    "purge-deleted-chat-sessions": {"task": "chat.purge_deleted_sessions", "schedule": 86400.0},
 }
 # A running Job whose heartbeat is older than this is considered abandoned by a dead worker.
 JOB_STALE_AFTER = timedelta(seconds=env.int("JOB_STALE_AFTER_SECONDS", default=900))
@@ -302,6 +306,9 @@ SPECTACULAR_SETTINGS = {
         "DataSourceEngineEnum": "metadata.models.DataSourceEngine",
         "DataSourceStatusEnum": "metadata.models.DataSourceStatus",
         "SuggestionStatusEnum": "metadata.models.SuggestionStatus",
+        "DocumentStatusEnum": "knowledge.models.DocumentStatus",
+        "PassageKindEnum": [("document", "document"), ("answer", "answer")],
+        "TableKindEnum": [("table", "Table"), ("view", "View")],
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
@@ -344,6 +351,18 @@ QUERY_ASYNC_COST = env.float("QUERY_ASYNC_COST", default=1e7)
 QUERY_ASYNC_ROWS = env.int("QUERY_ASYNC_ROWS", default=20_000_000)
 # How often a running async query reports progress on ws/query/{id}/ (seconds).
 QUERY_PROGRESS_SECONDS = env.float("QUERY_PROGRESS_SECONDS", default=1.0)
+
+# --- Chat and the knowledge base ----------------------------------------------------------------
+# Deleted sessions (and those of a deleted project) can be restored for this many days, then purged.
+CHAT_RETENTION_DAYS = env.int("CHAT_RETENTION_DAYS", default=30)
+# Recent turns a follow-up question sees (and that are cached per active session).
+CHAT_HISTORY_MESSAGES = env.int("CHAT_HISTORY_MESSAGES", default=20)
+# Answer chat questions on the Celery "queries" queue instead of the web process (needs the Redis
+# channel layer, through which the worker's events reach the sockets).
+CHAT_ANSWER_IN_WORKER = env.bool("CHAT_ANSWER_IN_WORKER", default=False)
+DOCUMENTS_DIR = env.path("DOCUMENTS_DIR", default=DATA_DIR / "documents")
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+DOCUMENT_MAX_COUNT = env.int("DOCUMENT_MAX_COUNT", default=500)
 
 # --- i18n, static, email, logging ------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -30,3 +30,4 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 DATA_SOURCE_FILES_DIR = Path(tempfile.mkdtemp(prefix="ie-test-sources-"))
+DOCUMENTS_DIR = Path(tempfile.mkdtemp(prefix="ie-test-documents-"))

@@ -1,0 +1,633 @@
+"""Analytic questions: a measure or a count, broken down, filtered, windowed in time and ranked.
+
+"total revenue by category", "how many orders per month in 2024", "top 5 customers by sales last
+quarter", "which product sold the most". The question is cut into items (cues, schema phrases,
+values, dates); every word must be one of them or the question is not this shape and the general
+parser gets it. Then one fact table is chosen — the table holding the measure, or the rows counted —
+and every other table is joined to it along many-to-one keys only, so no fact row is counted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..linking import Mention, identifier_words, tokenize, value_mentions
+from ..plan import ColumnRef, Condition, Expression, OrderItem, QueryPlan
+from ..schema import Column, ForeignKey, SchemaInfo
+from . import words as w
+from .dates import number_of, window_at
+from .links import DESCRIPTION, MAX_PHRASE_WORDS, Link, Reach, link_index, many_to_one
+
+
+class NotAnalytic(Exception):
+    """The question is not of this shape; the general parser should try it."""
+
+
+class Unsure(Exception):
+    """The question is of this shape but answering would be a guess; `reason` is shown."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Item:
+    kind: str
+    start: int
+    end: int
+    links: list[Link] = field(default_factory=list)
+    value: object = None
+    split: tuple[str, list[Link]] | None = None  # "total revenue": also SUM of "revenue"
+    negated: bool = False
+    mention: Mention | None = None
+
+
+@dataclass
+class Spec:
+    """What the question asks, before choosing tables."""
+
+    count: Item | None = None
+    measure: Item | None = None
+    function: str | None = None
+    entity: Item | None = None
+    rank: Item | None = None  # what a "top N" / superlative ranks by (a measure or counted table)
+    rank_family: str | None = None  # "sold" → quantity, without a named column
+    groups: list[Item] = field(default_factory=list)
+    buckets: list[str] = field(default_factory=list)
+    windows: list[tuple[dt.date, dt.date, str]] = field(default_factory=list)
+    values: list[Item] = field(default_factory=list)
+    limit: int | None = None
+    descending: bool = True
+
+
+@dataclass
+class Choice:
+    """One way to map the spec onto tables, with its score."""
+
+    fact: str
+    score: float
+    measure: ColumnRef | None
+    groups: list[Link]
+    values: list[tuple[str, str, str]]
+    entity: str | None
+    date: ColumnRef | None
+    keys: list[ForeignKey]
+    notes: list[str]
+    penalty: float = 1.0
+
+
+class Analytic:
+    def __init__(self, question: str, schema: SchemaInfo, today: dt.date) -> None:
+        self.question = question
+        self.schema = schema
+        self.today = today
+        self.tokens = tokenize(question)
+        self.lemmas = [t.lemma for t in self.tokens]
+        self.index = link_index(schema)
+        self.reasoning: list[str] = []
+        self.count_head = False
+        self.which_head = False
+
+    # ------------------------------------------------------------------ items
+
+    def at(self, position: int, phrase: tuple[str, ...]) -> bool:
+        if position + len(phrase) > len(self.tokens):
+            return False
+        return all(self.lemmas[position + i] == word or self.tokens[position + i].lower == word for i, word in enumerate(phrase))
+
+    def first_phrase(self, position: int, phrases: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+        for phrase in sorted(phrases, key=len, reverse=True):
+            if self.at(position, phrase):
+                return phrase
+        return None
+
+    def schema_span(self, position: int) -> Item | None:
+        if self.tokens[position].kind != "word":
+            return None
+        for length in range(min(MAX_PHRASE_WORDS, len(self.tokens) - position), 0, -1):
+            key = tuple(self.lemmas[position : position + length])
+            links = self.index.phrases.get(key)
+            if not links:
+                continue
+            item = Item("span", position, position + length, list(links))
+            if length > 1 and key[0] in w.AGGREGATES:
+                rest = self.index.phrases.get(key[1:])
+                if rest:
+                    item.split = (w.AGGREGATES[key[0]], list(rest))
+            return item
+        return None
+
+    def items(self) -> list[Item]:
+        values: dict[int, Mention] = {}
+        for mention in value_mentions(self.tokens, self.schema):
+            if mention.start not in values or values[mention.start].length < mention.length:
+                values[mention.start] = mention
+        items: list[Item] = []
+        position = 0
+        head = self.first_phrase(0, w.COUNT_HEADS)
+        if head is not None and head != ("number", "of") and head != ("count", "of"):
+            self.count_head = True
+            items.append(Item("count", 0, len(head)))
+            position = len(head)
+        else:
+            head = self.first_phrase(0, w.HEADS)
+            if head is not None:
+                self.which_head = head in (("which",), ("what",))
+                position = len(head)
+        negate = False
+        while position < len(self.tokens):
+            token = self.tokens[position]
+            lemma = self.lemmas[position]
+            bucket = next((unit for phrase, unit in w.BUCKETS if self.at(position, phrase)), None)
+            if bucket is not None:
+                phrase = next(phrase for phrase, unit in w.BUCKETS if self.at(position, phrase))
+                items.append(Item("bucket", position, position + len(phrase), value=bucket))
+                position += len(phrase)
+                continue
+            window = window_at(self.tokens, self.today, position)
+            if window is not None:
+                end, span = window
+                items.append(Item("window", position, end, value=span))
+                position = end
+                continue
+            limit = number_of(self.tokens[position + 1]) if position + 1 < len(self.tokens) else None
+            if lemma in w.TOP_WORDS and isinstance(limit, int):
+                items.append(Item("top", position, position + 2, value=(limit, w.TOP_WORDS[lemma])))
+                position += 2
+                continue
+            count_cue = self.first_phrase(position, [("number", "of"), ("count", "of"), ("how", "many")])
+            if count_cue is not None:
+                items.append(Item("count", position, position + len(count_cue)))
+                position += len(count_cue)
+                continue
+            if lemma in w.NEGATIONS:
+                negate = True
+                position += 1
+                continue
+            mention = values.get(position)
+            span = self.schema_span(position)
+            if mention is not None and (span is None or mention.length > span.end - span.start) and self.real_value(mention):
+                items.append(Item("value", position, mention.end, mention=mention, negated=negate))
+                negate = False
+                position = mention.end
+                continue
+            if span is not None and not (lemma in w.FILLER and span.end - span.start == 1):
+                items.append(span)
+                position = span.end
+                continue
+            group = self.first_phrase(position, w.GROUP_CUES)
+            if group is not None:
+                items.append(Item("group", position, position + len(group)))
+                position += len(group)
+                continue
+            if lemma in w.AGGREGATES:
+                items.append(Item("aggregate", position, position + 1, value=w.AGGREGATES[lemma]))
+            elif lemma in w.SUPERLATIVES:
+                items.append(Item("superlative", position, position + 1, value=w.SUPERLATIVES[lemma]))
+            elif token.lower in w.MEASURE_VERBS:
+                items.append(Item("verb", position, position + 1, value=w.MEASURE_VERBS[token.lower]))
+            elif lemma in ("distinct", "different", "unique"):
+                items.append(Item("distinct", position, position + 1))
+            elif lemma in w.FILLER or token.lower in w.PASSIVE_VERBS or token.kind == "symbol" and token.text in "?.,":
+                pass
+            else:
+                raise NotAnalytic(f"'{token.text}'")
+            position += 1
+        if negate:
+            raise NotAnalytic("a negation without a value")
+        return items
+
+    def real_value(self, mention: Mention) -> bool:
+        """Values typed in lowercase that are also ordinary words ("active", "total") are not filters."""
+        if mention.score >= 0.9:
+            return True
+        return all(
+            self.lemmas[i] not in w.FILLER | set(w.AGGREGATES) | set(w.SUPERLATIVES) for i in range(mention.start, mention.end)
+        )
+
+    # ------------------------------------------------------------------ spec
+
+    def spec(self, items: list[Item], split: bool) -> Spec:
+        spec = Spec()
+        spans: list[Item] = []
+        kinds = [item.kind for item in items]
+        i = 0
+        while i < len(items):
+            item = items[i]
+            following = items[i + 1] if i + 1 < len(items) else None
+            if item.kind == "bucket":
+                spec.buckets.append(str(item.value))
+            elif item.kind == "window":
+                spec.windows.append(item.value)  # type: ignore[arg-type]
+            elif item.kind == "value":
+                spec.values.append(item)
+            elif item.kind == "top":
+                if spec.limit is not None:
+                    raise NotAnalytic("two rankings")
+                spec.limit, spec.descending = item.value  # type: ignore[misc]
+                if following is None or following.kind != "span":
+                    raise NotAnalytic("top N of what")
+                spec.entity = following
+                i += 1
+                if i + 1 < len(items) and items[i + 1].kind == "group":
+                    i += 1
+                    target = items[i + 1] if i + 1 < len(items) else None
+                    if target is not None and target.kind == "count" and i + 2 < len(items) and items[i + 2].kind == "span":
+                        spec.rank, spec.function = items[i + 2], "COUNT"
+                        i += 2
+                    elif target is not None and target.kind == "aggregate" and i + 2 < len(items) and items[i + 2].kind == "span":
+                        spec.rank, spec.function = items[i + 2], str(target.value)
+                        i += 2
+                    elif target is not None and target.kind == "span":
+                        spec.rank = target
+                        i += 1
+                    else:
+                        raise NotAnalytic("top N by what")
+            elif item.kind == "group":
+                if following is None or following.kind != "span":
+                    raise NotAnalytic("grouped by what")
+                spec.groups.append(following)
+                i += 1
+            elif item.kind == "aggregate":
+                if following is None or following.kind != "span" or spec.function is not None:
+                    raise NotAnalytic("an aggregate of what")
+                spec.function, spec.measure = str(item.value), following
+                i += 1
+            elif item.kind == "count":
+                nxt = following
+                if nxt is not None and nxt.kind == "distinct":
+                    raise NotAnalytic("count distinct is left to the general parser")
+                if nxt is None or nxt.kind != "span" or spec.count is not None:
+                    raise NotAnalytic("count of what")
+                spec.count = nxt
+                i += 1
+            elif item.kind == "superlative":
+                if spec.limit is not None:
+                    raise NotAnalytic("two rankings")
+                spec.limit, spec.descending = 1, bool(item.value)
+                if following is not None and following.kind == "span":
+                    spec.rank = following
+                    i += 1
+                elif following is not None and following.kind == "count" and i + 2 < len(items) and items[i + 2].kind == "span":
+                    spec.rank, spec.function = items[i + 2], "COUNT"
+                    i += 2
+            elif item.kind == "verb":
+                spec.rank_family = str(item.value)
+            elif item.kind == "span":
+                spans.append(item)
+            else:
+                raise NotAnalytic(item.kind)
+            i += 1
+        if split and spec.measure is None and spec.count is None:
+            splittable = [s for s in spans if s.split]
+            if len(splittable) == 1:
+                function, links = splittable[0].split  # type: ignore[misc]
+                spans.remove(splittable[0])
+                spec.function, spec.measure = function, Item("span", splittable[0].start + 1, splittable[0].end, links)
+        # What is left names the thing ranked ("which product …") or a bare measure ("revenue by …").
+        if spec.limit == 1 and spec.entity is None and self.which_head and spans:
+            spec.entity = spans.pop(0)
+        if spec.limit is not None and spec.entity is None:
+            raise NotAnalytic("a ranking of nothing named")
+        if spec.rank_family and spec.limit is None:
+            raise NotAnalytic("'sold' without a ranking")
+        if spec.rank is None and spec.limit is not None and spec.rank_family is None:
+            if spans and spec.entity is not None:
+                spec.rank = spans.pop(0)
+            else:
+                raise NotAnalytic("ranked by what")
+        if spec.count is None and spec.measure is None and spec.limit is None and len(spans) == 1:
+            if spec.groups or spec.buckets:
+                spec.measure = spans.pop()
+            elif self.count_head:
+                spec.count = spans.pop()
+        if spans:
+            raise NotAnalytic("unplaced words")
+        if "count" in kinds and spec.count is None and spec.function != "COUNT":
+            raise NotAnalytic("a count cue that counts nothing")
+        if spec.count is None and spec.measure is None and spec.limit is None:
+            raise NotAnalytic("nothing measured")
+        if spec.count is not None and spec.measure is not None:
+            raise NotAnalytic("a count and a measure")
+        return spec
+
+    # ------------------------------------------------------------------ choose tables
+
+    def numeric(self, table: str, column: str) -> Column | None:
+        info = self.schema.column(table, column)
+        if info is None or not info.is_numeric or self.is_key(info):
+            return None
+        return info
+
+    def is_key(self, column: Column) -> bool:
+        if column.primary_key or identifier_words(column.name)[-1:] in (["id"], ["key"], ["code"]):
+            return True
+        return any((k.table, k.column) == (column.table, column.name) for k in self.schema.foreign_keys)
+
+    def family_columns(self, family: str) -> list[Link]:
+        """Numeric columns whose name, alias, synonym or description says they hold `family` measures."""
+        vocabulary = w.QUANTITY_WORDS if family == "quantity" else w.MONEY_WORDS
+        links = []
+        for (table, column), found in self.index.column_words.items():
+            if self.numeric(table, column) is None:
+                continue
+            tier = max((found[word] for word in vocabulary if word in found), default=0.0)
+            if tier:
+                links.append(Link(table, column, tier))
+        return links
+
+    def date_column(self, fact: str, reach: dict[str, Reach]) -> tuple[ColumnRef, int] | None:
+        """The date a window or bucket applies to: the fact table's own date, else its nearest parent's."""
+        for table_name in sorted(reach, key=lambda t: reach[t].distance):
+            table = self.schema.table(table_name)
+            assert table is not None
+            dates = [c for c in table.columns if c.is_date and not c.is_numeric and not c.pii]
+            if len(dates) > 1:
+                named = [c for c in dates if set(identifier_words(c.name)) & set(identifier_words(table.name))]
+                dates = named if len(named) == 1 else dates
+            if len(dates) == 1:
+                return ColumnRef(table_name, dates[0].name), reach[table_name].distance
+            if len(dates) > 1:
+                raise Unsure(f"{table_name} has several dates ({', '.join(c.name for c in dates)}); say which one")
+        return None
+
+    def candidates(self, spec: Spec) -> list[Choice]:
+        facts: list[tuple[str, ColumnRef | None, float]] = []
+        if spec.count is not None:
+            facts = [(link.table, None, link.tier) for link in spec.count.links if link.column is None]
+            if not facts:
+                raise NotAnalytic("counting a column")
+        elif spec.measure is not None:
+            for link in spec.measure.links:
+                if link.column is not None and self.numeric(link.table, link.column):
+                    facts.append((link.table, ColumnRef(link.table, link.column), link.tier))
+            if not facts and spec.function is None:
+                raise NotAnalytic("a bare phrase that is not a measure")
+            if not facts:
+                raise Unsure(f"'{self.text(spec.measure)}' is not a number I can total or average")
+        else:
+            rank_links = spec.rank.links if spec.rank is not None else self.family_columns(spec.rank_family or "")
+            for link in rank_links:
+                if link.column is None:
+                    facts.append((link.table, None, link.tier))
+                elif self.numeric(link.table, link.column):
+                    facts.append((link.table, ColumnRef(link.table, link.column), link.tier))
+            if spec.rank is None and spec.rank_family is not None:
+                facts = [f for f in facts if f[2] > DESCRIPTION] or facts
+            if spec.function == "COUNT":
+                facts = [f for f in facts if f[1] is None]
+            if not facts:
+                raise Unsure("I could not tell what to rank by")
+        choices = []
+        for fact, measure, tier in facts:
+            choice = self.place(spec, fact, measure, tier)
+            if choice is not None:
+                choices.append(choice)
+        return choices
+
+    def place(self, spec: Spec, fact: str, measure: ColumnRef | None, tier: float) -> Choice | None:
+        reach = many_to_one(self.schema, fact)
+        score, notes, keys, penalty = tier, [], [], 1.0
+        table = self.schema.table(fact)
+        assert table is not None
+        if table.primary_keys:
+            score += 0.3  # a base table rather than a view over it
+        if measure is not None and spec.function is None and spec.limit is not None:
+            score += 0.2  # "top 5 customers by sales": an amount, rather than a count of sales rows
+        entity = None
+        groups: list[Link] = []
+        if spec.entity is not None:
+            options = [link for link in spec.entity.links if link.table in reach]
+            if not options:
+                return None
+            best = max(options, key=lambda link: (link.tier, -reach[link.table].distance, link.column is None))
+            if best.column is not None:
+                # "which state has the most customers": rank the values of a column.
+                groups.append(best)
+            else:
+                entity = best.table
+                if entity == fact and measure is None:
+                    return None  # counting rows of the ranked table itself is always one
+            score += best.tier - reach[best.table].distance * 0.5
+        for group in spec.groups:
+            found = self.best_link(group.links, reach)
+            if found is None:
+                return None
+            link, tied = found
+            if tied:
+                penalty *= 0.85
+                notes.append(f"'{self.text(group)}' read as {link.table}.{link.column or link.table}; other columns match too")
+            groups.append(link)
+            score += link.tier - reach[link.table].distance * 0.5
+        values = []
+        for item in spec.values:
+            assert item.mention is not None
+            hits = [hit for hit in item.mention.candidates if hit[0] in reach]
+            if not hits:
+                return None
+            hits.sort(key=lambda hit: reach[hit[0]].distance)
+            if len({(h[0], h[1]) for h in hits if reach[h[0]].distance == reach[hits[0][0]].distance}) > 1:
+                penalty *= 0.85
+                notes.append(f"'{self.text(item)}' appears in several columns; used {hits[0][0]}.{hits[0][1]}")
+            values.append(hits[0])
+            score += 1.0 - reach[hits[0][0]].distance * 0.5
+        date = None
+        if spec.windows or spec.buckets:
+            found_date = self.date_column(fact, reach)
+            if found_date is None:
+                return None
+            date, distance = found_date
+            score -= distance * 0.5
+        used = {fact} | {self.group_table(link, reach) for link in groups} | {hit[0] for hit in values}
+        used |= {entity} if entity else set()
+        used |= {date.table} if date else set()
+        for table_name in used:
+            for key in reach[table_name].keys:
+                if key not in keys:
+                    keys.append(key)
+            if reach[table_name].ways > 1:
+                penalty *= 0.85
+                notes.append(f"more than one way to join {fact} to {table_name}; used {reach[table_name].keys[-1].column}")
+        return Choice(fact, score, measure, groups, values, entity, date, keys, notes, penalty)
+
+    @staticmethod
+    def group_table(link: Link, reach: dict[str, Reach]) -> str:
+        """The table a breakdown is read from: a table named as a group is read through the key to it."""
+        if link.column is None and reach[link.table].keys:
+            return reach[link.table].keys[-1].table
+        return link.table
+
+    def best_link(self, links: list[Link], reach: dict[str, Reach]) -> tuple[Link, bool] | None:
+        """The best reachable link: highest tier, then nearest; a column beats a table at equal footing."""
+        options = [link for link in links if link.table in reach]
+        if not options:
+            return None
+
+        def rank(link: Link) -> tuple[float, int, int]:
+            return (link.tier, -reach[link.table].distance, 1 if link.column else 0)
+
+        options.sort(key=rank, reverse=True)
+        best = options[0]
+        tied = [o for o in options[1:] if rank(o) == rank(best) and o.table != best.table]
+        return best, bool(tied)
+
+    # ------------------------------------------------------------------ plan
+
+    def display(self, table_name: str) -> list[ColumnRef]:
+        """The key and the columns that name a row to a person (name/title, or first + last name)."""
+        table = self.schema.table(table_name)
+        assert table is not None
+        keys = [ColumnRef(table.name, c.name) for c in table.primary_keys]
+        named = [c for c in table.columns if identifier_words(c.name)[-1:] in (["name"], ["title"]) and not c.is_numeric]
+        exact = [
+            c
+            for c in named
+            if len(identifier_words(c.name)) == 1 or identifier_words(c.name)[:-1] == identifier_words(table.name)
+        ]
+        firsts = [c for c in named if "first" in identifier_words(c.name)]
+        lasts = [c for c in named if "last" in identifier_words(c.name)]
+        if exact:
+            names = [exact[0]]
+        elif firsts and lasts:
+            names = [firsts[0], lasts[0]]
+        elif len(named) == 1:
+            names = named
+        else:
+            names = []
+        refs = keys[:1] + [ColumnRef(table.name, c.name) for c in names]
+        if not refs:
+            raise Unsure(f"I could not tell how to name each {table.name}")
+        return refs
+
+    def group_refs(self, link: Link, reach: dict[str, Reach]) -> list[ColumnRef]:
+        """ "per department": the key that points at the department, as people write it."""
+        if link.column is not None:
+            return [ColumnRef(link.table, link.column)]
+        if link.table in reach and reach[link.table].keys:
+            key = reach[link.table].keys[-1]
+            return [ColumnRef(key.table, key.column)]
+        return self.display(link.table)
+
+    def build(self, spec: Spec, choice: Choice) -> QueryPlan:
+        plan = QueryPlan()
+        fact = choice.fact
+        if spec.count is not None or (spec.function == "COUNT") or (choice.measure is None):
+            metric = Expression(ColumnRef(fact, "*"), "COUNT")
+        else:
+            function = spec.function or ("SUM" if spec.limit is not None or self.additive(spec, choice.measure) else None)
+            if function is None:
+                raise Unsure(f"'{choice.measure.column}' is not an amount to add up; say total, average, highest or lowest")
+            metric = Expression(choice.measure, function)
+        shown: list[Expression] = []
+        group_by: list[Expression] = []
+        if choice.entity is not None and (choice.entity != fact or choice.measure is not None and spec.function is None):
+            refs = self.display(choice.entity)
+            names = refs[1:] or refs[:1] if self.schema.table(choice.entity).primary_keys else refs  # type: ignore[union-attr]
+            if choice.entity == fact and choice.measure is not None:
+                # "top 5 products by price": the measure is the product's own column; no totals.
+                metric = Expression(choice.measure)
+            else:
+                group_by.extend(Expression(ref) for ref in refs)
+            shown.extend(Expression(ref) for ref in names)
+        reach = many_to_one(self.schema, fact)
+        for link in choice.groups:
+            for ref in self.group_refs(link, reach):
+                shown.append(Expression(ref))
+                group_by.append(Expression(ref))
+        buckets = [Expression(choice.date, date_part=part) for part in spec.buckets] if choice.date else []
+        # "Which product sold the most?" asks for the product; "top 5 … by sales" also shows the sales.
+        answer_only = spec.limit == 1 and not spec.groups and not buckets and bool(shown)
+        plan.select = buckets + shown + ([] if answer_only else [metric])
+        plan.group_by = buckets + group_by
+        assert all(e.column is not None for e in plan.group_by)
+        for first, after, label in spec.windows:
+            assert choice.date is not None
+            if first > dt.date(1, 1, 1):
+                plan.conditions.append(Condition(Expression(choice.date), ">=", first.isoformat()))
+            if after < dt.date(9999, 1, 1):
+                plan.conditions.append(Condition(Expression(choice.date), "<", after.isoformat()))
+            self.reasoning.append(f"{label}: {choice.date.column} from {first.isoformat()} up to {after.isoformat()}")
+        for item, (table, column, value) in zip(spec.values, choice.values, strict=True):
+            plan.conditions.append(Condition(Expression(ColumnRef(table, column)), "!=" if item.negated else "=", value))
+        if spec.limit is not None:
+            plan.order_by.append(OrderItem(metric, spec.descending))
+            plan.limit = spec.limit
+        elif buckets:
+            plan.order_by.extend(OrderItem(bucket) for bucket in buckets)
+        plan.tables = [fact] + [t for t in self.tables_of(plan) if t != fact]
+        plan.join_keys = list(choice.keys)
+        return plan
+
+    def additive(self, spec: Spec, measure: ColumnRef) -> bool:
+        words = set(self.lemmas[spec.measure.start : spec.measure.end]) if spec.measure else set()
+        words |= set(identifier_words(measure.column))
+        return bool(words & w.ADDITIVE_WORDS)
+
+    @staticmethod
+    def tables_of(plan: QueryPlan) -> list[str]:
+        tables: list[str] = []
+        expressions = plan.select + plan.group_by + [c.expression for c in plan.conditions]
+        for expression in expressions:
+            if expression.column is not None and expression.column.table not in tables:
+                tables.append(expression.column.table)
+        return tables
+
+    def text(self, item: Item) -> str:
+        return " ".join(t.text for t in self.tokens[item.start : item.end])
+
+    # ------------------------------------------------------------------ entry
+
+    def interpret(self) -> tuple[QueryPlan, float, list[str]]:
+        items = self.items()
+        attempts = [False, True] if any(item.split for item in items) else [False]
+        best: tuple[float, Spec, Choice] | None = None
+        problems: list[str] = []
+        unsure_reason: str | None = None
+        for split in attempts:
+            try:
+                spec = self.spec(items, split)
+            except NotAnalytic as error:
+                problems.append(str(error))
+                continue
+            try:
+                choices = self.candidates(spec)
+            except Unsure as unsure:
+                problems.append(unsure.reason)
+                unsure_reason = unsure_reason or unsure.reason
+                continue
+            if not choices:
+                continue
+            choices.sort(key=lambda c: -c.score)
+            top = choices[0]
+            rivals = [
+                c for c in choices[1:] if abs(c.score - top.score) < 1e-9 and (c.fact, c.measure) != (top.fact, top.measure)
+            ]
+            if rivals:
+                names = ", ".join(f"{c.measure.table}.{c.measure.column}" if c.measure else c.fact for c in [top, *rivals])
+                raise Unsure(f"the question could be about {names}; name the table or column")
+            if best is None:
+                best = (top.score, spec, top)
+        if best is None:
+            if unsure_reason is not None:
+                raise Unsure(unsure_reason)
+            if problems and len(problems) == len(attempts):
+                raise NotAnalytic(problems[0])
+            raise Unsure("the tables the question names are not linked so that this can be computed without double counting")
+        _, spec, choice = best
+        plan = self.build(spec, choice)
+        self.reasoning.append(f"measured over {choice.fact}" + (f" ({choice.measure.column})" if choice.measure else " rows"))
+        self.reasoning.extend(f"uncertain: {note}" for note in choice.notes)
+        return plan, 0.95 * choice.penalty, self.reasoning
+
+
+def interpret(question: str, schema: SchemaInfo, today: dt.date) -> tuple[QueryPlan, float, list[str]] | None:
+    """The plan for an analytic question, None when the question is not of this shape.
+
+    Raises `Unsure` when it is of this shape but the tables to use would be a guess.
+    """
+    try:
+        return Analytic(question, schema, today).interpret()
+    except NotAnalytic:
+        return None

@@ -1,0 +1,154 @@
+"""The vocabulary of analytic questions: measures, breakdowns, time buckets, windows and rankings.
+
+General English only — nothing here names a table or column of any particular database.
+"""
+
+from __future__ import annotations
+
+HEADS: list[tuple[str, ...]] = [
+    ("what", "is"),
+    ("what", "are"),
+    ("what", "was"),
+    ("what", "were"),
+    ("show", "me"),
+    ("give", "me"),
+    ("tell", "me"),
+    ("list",),
+    ("show",),
+    ("give",),
+    ("get",),
+    ("find",),
+    ("display",),
+    ("return",),
+    ("compute",),
+    ("calculate",),
+    ("which",),
+    ("what",),
+]
+COUNT_HEADS: list[tuple[str, ...]] = [("how", "many"), ("count",), ("number", "of"), ("count", "of")]
+
+AGGREGATES: dict[str, str] = {
+    "total": "SUM",
+    "sum": "SUM",
+    "average": "AVG",
+    "avg": "AVG",
+    "mean": "AVG",
+    "maximum": "MAX",
+    "max": "MAX",
+    "minimum": "MIN",
+    "min": "MIN",
+}
+
+# "top 5 …", "bottom 3 …": a ranking with a limit.
+TOP_WORDS = {"top": True, "best": True, "largest": True, "biggest": True, "bottom": False, "worst": False}
+# "sold the most", "the highest revenue": a ranking of one.
+SUPERLATIVES = {
+    "most": True,
+    "highest": True,
+    "largest": True,
+    "biggest": True,
+    "greatest": True,
+    "least": False,
+    "fewest": False,
+    "lowest": False,
+    "smallest": False,
+}
+
+GROUP_CUES: list[tuple[str, ...]] = [
+    ("broken", "down", "by"),
+    ("grouped", "by"),
+    ("split", "by"),
+    ("for", "each"),
+    ("for", "every"),
+    ("in", "each"),
+    ("by",),
+    ("per",),
+    ("each",),
+]
+
+# Time buckets: the phrase → the bucket. Checked before group cues ("by month" is a bucket).
+BUCKETS: list[tuple[tuple[str, ...], str]] = []
+for _unit, _adverbs in (
+    ("day", ("daily",)),
+    ("week", ("weekly",)),
+    ("month", ("monthly",)),
+    ("quarter", ("quarterly",)),
+    ("year", ("yearly", "annually", "annual")),
+):
+    for _cue in (("by",), ("per",), ("each",), ("every",), ("for", "each"), ("in", "each")):
+        BUCKETS.append(((*_cue, _unit), _unit))
+    BUCKETS.append(((_unit, "by", _unit), _unit))
+    for _adverb in _adverbs:
+        BUCKETS.append(((_adverb,), _unit))
+BUCKETS.sort(key=lambda item: -len(item[0]))
+
+UNITS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+QUARTERS = {"q1": 1, "q2": 2, "q3": 3, "q4": 4}
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+# Words that carry no meaning of their own in these questions.
+FILLER = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "is",
+    "are",
+    "was",
+    "were",
+    "there",
+    "do",
+    "does",
+    "did",
+    "we",
+    "have",
+    "has",
+    "had",
+    "me",
+    "please",
+    "all",
+    "in",
+    "from",
+    "for",
+    "at",
+    "to",
+    "our",
+    "overall",
+    "with",
+    "?",
+    ".",
+    ",",
+}
+# Verbs that only restate how rows relate ("orders placed", "customers who signed up"): explained, no meaning.
+PASSIVE_VERBS = {"placed", "made", "received", "created", "recorded", "registered", "opened", "filed", "submitted", "logged"}
+
+# Measures named by what they mean rather than by a column: "sold" → quantities, "revenue" → money.
+QUANTITY_WORDS = {"quantity", "sold", "volume", "qty"}
+MONEY_WORDS = {"revenue", "sales", "sale", "turnover", "income", "amount", "total", "spend", "spent", "value", "gmv"}
+MEASURE_VERBS = {"sold": "quantity", "sell": "quantity", "spent": "money", "spend": "money", "earned": "money"}
+# A bare measure ("revenue by category") is summed only when it is an amount of something.
+ADDITIVE_WORDS = (
+    QUANTITY_WORDS | MONEY_WORDS | {"unit", "units", "cost", "fee", "profit", "hour", "hours", "point", "points", "minutes"}
+)
+
+NEGATIONS = {"not", "excluding", "except", "outside"}

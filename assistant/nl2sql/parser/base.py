@@ -1,0 +1,324 @@
+"""The interpreter's state, its small helpers, and linking: which span of the question means what."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .. import lexicon as lx
+from ..linking import Mention, Token, rank_tables, schema_mentions, tokenize, value_mentions
+from ..plan import ColumnRef, Condition, Expression, QueryPlan
+from ..schema import Column, SchemaInfo, Table
+
+# Schemas bigger than this are narrowed with BM25 before linking so the context stays small.
+LARGE_SCHEMA_TABLES = 15
+CONTEXT_TABLES = 8
+
+
+class Refusal(Exception):
+    """The engine declines; `reason` is shown to the user."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Slot:
+    """A span of the question linked to one or more schema elements or literals."""
+
+    start: int
+    end: int
+    options: list[Mention]
+    chosen: Mention | None = None
+    role: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return (self.chosen or self.options[0]).kind
+
+    @property
+    def best(self) -> Mention:
+        return self.chosen or self.options[0]
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+@dataclass
+class Interpretation:
+    plan: QueryPlan
+    confidence: float
+    reasoning: list[str] = field(default_factory=list)
+    mappings: list[dict[str, str]] = field(default_factory=list)
+
+
+def _number(text: str) -> int | float | None:
+    cleaned = text.rstrip("%")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return lx.NUMBER_WORDS.get(text.lower())
+    return int(value) if value.is_integer() and "." not in cleaned else value
+
+
+class InterpreterBase:
+    """State and helpers shared by the passes; `Interpreter` (in `interpreter.py`) runs them."""
+
+    def __init__(self, question: str, schema: SchemaInfo, today: dt.date | None = None) -> None:
+        self.question = question
+        self.schema = schema
+        self.today = today or dt.date.today()
+        self.tokens: list[Token] = tokenize(question)
+        self.lemmas = [token.lemma for token in self.tokens]
+        self.explained: set[int] = set()
+        self.penalties: list[tuple[float, str]] = []
+        self.reasoning: list[str] = []
+        self.plan = QueryPlan()
+        self.slots: list[Slot] = []
+        self.subject: str | None = None
+        self.limit: int | None = None
+        self.count_expression: Expression | None = None
+        self.counted_table: str | None = None
+        self.selected: list[tuple[int, Expression]] = []
+        self.filters: list[tuple[int, Condition]] = []
+        self.boundary = 0
+        self.count_position = 0
+        self.order_slots: list[Slot] = []
+        self.descending: bool | None = None
+        self.superlative_limit = False
+        self.group_by_subject = False
+        self.having_count: list[tuple[str, object, str]] = []
+        self.select_all = False
+        self.top_used = False
+        self.order_count = False
+        self.count_cue: tuple[str, ...] = ()
+        self.negated: list[tuple[int, str]] = []
+        self.placeholders: list[tuple[int, str]] = []
+        self.date_groups: list[tuple[int, Expression]] = []
+
+    # ------------------------------------------------------------------ helpers
+
+    def penalise(self, factor: float, why: str) -> None:
+        self.penalties.append((factor, why))
+
+    def words_at(self, position: int, words: tuple[str, ...]) -> bool:
+        """Whether the question has `words` (lemmas or lowercase forms) starting at `position`."""
+        if position < 0 or position + len(words) > len(self.tokens):
+            return False
+        return all(
+            self.tokens[position + i].lemma == word or self.tokens[position + i].lower == word for i, word in enumerate(words)
+        )
+
+    def match_any(self, position: int, phrases: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+        for phrase in sorted(phrases, key=len, reverse=True):
+            if self.words_at(position, phrase):
+                return phrase
+        return None
+
+    def cue_before(
+        self, end: int, phrases: list[tuple[str, ...]], skippable: set[str] | None = None
+    ) -> tuple[tuple[str, ...], int] | None:
+        """A cue phrase ending just before token `end` (articles in between are allowed), and where it starts."""
+        skippable = skippable or {"the", "a", "an", "their", "its"}
+        position = end
+        while position > 0 and self.lemmas[position - 1] in skippable:
+            position -= 1
+        for phrase in sorted(phrases, key=len, reverse=True):
+            if self.words_at(position - len(phrase), phrase):
+                return phrase, position - len(phrase)
+        return None
+
+    def skip(self, position: int, words: set[str]) -> int:
+        while position < len(self.tokens) and self.lemmas[position] in words:
+            position += 1
+        return position
+
+    def mark(self, start: int, end: int) -> None:
+        self.explained.update(range(start, end))
+
+    def slot_at(self, position: int) -> Slot | None:
+        for slot in self.slots:
+            if slot.start == position:
+                return slot
+        return None
+
+    def slot_ending_at(self, end: int) -> Slot | None:
+        for slot in self.slots:
+            if slot.end == end:
+                return slot
+        return None
+
+    def table(self, name: str) -> Table:
+        table = self.schema.table(name)
+        assert table is not None
+        return table
+
+    def column_info(self, ref: ColumnRef) -> Column | None:
+        return self.schema.column(ref.table, ref.column)
+
+    # ------------------------------------------------------------------ linking
+
+    def allowed_tables(self) -> set[str] | None:
+        """For large schemas, keep the BM25 top tables plus their foreign-key neighbours."""
+        if len(self.schema.tables) <= LARGE_SCHEMA_TABLES:
+            return None
+        ranked = [name for name, score in rank_tables(self.schema, self.lemmas) if score > 0][:CONTEXT_TABLES]
+        keep = set(ranked)
+        for key in self.schema.foreign_keys:
+            if key.table in ranked[:3] or key.ref_table in ranked[:3]:
+                keep.update((key.table, key.ref_table))
+        self.reasoning.append(f"context narrowed to {len(keep)} of {len(self.schema.tables)} tables")
+        return keep
+
+    def build_slots(self) -> None:
+        allowed = self.allowed_tables()
+        candidates = schema_mentions(self.tokens, self.schema, allowed)
+        candidates += [m for m in value_mentions(self.tokens, self.schema, allowed) if self.keep_value(m)]
+        for position, token in enumerate(self.tokens):
+            number = _number(token.text) if token.kind == "number" or token.lower in lx.NUMBER_WORDS else None
+            if number is not None:
+                candidates.append(Mention(position, position + 1, "number", value=number, score=1.0))
+            elif token.kind == "quoted":
+                candidates.append(Mention(position, position + 1, "value", value=token.text, score=0.5))
+        priority = {"number": 0, "value": 1, "table": 2, "column": 3}
+        candidates.sort(key=lambda m: (-m.length, -m.score, priority[m.kind]))
+        taken: set[int] = set()
+        for mention in candidates:
+            same = next((s for s in self.slots if (s.start, s.end) == (mention.start, mention.end)), None)
+            if same is not None:
+                if (
+                    mention.score >= same.options[0].score - 0.15
+                    and mention.kind in ("table", "column")
+                    and same.kind in ("table", "column")
+                ):
+                    same.options.append(mention)
+                continue
+            if taken & set(range(mention.start, mention.end)):
+                continue
+            self.slots.append(Slot(mention.start, mention.end, [mention]))
+            taken.update(range(mention.start, mention.end))
+        self.slots.sort(key=lambda s: s.start)
+        for slot in list(self.slots):
+            if slot.length == 1 and self.tokens[slot.start].lower in ("number", "count") and self.words_at(slot.end, ("of",)):
+                self.slots.remove(slot)
+
+    def keep_value(self, mention: Mention) -> bool:
+        """Drop value matches that are really structure words ("name", "total") typed in lowercase."""
+        if mention.score >= 0.9:
+            return True
+        words = self.lemmas[mention.start : mention.end]
+        structural = (
+            lx.FILLER
+            | set(lx.AGGREGATE_WORDS)
+            | set(lx.SUPERLATIVE_WORDS)
+            | lx.DISTINCT_WORDS
+            | lx.ORDER_WORDS
+            | lx.RELATION_VERBS
+            | set(lx.NUMBER_WORDS)
+            | {word for phrase, _ in lx.COMPARATORS for word in phrase}
+            | {"number", "count", "each", "every", "per", "not", "no", "only", "both", "either", "other"}
+        )
+        if all(word in structural or len(word) <= 2 for word in words):
+            return False
+        return mention.length > 1 or len(words[0]) > 3
+
+    def anchor_tables(self) -> list[str]:
+        """Tables the question certainly talks about: named tables first, then values, then columns."""
+        tables: list[str] = []
+        values: list[str] = []
+        columns: list[str] = []
+        for slot in self.slots:
+            kinds = {slot.chosen.kind} if slot.chosen else {m.kind for m in slot.options}
+            if kinds == {"table"}:
+                tables.append(slot.best.table or "")
+            elif kinds == {"value"} and slot.best.table and len({c[0] for c in slot.best.candidates}) == 1:
+                values.append(slot.best.table)
+            elif kinds == {"column"} and (slot.chosen or len({m.table for m in slot.options}) == 1):
+                columns.append(slot.best.table or "")
+        anchors: list[str] = []
+        for table in tables + values + columns:
+            if table not in anchors:
+                anchors.append(table)
+        return anchors
+
+    def owner_hint(self, slot: Slot) -> str | None:
+        """The table a column is said to belong to: "price of the books", "book price", "their price"."""
+        if slot.start > 0 and self.lemmas[slot.start - 1] in ("their", "its"):
+            named = [s.best.table for s in self.slots if s.start < slot.start and {m.kind for m in s.options} == {"table"}]
+            if named:
+                return named[0]
+        after = self.skip(slot.end, {"of", "the", "their", "all", "each", "a", "an", "for"})
+        if after > slot.end and self.lemmas[slot.end] in ("of", "for"):
+            following = self.slot_at(after)
+            if following is not None:
+                tables = [m.table for m in following.options if m.kind == "table"]
+                if tables:
+                    return tables[0]
+        previous = self.slot_ending_at(slot.start)
+        if previous is not None and previous.kind == "table" and len(previous.options) == 1:
+            return previous.best.table
+        return None
+
+    def prefers_table(self, slot: Slot) -> bool:
+        """After "how many", "number of", "most", "fewest" a noun counts rows of a table."""
+        previous = self.skip_back(slot.start, {"the", "a", "an", "all", "each", "every"})
+        if previous >= 0 and self.lemmas[previous] in ("of", "for") and self.slot_ending_at(previous) is not None:
+            return True  # "the names of nurses": after "X of", a noun names whose X
+        before = self.skip_back(slot.start, {"the", "a", "an", "all", "of", "different", "distinct"})
+        if before < 0:
+            return False
+        return self.lemmas[before] in ("many", "number", "most", "fewest", "least", "count")
+
+    def resolve(self) -> None:
+        """Pick one meaning per slot, preferring tables the rest of the question talks about."""
+        anchors = self.anchor_tables()
+        for slot in self.slots:
+            if len(slot.options) == 1:
+                slot.chosen = slot.options[0]
+                owner = self.owner_hint(slot) if slot.kind == "column" else None
+                if owner is not None and owner != slot.chosen.table:
+                    self.penalise(0.6, f"'{self.span(slot)}' is said to belong to {owner}, which has no such column")
+                continue
+            tables = [m for m in slot.options if m.kind == "table"]
+            columns = [m for m in slot.options if m.kind == "column"]
+            owner = self.owner_hint(slot)
+            owned = [m for m in columns if m.table == owner]
+            if owned:
+                slot.chosen = max(owned, key=lambda m: m.score)
+                continue
+            if owner is not None and columns and not tables:
+                self.penalise(0.6, f"'{self.span(slot)}' is said to belong to {owner}, which has no such column")
+            references_table = (
+                all(
+                    any(
+                        (k.table, k.column, k.ref_table) == (m.table, m.column, tables[0].table) for k in self.schema.foreign_keys
+                    )
+                    or m.table == tables[0].table
+                    for m in columns
+                )
+                if tables
+                else False
+            )
+            if tables and (self.prefers_table(slot) or references_table or not columns):
+                slot.chosen = tables[0]
+                continue
+            in_anchor = [m for m in columns if m.table in anchors]
+            if in_anchor:
+                top = max(m.score for m in in_anchor)
+                leaders = sorted((m for m in in_anchor if m.score == top), key=lambda m: anchors.index(m.table or ""))
+                slot.chosen = leaders[0]
+                if len({m.table for m in leaders}) > 1:
+                    self.penalise(0.9, f"'{self.span(slot)}' matches columns in several tables")
+                continue
+            if tables:
+                slot.chosen = tables[0]
+                continue
+            best = max(columns, key=lambda m: m.score)
+            slot.chosen = best
+            if len([m for m in columns if m.score == best.score]) > 1:
+                self.penalise(0.6, f"'{self.span(slot)}' matches several columns equally well")
+
+    def span(self, slot: Slot) -> str:
+        return " ".join(token.text for token in self.tokens[slot.start : slot.end])

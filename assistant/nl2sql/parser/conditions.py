@@ -1,0 +1,503 @@
+"""Passes that read conditions (comparisons, values, negated relations) and check every word was explained."""
+
+from __future__ import annotations
+
+from .. import lexicon as lx
+from ..linking import Mention
+from ..plan import ColumnRef, Condition, Expression, QueryPlan
+from .base import Refusal, Slot
+from .shape import ShapePasses
+
+
+class ConditionPasses(ShapePasses):
+    def comparisons(self) -> None:
+        for slot in self.slots:
+            if slot.kind != "column" or slot.role not in (None,):
+                continue
+            parsed = self.comparison_after(slot)
+            if parsed is None:
+                continue
+            operator, value, value2, end, subquery = parsed
+            ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+            condition = Condition(Expression(ref), operator, value, value2, subquery)
+            slot.role = "filter"
+            self.filters.append((slot.start, condition))
+            self.mark(slot.start, end)
+        self.counted_comparisons()
+
+    def comparison_after(self, slot: Slot) -> tuple[str, object, object, int, QueryPlan | None] | None:
+        """After a column: [is/of] <comparator> <number|value|the average>. Returns op, values, end."""
+        adjective = self.tokens[slot.start].lower if slot.length == 1 else ""
+        position = self.skip(slot.end, lx.LINKING_VERBS - {"equal"})
+        operator = None
+        if (
+            adjective in lx.ADJECTIVE_DIRECTION
+            and lx.ADJECTIVE_DIRECTION[adjective] in (">", "<")
+            and self.words_at(slot.end, ("than",))
+        ):
+            operator, position = lx.ADJECTIVE_DIRECTION[adjective], slot.end + 1
+        if operator is None and self.words_at(position, ("between",)):
+            first, second = self.slot_at(position + 1), self.slot_at(position + 3)
+            if first and second and first.kind == "number" and second.kind == "number" and self.words_at(position + 2, ("and",)):
+                first.role = second.role = "filter"
+                return "BETWEEN", first.best.value, second.best.value, position + 4, None
+            return None
+        if operator is None:
+            for phrase, op in lx.COMPARATORS:
+                if self.words_at(position, phrase):
+                    operator, position = op, position + len(phrase)
+                    break
+        target_position = self.skip(position, {"the", "a", "an"})
+        target = self.slot_at(target_position)
+        if operator is not None and self.words_at(target_position, ("average",)):
+            return self.average_subquery(slot, operator, target_position)
+        if target is None or target.kind not in ("number", "value") or target.role is not None:
+            if operator is None and target is not None and target.kind == "number" and target.role is None:
+                pass
+            return None
+        following = self.slot_at(self.skip(target.end, lx.DISTINCT_WORDS))
+        if target.kind == "number" and following is not None and following.kind == "table":
+            return None  # "more than one school": a count of rows, handled as HAVING
+        if operator is None:
+            if target.kind != "number" or target_position != slot.end:
+                return None
+            operator = "="
+        column = self.column_info(ColumnRef(slot.best.table or "", slot.best.column or ""))
+        if target.kind == "value" and target.best.table and column is not None:
+            matching = [c for c in target.best.candidates if (c[0], c[1]) == (column.table, column.name)]
+            value = matching[0][2] if matching else target.best.value
+        else:
+            value = target.best.value
+        if target.kind == "number" and column is not None and not column.is_numeric and not column.is_date:
+            if operator not in ("=", "!="):
+                self.penalise(0.8, f"comparing text column {column.name} with a number")
+        if operator in (">=", "<=") and self.words_at(target.end, ("or", "more")):
+            self.mark(target.end, target.end + 2)
+        elif self.words_at(target.end, ("or", "more")):
+            operator = ">="
+            self.mark(target.end, target.end + 2)
+        elif self.words_at(target.end, ("or", "less")) or self.words_at(target.end, ("or", "fewer")):
+            operator = "<="
+            self.mark(target.end, target.end + 2)
+        target.role = "filter"
+        return operator, value, None, target.end, None
+
+    def average_subquery(self, slot: Slot, operator: str, position: int) -> tuple[str, object, object, int, QueryPlan | None]:
+        ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+        end = position + 1
+        following = self.skip(end, {"of", "the"})
+        after = self.slot_at(following)
+        if after is not None and after.kind == "column" and after.best.column == ref.column:
+            after.role = "filter"
+            end = after.end
+        elif after is not None and after.kind == "table" and after.best.table == ref.table:
+            after.role = "filter"
+            end = after.end
+        inner = QueryPlan(select=[Expression(ref, "AVG")], tables=[ref.table])
+        return operator, None, None, end, inner
+
+    def counted_comparisons(self) -> None:
+        """ "with more than 3 employees" → HAVING COUNT(*) > 3; "at least 20 points" → points >= 20."""
+        for position in range(len(self.tokens)):
+            if position in self.explained:
+                continue
+            for phrase, operator in lx.COMPARATORS:
+                if not self.words_at(position, phrase) or operator == "!=" or phrase in (("not",),):
+                    continue
+                number_slot = self.slot_at(position + len(phrase))
+                if number_slot is None or number_slot.kind != "number" or number_slot.role is not None:
+                    continue
+                after = self.skip(number_slot.end, {"different", "distinct"})
+                target = self.slot_at(after)
+                if target is None or target.role is not None or target.kind not in ("table", "column"):
+                    break
+                value = number_slot.best.value
+                if target.kind == "table":
+                    self.having_count.append((operator, value, target.best.table or ""))
+                    target.role = "having"
+                    self.plan.add_table(target.best.table or "")
+                else:
+                    ref = ColumnRef(target.best.table or "", target.best.column or "")
+                    column = self.column_info(ref)
+                    if column is None or not column.is_numeric or self.is_key(column):
+                        raise Refusal(f"'{self.span(target)}' after a number: a count of rows or a value of {ref.column}?")
+                    self.filters.append((position, Condition(Expression(ref), operator, value)))
+                    target.role = "filter"
+                number_slot.role = "filter"
+                self.mark(position, target.end)
+                break
+
+    def values(self) -> None:
+        """Value mentions become equality filters on their column; "or" between them becomes IN."""
+        for slot in self.slots:
+            if slot.kind != "value" or slot.role is not None:
+                continue
+            mention = slot.best
+            column_slot = self.column_before_value(slot)
+            if mention.table is None:
+                if column_slot is None:
+                    continue  # a quoted string we cannot place stays unexplained
+                ref = ColumnRef(column_slot.best.table or "", column_slot.best.column or "")
+                value = mention.value
+                self.penalise(0.85, f"'{value}' was not found among known values of {ref.column}")
+            else:
+                ref, value = self.place_value(slot, column_slot)
+                if mention.score < 0.9:
+                    self.penalise(0.9, f"'{self.span(slot)}' matched a value without quotes or capitals")
+            operator = "="
+            negation = self.skip_back(
+                slot.start if column_slot is None else column_slot.start, {"the", "a", "an", "is", "are", "in", "from", "of"}
+            )
+            if negation >= 0 and self.lemmas[negation] in ("not", "except", "excluding", "outside"):
+                operator = "!="
+                self.mark(negation, negation + 1)
+            like = self.like_pattern(slot, column_slot)
+            if like is not None:
+                operator, value = "LIKE", like
+            slot.role = "filter"
+            self.filters.append((slot.start, Condition(Expression(ref), operator, value)))
+            self.mark(slot.start, slot.end)
+            if column_slot is not None:
+                column_slot.role = "value_column"
+                self.mark(min(column_slot.start, slot.start), max(column_slot.end, slot.end))
+                if column_slot.start < slot.start:
+                    self.mark(column_slot.start, slot.start)
+
+    VALUE_LEAD_WORDS = {
+        "is",
+        "are",
+        "was",
+        "named",
+        "called",
+        "titled",
+        "the",
+        "a",
+        "an",
+        "of",
+        "=",
+        "as",
+        "equal",
+        "to",
+        "contain",
+        "containing",
+        "contains",
+        "include",
+        "including",
+        "start",
+        "starting",
+        "begin",
+        "beginning",
+        "end",
+        "ending",
+        "with",
+        "like",
+        "word",
+        "substring",
+        "string",
+        "letter",
+        "at",
+        "in",
+    }
+
+    def column_before_value(self, slot: Slot) -> Slot | None:
+        """ "location 'TD Garden'", "whose name is X", "Los Angeles county": the column of a value."""
+        position = self.skip_back(slot.start, self.VALUE_LEAD_WORDS)
+        before, after = self.slot_ending_at(position + 1), self.slot_at(slot.end)
+        if slot.best.table is None:
+            return before if before is not None and before.kind == "column" and before.role is None else None
+        names = {(c[0], c[1]) for c in slot.best.candidates}
+        best: tuple[float, Slot, Mention] | None = None
+        for candidate in (before, after):
+            if candidate is None or candidate.kind != "column" or candidate.role is not None:
+                continue
+            for option in candidate.options:
+                if (option.table, option.column) in names and (best is None or option.score > best[0]):
+                    best = (option.score, candidate, option)
+        if best is None:
+            return None
+        best[1].chosen = best[2]
+        return best[1]
+
+    def place_value(self, slot: Slot, column_slot: Slot | None) -> tuple[ColumnRef, object]:
+        mention = slot.best
+        hits = mention.candidates
+        if column_slot is not None:
+            for table, column, value in hits:
+                if (table, column) == (column_slot.best.table, column_slot.best.column):
+                    return ColumnRef(table, column), value
+        anchors = [s.best.table for s in self.slots if s.kind == "table"] + [
+            s.best.table for s in self.slots if s.kind == "column" and s.role is not None
+        ]
+        # "Mark Giuliano": neighbouring values most likely come from one table (first + last name).
+        neighbours = [self.slot_ending_at(slot.start), self.slot_at(slot.end)]
+        for neighbour in neighbours:
+            if neighbour is not None and neighbour.kind == "value" and neighbour.best.table:
+                shared = {c[0] for c in neighbour.best.candidates} & {c[0] for c in hits}
+                if shared:
+                    anchors = sorted(shared) + anchors
+        preferred = [hit for hit in hits if hit[0] in anchors] or hits
+        if anchors:
+            preferred.sort(key=lambda hit: anchors.index(hit[0]) if hit[0] in anchors else len(anchors))
+        columns = {(hit[0], hit[1]) for hit in preferred if hit[0] == preferred[0][0]}
+        if len({(hit[0], hit[1]) for hit in preferred}) > 1:
+            self.penalise(0.6 if len(columns) > 1 else 0.9, f"'{self.span(slot)}' appears in several columns")
+        table, column, value = preferred[0]
+        return ColumnRef(table, column), value
+
+    def like_pattern(self, slot: Slot, column_slot: Slot | None) -> str | None:
+        words = self.lemmas[max(0, slot.start - 3) : slot.start]
+        value = str(
+            slot.best.value if slot.best.table is None else self.tokens[slot.start].text if slot.length == 1 else slot.best.value
+        )
+        if slot.best.table is not None and not {"contain", "containing", "include", "including", "like", "substring"} & set(
+            words
+        ):
+            return None
+        for index, word in enumerate(words):
+            position = slot.start - len(words) + index
+            if word in ("contain", "containing", "contains", "include", "including", "like", "substring"):
+                self.mark(position, slot.start)
+                return f"%{value}%"
+            if word in ("start", "starting", "begin", "beginning"):
+                self.mark(position, slot.start)
+                return f"{value}%"
+            if word in ("end", "ending"):
+                self.mark(position, slot.start)
+                return f"%{value}"
+        return None
+
+    def negated_relations(self) -> None:
+        """ "rooms that do not have any reservation", "tracks without a race" → key NOT IN (rows of the other)."""
+        for position, lemma in enumerate(self.lemmas):
+            if lemma not in ("not", "without", "never", "no"):
+                continue
+            after = position + 1
+            while after < len(self.tokens) and after - position <= 4 and self.slot_at(after) is None:
+                if self.lemmas[after] not in (
+                    "have",
+                    "has",
+                    "had",
+                    "any",
+                    "a",
+                    "an",
+                    "the",
+                    "been",
+                    "be",
+                    "in",
+                    "on",
+                    "at",
+                    "with",
+                    "of",
+                    "for",
+                    "by",
+                ) and not self.is_relation_verb(after):
+                    break
+                after += 1
+            slot = self.slot_at(after)
+            if slot is None or slot.kind != "table" or slot.role is not None:
+                continue
+            slot.role = "negated"
+            self.negated.append((position, slot.best.table or ""))
+            self.mark(position, slot.end)
+
+    def is_relation_verb(self, position: int) -> bool:
+        """Verbs like "enrolled", "made", "teaches" only restate the foreign key between two tables."""
+        token = self.tokens[position]
+        if token.kind != "word" or position in self.explained:
+            return False
+        word = token.lower
+        if not (word in lx.RELATION_VERBS or (len(word) > 4 and word.endswith("ed")) or (len(word) > 5 and word.endswith("ing"))):
+            return False
+        # Only between two linked things: "heads who are acting" states a condition, not a link.
+        linked_before = any(slot.end <= position for slot in self.slots)
+        linked_after = any(position < slot.start <= position + 4 for slot in self.slots)
+        return linked_before and linked_after
+
+    def relation_words(self) -> None:
+        """Mark relation verbs (and the "by" of a passive) as explained, each costing a little confidence."""
+        for position in range(1, len(self.tokens)):
+            if self.slot_at(position) is not None or position in self.explained:
+                continue
+            if self.is_relation_verb(position):
+                self.mark(position, position + 1)
+                self.penalise(0.97, f"read '{self.tokens[position].text}' as the link between tables")
+                if position + 1 < len(self.tokens) and self.lemmas[position + 1] in ("by", "to", "in", "on", "at", "for"):
+                    self.mark(position + 1, position + 2)
+
+    def chain_starts(self) -> list[int]:
+        """Where the user starts naming what to show: after the opening words, and after a later
+        "Return the …" / "List the …" sentence."""
+        starts = [0]
+        for position in range(1, len(self.tokens)):
+            if self.lemmas[position] in ("return", "list", "show", "give", "display", "find") or (
+                self.lemmas[position] == "what" and self.tokens[position - 1].kind == "symbol"
+            ):
+                starts.append(position)
+        return starts
+
+    def projection_chain(self) -> set[int]:
+        """Slots in the noun phrase the question asks for: "the name, age and rank of pilots".
+
+        A chain continues across "and", commas, "of the" and words other rules already explained;
+        any other word ends it. Columns outside a chain have no role and make the engine refuse.
+        """
+        glue = (
+            {
+                "and",
+                ",",
+                "the",
+                "of",
+                "their",
+                "its",
+                "his",
+                "her",
+                "all",
+                "a",
+                "an",
+                "also",
+                "as",
+                "well",
+                "along",
+                "together",
+                "is",
+                "are",
+                "was",
+                "were",
+                "what",
+                "which",
+                "for",
+                "every",
+                "each",
+                "list",
+                "show",
+                "give",
+                "return",
+                "display",
+                "find",
+                "me",
+                "tell",
+                "name",
+                "get",
+            }
+            | lx.DISTINCT_WORDS
+            | (lx.HEAD_VERBS - {"who", "which"})
+        )
+        glue -= {"which", "what"}
+        chained: set[int] = set()
+        for start in self.chain_starts():
+            position = start
+            while position < len(self.tokens):
+                if position == start and self.slot_at(position) is None:
+                    position += 1
+                    continue
+                slot = self.slot_at(position)
+                if slot is not None:
+                    chained.add(slot.start)
+                    position = slot.end
+                    continue
+                if self.lemmas[position] in ("is", "are", "was", "were") and any(
+                    s.start in chained for s in self.slots if s.start >= start
+                ):
+                    break  # "what campuses ARE located …": the verb ends the asked-for phrase
+                if self.lemmas[position] in glue or position in self.explained:
+                    position += 1
+                    continue
+                break
+        return chained
+
+    def in_chain(self, position: int, chained: set[int]) -> bool:
+        """Whether a bare word sits next to the asked-for phrase ("the name and age of …")."""
+        glue = {
+            "and",
+            ",",
+            "the",
+            "of",
+            "their",
+            "its",
+            "all",
+            "a",
+            "an",
+            "what",
+            "is",
+            "are",
+            "list",
+            "show",
+            "give",
+            "return",
+            "find",
+            "display",
+        }
+        previous = position - 1
+        while previous >= 0 and self.lemmas[previous] in glue:
+            previous -= 1
+        following = position + 1
+        while following < len(self.tokens) and self.lemmas[following] in glue:
+            following += 1
+        touches_slot = any(slot.start in chained and (slot.end - 1 == previous or slot.start == following) for slot in self.slots)
+        return previous < 0 or touches_slot or previous in self.explained and previous < self.boundary
+
+    def after_of_column(self, slot: Slot) -> bool:
+        """ "the name of the winning pilot": a column after "X of" qualifies X; it is not shown itself."""
+        previous = self.skip_back(slot.start, {"the", "a", "an", "all", "each"})
+        if previous < 0 or self.lemmas[previous] not in ("of", "for"):
+            return False
+        owner = self.slot_ending_at(self.skip_back(previous, {"the"}) + 1)
+        return owner is not None and owner.kind == "column" or previous in self.placeholder_positions()
+
+    def placeholder_positions(self) -> set[int]:
+        return {position + 1 for position, lemma in enumerate(self.lemmas) if lemma in ("name", "id", "title")}
+
+    def leftovers(self) -> None:
+        """Columns still without a role are shown if they sit in the asked-for phrase; tables join in."""
+        chained = self.projection_chain()
+        for slot in self.slots:
+            if slot.role is not None:
+                continue
+            if slot.kind == "column" and slot.start in chained and not self.after_of_column(slot):
+                slot.role = "select"
+                ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+                self.selected.append((slot.start, Expression(ref)))
+                self.mark(slot.start, slot.end)
+            elif slot.kind == "table":
+                slot.role = "table" if slot.start in chained else "related"
+                self.mark(slot.start, slot.end)
+        for position, lemma in enumerate(self.lemmas):
+            if position in self.explained or self.slot_at(position) is not None:
+                continue
+            in_chain = position < self.boundary or self.in_chain(position, chained)
+            if lemma == "full" and self.words_at(position + 1, ("name",)):
+                self.mark(position, position + 1)
+                continue
+            if lemma in ("name", "title") and in_chain:
+                self.placeholders.append((position, "name"))
+                self.mark(position, position + 1)
+            elif lemma in ("id", "identifier") and in_chain:
+                self.placeholders.append((position, "id"))
+                self.mark(position, position + 1)
+            elif lemma in ("count", "number") and self.count_expression is not None:
+                self.mark(position, position + 1)
+                if self.words_at(position + 1, ("of",)):
+                    self.mark(position + 1, position + 2)
+                    following = self.slot_at(self.skip(position + 2, {"the", "a", "an"}))
+                    if following is not None and following.kind == "table" and following.best.table == self.counted_table:
+                        following.role = "count"
+                        self.mark(position, following.end)
+        for position, lemma in enumerate(self.lemmas):
+            if lemma in ("detail", "information", "info", "everything") and not self.selected:
+                self.select_all = True
+                self.mark(position, position + 1)
+
+    def check_explained(self) -> None:
+        unexplained = [
+            token.text
+            for position, token in enumerate(self.tokens)
+            if position not in self.explained and token.lemma not in lx.FILLER and token.kind != "symbol"
+        ]
+        for slot in self.slots:
+            if slot.role is None and slot.kind in ("number", "value"):
+                text = self.span(slot)
+                if text not in unexplained:
+                    unexplained.append(text)
+        if unexplained:
+            shown = ", ".join(f"'{word}'" for word in unexplained[:5])
+            raise Refusal(f"I could not work out what {shown} refers to in this question.")

@@ -1,0 +1,369 @@
+"""From a linked question to a `QueryPlan`, by small rules that each explain some of the words.
+
+Every rule that fires marks the words it used as explained. A question whose content words are not
+all explained is refused: the engine will not guess what "only", "both" or an unknown noun meant.
+That bookkeeping — not the cleverness of the rules — is what keeps precision high.
+"""
+
+from __future__ import annotations
+
+from .. import lexicon as lx
+from ..linking import identifier_words
+from ..plan import ColumnRef, Condition, Expression, OrderItem, QueryPlan
+from .base import Interpretation, Refusal, Slot
+from .conditions import ConditionPasses
+
+
+class Interpreter(ConditionPasses):
+    """Parses one question against one schema. Use `interpret()`; it raises `Refusal` when unsure."""
+
+    # ------------------------------------------------------------------ passes
+
+    def interpret(self) -> Interpretation:
+        if not any(token.kind == "word" for token in self.tokens):
+            raise Refusal("The question has no words I can read.")
+        self.refuse_writes()
+        self.build_slots()
+        if not any(slot.kind in ("table", "column") for slot in self.slots) and not any(
+            slot.kind == "value" and slot.best.table for slot in self.slots
+        ):
+            raise Refusal("Nothing in the question matches a table, column or value of this database.")
+        self.resolve()
+        self.boundary = self.find_boundary()
+        self.head()
+        self.top_n()
+        self.ordering()
+        self.grouping()
+        self.counting()
+        self.aggregates()
+        self.superlatives()
+        self.date_windows()
+        self.comparisons()
+        self.values()
+        self.negated_relations()
+        self.leftovers()
+        self.relation_words()
+        return self.assemble()
+
+    # ------------------------------------------------------------------ assemble
+
+    def assemble(self) -> Interpretation:
+        plan = self.plan
+        self.choose_subject()
+        if self.count_expression is not None:
+            if self.count_expression.column is not None and self.count_expression.column.table == "":
+                self.count_expression.column = ColumnRef(self.subject or "", "*")
+            position = self.count_position
+            self.selected.append((position, self.count_expression))
+        self.resolve_placeholders()
+        self.drop_grouping_without_aggregate()
+        groups = [s for s in self.slots if s.role == "group"]
+        group_refs = [self.group_reference(slot) for slot in groups]
+        items = sorted(self.selected, key=lambda item: item[0])
+        select = [expression for _, expression in items]
+        plain = [e for e in select if not e.aggregate]
+        if self.count_cue == ("how", "many") and plain and not groups and not self.date_groups:
+            raise Refusal("'How many' together with other columns: I cannot tell what is counted per what.")
+        if not select and self.select_all:
+            select = [Expression(ColumnRef(self.subject or "", "*"))]
+            self.reasoning.append(f"show every column of {self.subject}")
+        if not select:
+            select = self.default_projection()
+        for ref in group_refs:
+            plan.group_by.append(Expression(ref[0]))
+        shown_tables = {e.column.table for e in select if e.column is not None and not e.aggregate}
+        group_first = [
+            Expression(ref[1])
+            for slot, ref in zip(groups, group_refs, strict=True)
+            if all(not self.same_values(ref[1], e.column) or e.aggregate for e in select)
+            and not (slot.kind == "table" and slot.best.table in shown_tables)
+        ]
+        for _, bucket in self.date_groups:
+            plan.group_by.append(bucket)
+            group_first.append(bucket)
+            plan.order_by.append(OrderItem(bucket))
+        plan.select = []
+        for expression in group_first + select:
+            if not any(e == expression for e in plan.select):
+                plan.select.append(expression)
+            elif expression not in group_first:
+                self.penalise(0.8, "the same column was named twice")
+        if any(e.aggregate for e in plan.select) and not plan.group_by:
+            plain = [e for e in plan.select if not e.aggregate]
+            if plain:
+                plan.group_by.extend(Expression(e.column) for e in plain)
+                self.penalise(0.9, "grouping by the shown columns")
+        if self.group_by_subject or self.having_count:
+            self.add_subject_grouping()
+        self.add_negations()
+        for _, condition in sorted(self.filters, key=lambda item: item[0]):
+            plan.conditions.append(condition)
+        self.connector()
+        if self.descending is None and self.top_used:
+            self.descending = True  # "the top 3 by price" ranks from the largest
+        for slot in self.order_slots:
+            ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+            plan.order_by.append(OrderItem(Expression(ref), bool(self.descending)))
+        if self.order_count:
+            plan.order_by.append(OrderItem(Expression(ColumnRef(self.subject or "", "*"), "COUNT"), bool(self.descending)))
+        if self.descending is not None and not plan.order_by and select:
+            plan.order_by.append(OrderItem(Expression(select[0].column), bool(self.descending)))
+        if self.superlative_limit:
+            plan.limit = self.limit or 1
+        elif self.limit is not None:
+            if not plan.order_by:
+                raise Refusal("I found a 'top N' but not what to rank by.")
+            plan.limit = self.limit
+        if any(e.aggregate == "COUNT" for e in select) and any(word in lx.DISTINCT_WORDS for word in self.lemmas):
+            for position, lemma in enumerate(self.lemmas):
+                if lemma in lx.DISTINCT_WORDS:
+                    self.mark(position, position + 1)
+        if (
+            any(lemma in lx.DISTINCT_WORDS for lemma in self.lemmas)
+            and not any(e.aggregate for e in plan.select)
+            and not plan.group_by
+        ):
+            plan.distinct = True
+            for position, lemma in enumerate(self.lemmas):
+                if lemma in lx.DISTINCT_WORDS:
+                    self.mark(position, position + 1)
+        self.collect_tables()
+        self.check_explained()
+        confidence = 1.0
+        for factor, why in self.penalties:
+            confidence *= factor
+            self.reasoning.append(f"uncertain: {why}")
+        return Interpretation(plan, confidence, self.reasoning)
+
+    def same_values(self, left: ColumnRef | None, right: ColumnRef | None) -> bool:
+        """Two columns hold the same values when equal or joined by a foreign key."""
+        if left is None or right is None:
+            return False
+        if left == right:
+            return True
+        return any(
+            {(k.table, k.column), (k.ref_table, k.ref_column)} == {(left.table, left.column), (right.table, right.column)}
+            for k in self.schema.foreign_keys
+        )
+
+    def drop_grouping_without_aggregate(self) -> None:
+        """ "For each submission, find its author": with nothing aggregated, "each" just means every row."""
+        aggregated = self.count_expression is not None or any(e.aggregate for _, e in self.selected)
+        if aggregated or self.having_count or self.group_by_subject or self.order_count or self.date_groups:
+            return
+        for slot in self.slots:
+            if slot.role != "group":
+                continue
+            if slot.kind == "table":
+                slot.role = "table"
+                if self.subject is None or self.subject == slot.best.table:
+                    self.subject = slot.best.table
+            else:
+                slot.role = "select"
+                self.selected.append((slot.start, Expression(ColumnRef(slot.best.table or "", slot.best.column or ""))))
+            self.penalise(0.9, "'each' read as every row, since nothing is counted or totalled")
+
+    def resolve_placeholders(self) -> None:
+        """ "the name of …" / "the id of …" with no such column: the subject's name columns or key."""
+        for position, kind in self.placeholders:
+            if self.subject is None:
+                raise Refusal("I could not tell whose name or id is asked for.")
+            if kind == "name":
+                refs = self.name_columns(self.subject)
+            else:
+                refs = [ColumnRef(self.subject, c.name) for c in self.table(self.subject).primary_keys]
+            if len(refs) not in (1, 2) or (kind == "id" and len(refs) != 1):
+                raise Refusal(f"I could not tell which column is the {kind} of {self.subject}.")
+            self.penalise(0.9, f"'{kind}' read as {', '.join(ref.column for ref in refs)}")
+            for offset, ref in enumerate(refs):
+                self.selected.append((position + offset / 10, Expression(ref)))
+
+    def add_negations(self) -> None:
+        for position, table in self.negated:
+            subject = self.subject or ""
+            keys = [k for k in self.schema.foreign_keys if k.table == table and k.ref_table == subject]
+            if len(keys) != 1:
+                raise Refusal(f"I could not tell how {table} refers to {subject}.")
+            key = keys[0]
+            inner = QueryPlan(select=[Expression(ColumnRef(table, key.column))], tables=[table])
+            inside = [
+                f for f in self.filters if f[0] > position and f[1].expression.column and f[1].expression.column.table == table
+            ]
+            for item in inside:
+                self.filters.remove(item)
+                inner.conditions.append(item[1])
+            condition = Condition(Expression(ColumnRef(subject, key.ref_column)), "NOT IN", subquery=inner)
+            self.filters.append((position, condition))
+            self.reasoning.append(f"rows of {subject} with no {table} row")
+
+    def choose_subject(self) -> None:
+        if self.counted_table:
+            self.subject = self.counted_table
+            return
+        for slot in self.slots:
+            if slot.kind == "table" and slot.role in ("table", "head") and slot.start < self.boundary:
+                self.subject = slot.best.table
+                return
+        for _, expression in sorted(self.selected, key=lambda item: item[0]):
+            if expression.column and expression.column.table:
+                self.subject = expression.column.table
+                return
+        for slot in self.slots:
+            if slot.kind == "table" and slot.role in ("table", "related"):
+                self.subject = slot.best.table
+                return
+        for _, condition in self.filters:
+            if condition.expression.column and condition.expression.column.table:
+                self.subject = condition.expression.column.table
+                return
+        raise Refusal("I could not tell which table the question is about.")
+
+    def name_columns(self, table_name: str) -> list[ColumnRef]:
+        """The columns that identify a row to a person: name/title, or first + last name."""
+        table = self.table(table_name)
+        scored = []
+        for column in table.columns:
+            words = identifier_words(column.name)
+            if words and words[-1] in ("name", "title") and len(words) <= 3 and not column.is_numeric:
+                scored.append(column)
+        exact = [c for c in scored if identifier_words(c.name)[-1:] == ["name"] and len(identifier_words(c.name)) == 1]
+        if exact:
+            return [ColumnRef(table.name, exact[0].name)]
+        eponymous = [c for c in table.columns if identifier_words(c.name) == identifier_words(table.name) and not c.is_numeric]
+        if not scored and len(eponymous) == 1:
+            return [ColumnRef(table.name, eponymous[0].name)]  # "school"."School" names the school
+        firsts = [c for c in scored if "first" in identifier_words(c.name)]
+        lasts = [c for c in scored if "last" in identifier_words(c.name)]
+        if firsts and lasts:
+            return [ColumnRef(table.name, firsts[0].name), ColumnRef(table.name, lasts[0].name)]
+        if len(scored) == 1:
+            return [ColumnRef(table.name, scored[0].name)]
+        own = [c for c in scored if identifier_words(c.name)[0] in identifier_words(table.name)]
+        if len(own) == 1:
+            return [ColumnRef(table.name, own[0].name)]
+        return []
+
+    def default_projection(self) -> list[Expression]:
+        if self.subject is None:
+            raise Refusal("I could not tell what to show.")
+        refs = self.name_columns(self.subject)
+        if not refs:
+            raise Refusal(f"I could not tell which columns of {self.subject} to show.")
+        self.penalise(0.9, f"showing the name of each {self.subject} row")
+        self.reasoning.append(f"show {', '.join(ref.column for ref in refs)} to identify {self.subject}")
+        return [Expression(ref) for ref in refs]
+
+    def group_reference(self, slot: Slot) -> tuple[ColumnRef, ColumnRef]:
+        """(group key, shown column). "for each department" over employees groups by the employee's
+        department key; a table that is not referenced that way groups by its key and shows its name."""
+        if slot.kind == "column":
+            ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+            return ref, ref
+        table = self.table(slot.best.table or "")
+        for key in self.schema.foreign_keys:
+            if key.ref_table == table.name and key.table == self.subject:
+                ref = ColumnRef(key.table, key.column)
+                self.penalise(0.9, f"grouping {key.table} by {key.column}")
+                return ref, ref
+        names = self.name_columns(table.name)
+        keys = table.primary_keys
+        if not names:
+            raise Refusal(f"I could not tell how to name each {table.name}.")
+        key_ref = ColumnRef(table.name, keys[0].name) if len(keys) == 1 else names[0]
+        self.plan.add_table(table.name)
+        return key_ref, names[0]
+
+    def add_subject_grouping(self) -> None:
+        plan = self.plan
+        for operator, value, table in self.having_count:
+            plan.having.append(Condition(Expression(ColumnRef(table or "", "*"), "COUNT"), operator, value))
+        if plan.group_by:
+            return
+        plain = [e for e in plan.select if not e.aggregate and e.column]
+        counted = {item.expression.column.table for item in plan.order_by if item.expression.column} | {
+            t for _, _, t in self.having_count
+        }
+        subject = self.subject or ""
+        if plain and all(e.column.table in counted for e in plain):  # type: ignore[union-attr]
+            if len(plain) > 1:
+                raise Refusal("I could not tell which of the shown columns the rows are counted per.")
+            plan.group_by.extend(Expression(e.column) for e in plain)
+            return
+        for other in counted - {subject}:
+            parent = any(k.table == subject and k.ref_table == other for k in self.schema.foreign_keys)
+            child = any(k.table == other and k.ref_table == subject for k in self.schema.foreign_keys)
+            if parent and not child:
+                raise Refusal(f"Each {subject} row points to one {other}; counting them per {subject} would mislead.")
+        table = self.table(subject)
+        keys = table.primary_keys
+        if counted <= {subject}:
+            raise Refusal(f"Counting {subject} rows per {subject} row is always one; I misread the question.")
+        if len(keys) == 1:
+            plan.group_by.append(Expression(ColumnRef(subject, keys[0].name)))
+        elif plain:
+            plan.group_by.extend(Expression(e.column) for e in plain)
+        else:
+            raise Refusal("I could not tell what to count per row.")
+
+    def connector(self) -> None:
+        """Conditions joined by "or" become OR (or IN on one column); "and" on one column is refused."""
+        plan = self.plan
+        if len(plan.conditions) < 2:
+            return
+        positions = sorted(position for position, _ in self.filters)
+        between = [self.lemmas[a:b] for a, b in zip(positions, positions[1:], strict=False)]
+        ors = [i for i, words in enumerate(between) if "or" in words]
+        for i in ors:
+            start, end = positions[i], positions[i + 1]
+            for position in range(start, end):
+                if self.lemmas[position] in ("or", "either"):
+                    self.mark(position, position + 1)
+        for position, lemma in enumerate(self.lemmas):
+            if lemma == "either":
+                self.mark(position, position + 1)
+        if not ors:
+            columns = [c.expression.column for c in plan.conditions if c.operator == "="]
+            if len(columns) != len(set(columns)):
+                raise Refusal("Two values are required of the same column at once; I do not answer 'both … and …' questions.")
+            return
+        if len(ors) == len(between):
+            columns = {c.expression.column for c in plan.conditions}
+            if len(columns) == 1 and all(c.operator == "=" for c in plan.conditions):
+                only = plan.conditions[0]
+                plan.conditions = [Condition(only.expression, "IN", [c.value for c in plan.conditions])]
+            else:
+                plan.connector = "OR"
+            return
+        raise Refusal("The question mixes 'and' and 'or' conditions; I would be guessing how they group.")
+
+    def collect_tables(self) -> None:
+        plan = self.plan
+        tables: list[str] = [self.subject or ""]
+        expressions = list(plan.select) + list(plan.group_by) + [c.expression for c in plan.conditions + plan.having]
+        expressions += [item.expression for item in plan.order_by]
+        for expression in expressions:
+            if expression.column is not None and expression.column.table and expression.column.table not in tables:
+                tables.append(expression.column.table)
+        for table in plan.tables:
+            if table not in tables:
+                tables.append(table)
+        for slot in self.slots:
+            table = slot.best.table or ""
+            if slot.kind != "table" or table in tables:
+                continue
+            if slot.role == "related":
+                tables.append(table)
+                factor = 0.75 if self.count_expression is not None else 0.85
+                self.penalise(factor, f"rows of {table} only restrict the answer through the join")
+            elif slot.role == "table":
+                listed = self.skip_back(slot.start, {"the", "a", "an"})
+                listed_item = listed >= 0 and self.lemmas[listed] in ("and", ",")
+                self.penalise(0.5 if listed_item else 0.9, f"'{self.span(slot)}' only describes {self.subject}")
+        plan.tables = tables
+        evidenced = {self.subject} | {slot.best.table for slot in self.slots if slot.kind in ("table", "value")}
+        for table in tables:
+            if table not in evidenced:
+                self.penalise(0.7, f"joined {table} only because a column name matched there")
+        if len(tables) > 1 and self.count_expression is not None and self.count_expression.column is not None:
+            if self.count_expression.column.column == "*" and self.counted_table:
+                self.penalise(0.9, "counting rows across a join")

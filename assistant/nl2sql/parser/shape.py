@@ -1,0 +1,558 @@
+"""Passes that read the shape of a question: its head, top-N, ordering, grouping, counts, aggregates,
+superlatives and date windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import lexicon as lx
+from ..linking import identifier_words
+from ..plan import ColumnRef, Condition, Expression, OrderItem
+from ..schema import Column
+from .base import InterpreterBase, Refusal, Slot
+
+
+class ShapePasses(InterpreterBase):
+    def refuse_writes(self) -> None:
+        first_words = [token.lemma for token in self.tokens[:3] if token.kind == "word"]
+        if any(word in lx.WRITE_VERBS for word in first_words[:2]) or {"delete", "drop", "truncate"} & set(self.lemmas):
+            raise Refusal("I only answer questions that read data; changing or deleting data is not something I do.")
+
+    def find_boundary(self) -> int:
+        for position, token in enumerate(self.tokens):
+            if position > 0 and token.lemma in lx.CLAUSE_BOUNDARIES:
+                return position
+        return len(self.tokens)
+
+    def head(self) -> None:
+        """The opening words: "how many", "what is", "list", "which" … carry the shape."""
+        for phrase in [
+            ("how", "many"),
+            ("what", "is"),
+            ("what", "are"),
+            ("what", "was"),
+            ("what", "were"),
+            ("which",),
+            ("who",),
+            ("what",),
+            ("list",),
+            ("show",),
+            ("give",),
+            ("find",),
+            ("return",),
+            ("tell", "me"),
+            ("display",),
+            ("count",),
+            ("get",),
+            ("name",),
+            ("provide",),
+            ("report",),
+        ]:
+            if self.words_at(0, phrase):
+                if phrase == ("name",) and self.slot_at(0) is not None:
+                    self.slot_at(0).role = "head"  # type: ignore[union-attr]
+                self.mark(0, len(phrase))
+                return
+
+    def top_n(self) -> None:
+        """ "top 5", "first 3", "the 3 oldest": a limit that goes with an ordering found later."""
+        for position in range(len(self.tokens) - 1):
+            number_slot = self.slot_at(position + 1)
+            if self.lemmas[position] in ("top", "first") and number_slot and number_slot.kind == "number":
+                self.limit = int(number_slot.best.value)  # type: ignore[arg-type]
+                self.top_used = self.lemmas[position] == "top"
+                number_slot.role = "limit"
+                self.mark(position, position + 2)
+        for slot in self.slots:
+            if slot.kind == "number" and slot.role is None and slot.end < len(self.tokens):
+                following = self.lemmas[slot.end]
+                if following in lx.SUPERLATIVE_WORDS and slot.start > 0:
+                    self.limit = int(slot.best.value)  # type: ignore[arg-type]
+                    slot.role = "limit"
+                    self.mark(slot.start, slot.end)
+
+    def direction(self) -> bool | None:
+        for position in range(len(self.tokens)):
+            if self.match_any(position, lx.DESCENDING_PHRASES):
+                phrase = self.match_any(position, lx.DESCENDING_PHRASES)
+                self.mark(position, position + len(phrase or ()))
+                return True
+            if self.match_any(position, lx.ASCENDING_PHRASES):
+                phrase = self.match_any(position, lx.ASCENDING_PHRASES)
+                self.mark(position, position + len(phrase or ()))
+                return False
+        return None
+
+    def drop_order_word_slots(self) -> None:
+        """ "in descending order", "order by": the word "order" is not the orders table here."""
+        for slot in list(self.slots):
+            if slot.length != 1 or self.tokens[slot.start].lower != "order":
+                continue
+            following = self.lemmas[slot.start + 1] if slot.end < len(self.tokens) else ""
+            previous = self.lemmas[slot.start - 1] if slot.start > 0 else ""
+            if following in ("by", "of") or previous in lx.ORDER_WORDS or previous in ("in", "an", "reverse"):
+                self.slots.remove(slot)
+
+    def ordering(self) -> None:
+        """ "sorted by X", "in descending order of X", "ordered by X", "by the number of Y" — and a bare
+        "in alphabetical order", which orders by the first shown column."""
+        self.drop_order_word_slots()
+        skippable = {"the", "a", "an", "their", "its", "descending", "ascending", "decreasing", "increasing", "reverse"}
+        for slot in self.slots:
+            if slot.kind not in ("column", "table") or slot.role is not None:
+                continue
+            found = self.cue_before(slot.start, lx.ORDER_CUES, skippable)
+            if found is None:
+                continue
+            cue, cue_start = found
+            if cue == ("by",) and not self.order_context(cue_start):
+                continue
+            if slot.kind == "table":
+                continue
+            slot.role = "order"
+            self.mark(cue_start, slot.end)
+            self.order_slots.append(slot)
+        self.order_by_count(skippable)
+        descending = self.direction()
+        if self.order_slots or self.order_count or descending is not None:
+            self.descending = descending
+            for position, lemma in enumerate(self.lemmas):
+                if lemma in lx.ORDER_WORDS:
+                    self.mark(position, position + 1)
+                    if position + 1 < len(self.tokens) and self.lemmas[position + 1] in ("order", "by"):
+                        self.mark(position + 1, position + 2)
+
+    def order_by_count(self, skippable: set[str]) -> None:
+        """ "sorted by the number of events", "in descending order of the count of companies"."""
+        for position in range(len(self.tokens)):
+            cue = self.match_any(position, [c for c in lx.ORDER_CUES if c != ("by",)] + [("by",)])
+            if cue is None or (cue == ("by",) and not self.order_context(position)):
+                continue
+            after = self.skip(position + len(cue), skippable)
+            count_cue = self.match_any(after, [("number", "of"), ("count", "of"), ("count",), ("amount", "of")])
+            noun = self.slot_at(after)
+            if count_cue is None and noun is not None and noun.kind == "table" and self.words_at(noun.end, ("count",)):
+                noun.role = "count_order"  # "sorted by the course count"
+                self.order_count = True
+                self.mark(position, noun.end + 1)
+                return
+            if count_cue is None:
+                continue
+            if self.slot_at(after) is not None:
+                continue  # "number of cities" is a column here
+            end = after + len(count_cue)
+            target = self.slot_at(self.skip(end, {"the", "a", "an"}))
+            if target is not None and target.kind == "table" and target.role is None:
+                target.role = "count_order"
+                end = target.end
+            self.order_count = True
+            self.mark(position, end)
+            return
+
+    def order_context(self, position: int) -> bool:
+        """A bare "by" orders only near order words ("sorted ... by") or after "top N", otherwise it groups."""
+        if self.limit is not None:
+            return True
+        window = self.lemmas[max(0, position - 3) : position + 1]
+        return any(word in lx.ORDER_WORDS for word in window)
+
+    def grouping(self) -> None:
+        """ "for each X", "per X", "in each X", and "by X" when something is aggregated."""
+        aggregated = any(self.match_any(p, lx.COUNT_CUES) for p in range(len(self.tokens))) or any(
+            lemma in lx.AGGREGATE_WORDS for lemma in self.lemmas
+        )
+        for slot in self.slots:
+            if slot.kind not in ("column", "table") or slot.role is not None:
+                continue
+            found = self.cue_before(slot.start, lx.GROUP_CUES, {"the", "a", "an", "their", "its"} | lx.DISTINCT_WORDS)
+            if found is None:
+                continue
+            cue, cue_start = found
+            if cue == ("by",) and (
+                self.order_context(cue_start) or not aggregated or (cue_start > 0 and self.is_relation_verb(cue_start - 1))
+            ):
+                continue
+            slot.role = "group"
+            self.mark(cue_start, slot.end)
+            if cue_start > 0 and self.lemmas[cue_start - 1] in lx.DISTINCT_WORDS:
+                self.mark(cue_start - 1, cue_start)
+            if slot.end < len(self.tokens) and self.lemmas[slot.end] in lx.DISTINCT_WORDS:
+                self.mark(slot.end, slot.end + 1)
+        # "each different X", "each one": the word each/every after a grouped slot refers back to it.
+        if any(slot.role == "group" for slot in self.slots):
+            for position, lemma in enumerate(self.lemmas):
+                if lemma in ("each", "every") and position + 1 < len(self.tokens) and self.lemmas[position + 1] in ("one", "of"):
+                    self.mark(position, position + 2)
+
+    def counting(self) -> None:
+        """ "how many X", "the number of X", "count the X" → COUNT(*) over X (or COUNT(DISTINCT col))."""
+        for position in range(len(self.tokens)):
+            cue = self.match_any(position, lx.COUNT_CUES)
+            if cue is None or any(slot.start <= position < slot.end for slot in self.slots):
+                continue
+            if self.tokens[position].lower in ("numbers", "counts"):
+                continue  # "the numbers of all flights" asks for a number column, not a count
+            after = self.skip(position + len(cue), {"the", "a", "an", "all", "of"})
+            if after < len(self.tokens) and self.lemmas[after] in ("total", "sum"):
+                self.mark(position, position + len(cue))
+                total_slot = self.slot_at(after)
+                if total_slot is not None and total_slot.kind == "column":
+                    # "how many total pounds" where the column itself is called total_pounds
+                    ref = ColumnRef(total_slot.best.table or "", total_slot.best.column or "")
+                    info = self.column_info(ref)
+                    if info is not None and info.is_numeric:
+                        total_slot.role = "aggregate"
+                        self.selected.append((total_slot.start, Expression(ref, "SUM")))
+                        self.mark(after, total_slot.end)
+                continue  # "how many total credits": a sum, left to the aggregate rule
+            distinct = after < len(self.tokens) and self.lemmas[after] in lx.DISTINCT_WORDS
+            if distinct:
+                after += 1
+            after = self.skip(after, {"the", "a", "an"})
+            slot = self.slot_at(after)
+            if position > 0 and self.lemmas[position - 1] == "total":
+                self.mark(position - 1, position)
+            if slot is None or slot.kind not in ("table", "column") or slot.role not in (None, "head"):
+                if cue == ("how", "many") and self.count_expression is None:
+                    # "how many pilots are older than 30": the counted noun may be a value or missing.
+                    self.count_expression = Expression(ColumnRef("", "*"), "COUNT")
+                    self.count_cue = cue
+                    self.count_position = position
+                    self.mark(position, position + len(cue))
+                continue
+            mention = slot.best
+            columns = [m for m in slot.options if m.kind == "column"]
+            if distinct and mention.kind == "table" and columns:
+                mention = slot.chosen = max(columns, key=lambda m: m.score)
+            numeric_twins = [
+                m
+                for m in columns
+                if m.table == mention.table
+                and (info := self.column_info(ColumnRef(m.table or "", m.column or "")))
+                and info.is_numeric
+                and not self.is_key(info)
+            ]
+            if mention.kind == "table" and numeric_twins:
+                raise Refusal(f"'{self.span(slot)}' is both a table and a numeric column; count rows or read the column?")
+            if mention.kind == "table":
+                self.count_expression = Expression(ColumnRef(mention.table or "", "*"), "COUNT")
+                self.counted_table = mention.table
+                if distinct:
+                    self.penalise(0.7, "'distinct' on a whole table")
+            else:
+                ref = ColumnRef(mention.table or "", mention.column or "")
+                column = self.column_info(ref)
+                if column is not None and column.is_numeric and not distinct and not self.is_key(column):
+                    raise Refusal(f"'number of {self.span(slot)}' could mean a count or a sum of {column.name}.")
+                self.count_expression = Expression(ref, "COUNT", distinct=True)
+                if not distinct:
+                    self.penalise(0.8, f"counting distinct values of {ref.column}")
+            slot.role = "count"
+            self.count_cue = cue
+            self.count_position = position
+            self.mark(position, slot.end)
+            return
+
+    def is_key(self, column: Column) -> bool:
+        if column.primary_key or identifier_words(column.name)[-1:] in (["id"], ["code"], ["key"]):
+            return True
+        return any((k.table, k.column) == (column.table, column.name) for k in self.schema.foreign_keys)
+
+    def aggregates(self) -> None:
+        for slot in self.slots:
+            if slot.kind != "column" or slot.role is not None:
+                continue
+            before = self.skip_back(slot.start, {"the", "a", "an", "of", "their", "its"})
+            if before < 0 or self.lemmas[before] not in lx.AGGREGATE_WORDS:
+                continue
+            if self.skip_back(before, {"the", "a", "an"}) >= 0 and self.lemmas[self.skip_back(before, {"the", "a", "an"})] in (
+                "than",
+                "above",
+                "below",
+                "over",
+                "under",
+                "exceed",
+                "exceeding",
+            ):
+                continue  # "above the average price" compares against a subquery
+            function = lx.AGGREGATE_WORDS[self.lemmas[before]]
+            if function in ("MAX", "MIN") and before >= self.boundary:
+                continue  # "with the maximum price" is a superlative, handled later
+            column = self.schema.column(slot.best.table or "", slot.best.column or "")
+            if column is not None and not column.is_numeric and function in ("AVG", "SUM"):
+                raise Refusal(f"'{column.name}' is not a number, so I cannot take its {function.lower()}.")
+            slot.role = "aggregate"
+            self.selected.append((slot.start, Expression(ColumnRef(slot.best.table or "", slot.best.column or ""), function)))
+            self.mark(before, slot.end)
+            self.distribute_aggregate(slot, function)
+
+    def distribute_aggregate(self, slot: Slot, function: str) -> None:
+        """ "the maximum price and score" takes the maximum of both."""
+        while self.words_at(slot.end, ("and",)):
+            following = self.slot_at(self.skip(slot.end + 1, {"the"}))
+            if following is None or following.kind != "column" or following.role is not None:
+                return
+            column = self.column_info(ColumnRef(following.best.table or "", following.best.column or ""))
+            if column is None or not column.is_numeric:
+                return
+            following.role = "aggregate"
+            self.selected.append((following.start, Expression(ColumnRef(column.table, column.name), function)))
+            self.mark(slot.end, following.end)
+            slot = following
+
+    def skip_back(self, position: int, words: set[str]) -> int:
+        position -= 1
+        while position >= 0 and self.lemmas[position] in words:
+            position -= 1
+        return position
+
+    def superlatives(self) -> None:
+        """ "the X with the highest Y" (order + limit 1), "the most common Y", "X with the most Z (rows)"."""
+        for position, lemma in enumerate(self.lemmas):
+            if lemma not in lx.SUPERLATIVE_WORDS or position in self.explained:
+                continue
+            descending = lx.SUPERLATIVE_WORDS[lemma]
+            after = self.skip(position + 1, {"the", "a", "an", "of"})
+            if after < len(self.tokens) and self.lemmas[after] in ("common", "popular", "frequent", "often", "frequently"):
+                self.most_common(position, after, descending)
+                continue
+            counted_phrase = self.words_at(after, ("number", "of")) or self.words_at(after, ("amount", "of"))
+            if counted_phrase:
+                after = self.skip(after + 2, {"the", "a", "an"})
+            slot = self.slot_at(after)
+            adjective = self.slot_at(position)
+            if adjective is not None and adjective.kind == "column" and adjective.role is None:
+                slot = adjective  # "oldest" names the age column itself
+            if slot is None and position > 0:
+                # "whose price is the highest": the column comes before.
+                back = self.skip_back(position, {"the", "is", "are", "was", "were"})
+                slot = self.slot_ending_at(back + 1)
+            if slot is None or slot.role is not None or slot.kind not in ("table", "column"):
+                continue
+            following = self.slot_at(slot.end)
+            if (
+                slot.kind == "table"
+                and following is not None
+                and following.kind == "column"
+                and following.best.table == slot.best.table
+            ):
+                slot.role = "qualifier"  # "the largest payment amount": the table only names the column's owner
+                slot = following
+            if slot.kind == "table" and lemma not in ("most", "least", "fewest") and not counted_phrase:
+                continue  # "the largest payment": largest by what? Not a count of rows.
+            if slot.kind == "table":
+                self.count_superlative(slot, descending)
+            else:
+                self.order_superlative(slot, descending, position)
+            self.mark(position, position + 1)
+            self.mark(min(position, slot.start), max(position + 1, slot.end))
+
+    def most_common(self, position: int, after: int, descending: bool) -> None:
+        slot = self.slot_at(self.skip(after + 1, {"the", "a", "an"}))
+        if slot is None or slot.kind != "column" or slot.role is not None:
+            return
+        slot.role = "select"
+        ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+        self.selected.append((slot.start, Expression(ref)))
+        self.plan.group_by.append(Expression(ref))
+        self.plan.order_by.append(OrderItem(Expression(ColumnRef(ref.table, "*"), "COUNT"), descending))
+        self.superlative_limit = True
+        self.mark(position, slot.end)
+
+    def count_superlative(self, slot: Slot, descending: bool) -> None:
+        slot.role = "count_superlative"
+        self.plan.add_table(slot.best.table or "")
+        self.plan.order_by.append(OrderItem(Expression(ColumnRef(slot.best.table or "", "*"), "COUNT"), descending))
+        self.group_by_subject = True
+        self.superlative_limit = True
+
+    def order_superlative(self, slot: Slot, descending: bool, position: int) -> None:
+        ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+        column = self.column_info(ref)
+        word = self.lemmas[position]
+        asks_value_only = (
+            not any(s.role in ("select",) for s in self.slots)
+            and position < self.boundary
+            and not [s for s in self.slots if s.start < position and s.kind == "column" and s.role is None]
+        )
+        if word in ("most", "least") and column is not None and not column.is_numeric:
+            return
+        if (
+            asks_value_only
+            and self.limit is None
+            and word
+            in (
+                "highest",
+                "lowest",
+                "largest",
+                "smallest",
+                "maximum",
+                "minimum",
+                "max",
+                "min",
+                "biggest",
+                "greatest",
+                "longest",
+                "shortest",
+                "oldest",
+                "youngest",
+                "latest",
+                "earliest",
+            )
+        ):
+            function = "MAX" if descending else "MIN"
+            if word in ("oldest", "youngest") and column is not None and column.is_date:
+                function = "MIN" if descending else "MAX"
+            slot.role = "aggregate"
+            self.selected.append((slot.start, Expression(ref, function)))
+            return
+        if column is not None and self.is_child_of_anchor(column.table):
+            raise Refusal(f"'{word} {column.name}' could mean one {column.table} row or a total per row; I would be guessing.")
+        slot.role = "order"
+        if word in ("oldest", "youngest") and column is not None and column.is_date:
+            descending = not descending  # the oldest has the earliest date
+        self.plan.order_by.append(OrderItem(Expression(ref), descending))
+        self.superlative_limit = True
+
+    def date_column(self, explicit: Slot | None = None) -> ColumnRef | None:
+        """The date column a time window applies to: the one named, else the only one in play."""
+        if explicit is not None and explicit.kind == "column":
+            column = self.column_info(ColumnRef(explicit.best.table or "", explicit.best.column or ""))
+            if column is not None and column.is_date:
+                return ColumnRef(column.table, column.name)
+        tables = self.anchor_tables()
+        for table_name in tables:
+            dates = [c for c in self.table(table_name).columns if c.is_date and not c.is_numeric]
+            if len(dates) == 1:
+                return ColumnRef(table_name, dates[0].name)
+            if len(dates) > 1:
+                self.penalise(0.8, f"{table_name} has several date columns; used {dates[0].name}")
+                return ColumnRef(table_name, dates[0].name)
+        return None
+
+    def year_column(self) -> ColumnRef | None:
+        """A numeric column holding years ("year", "opening_year") in a table the question is about."""
+        found: list[ColumnRef] = []
+        for table_name in self.anchor_tables():
+            years = [c for c in self.table(table_name).columns if "year" in identifier_words(c.name) and c.is_numeric]
+            if len(years) > 1:
+                return None
+            if years:
+                found.append(ColumnRef(table_name, years[0].name))
+        if not found:
+            return None
+        self.penalise(0.9 if len(found) == 1 else 0.6, f"read the year as {found[0].table}.{found[0].column}")
+        return found[0]
+
+    def window(self, first: dt.date, after_last: dt.date, ref: ColumnRef, position: int) -> None:
+        expression = Expression(ref)
+        self.filters.append((position, Condition(expression, ">=", first.isoformat())))
+        self.filters.append((position, Condition(Expression(ref), "<", after_last.isoformat())))
+        self.reasoning.append(f"{ref.column} from {first.isoformat()} up to {after_last.isoformat()}")
+
+    def date_windows(self) -> None:
+        """ "in 2024", "last month", "this year", "in the last 30 days", and "by month" buckets."""
+        for position in range(len(self.tokens)):
+            if position in self.explained:
+                continue
+            lemma = self.lemmas[position]
+            slot = self.slot_at(position + 1)
+            if (
+                lemma in ("in", "during", "of", "after", "before", "since")
+                and slot is not None
+                and slot.kind == "number"
+                and slot.role is None
+            ):
+                year = slot.best.value
+                if not (isinstance(year, int) and 1800 <= year <= 2200):
+                    continue
+                if self.slot_ending_at(position) is not None and self.slot_ending_at(position).kind == "column":
+                    continue  # "founded in 1990" after a named column is a plain comparison
+                year_column = self.year_column()
+                ref = None if year_column is not None else self.date_column()
+                operator = {"after": ">", "before": "<", "since": ">="}.get(lemma, "=")
+                if year_column is not None:
+                    self.filters.append((position, Condition(Expression(year_column), operator, year)))
+                elif ref is not None and operator == "=":
+                    self.window(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), ref, position)
+                elif ref is not None:
+                    bound = dt.date(year + 1, 1, 1) if operator == ">" else dt.date(year, 1, 1)
+                    self.filters.append(
+                        (position, Condition(Expression(ref), ">=" if operator != "<" else "<", bound.isoformat()))
+                    )
+                else:
+                    continue
+                slot.role = "filter"
+                self.mark(position, slot.end)
+                continue
+            if lemma in ("last", "past", "this", "previous") and position + 1 < len(self.tokens):
+                self.relative_window(position)
+            if lemma in ("by", "per", "each", "every", "monthly", "yearly") or lemma.endswith("ly"):
+                self.date_bucket(position)
+
+    def relative_window(self, position: int) -> None:
+        """Calendar windows for "last month"/"this year"; rolling ones for "the last 30 days"."""
+        today = self.today
+        word = self.lemmas[position + 1]
+        count_slot = self.slot_at(position + 1)
+        amount = 1
+        unit_position = position + 1
+        if count_slot is not None and count_slot.kind == "number" and isinstance(count_slot.best.value, int):
+            amount, unit_position = count_slot.best.value, position + 2
+            word = self.lemmas[unit_position] if unit_position < len(self.tokens) else ""
+        if word not in ("day", "week", "month", "year", "quarter"):
+            return
+        ref = self.date_column()
+        if ref is None:
+            return
+        this = self.lemmas[position] == "this"
+        calendar = amount == 1 and self.lemmas[position] in ("last", "previous", "this")
+        if word == "year":
+            if this:
+                start, end = dt.date(today.year, 1, 1), dt.date(today.year + 1, 1, 1)
+            elif calendar:
+                start, end = dt.date(today.year - 1, 1, 1), dt.date(today.year, 1, 1)
+            else:
+                start, end = today - dt.timedelta(days=365 * amount), today + dt.timedelta(days=1)
+        elif word == "month":
+            first_of_month = today.replace(day=1)
+            if this:
+                start, end = first_of_month, (first_of_month + dt.timedelta(days=32)).replace(day=1)
+            elif calendar:
+                end = first_of_month
+                start = (first_of_month - dt.timedelta(days=1)).replace(day=1)
+            else:
+                start, end = today - dt.timedelta(days=30 * amount), today + dt.timedelta(days=1)
+        elif word == "quarter":
+            return
+        else:
+            days = amount * (7 if word == "week" else 1)
+            start, end = today - dt.timedelta(days=days), today + dt.timedelta(days=1)
+        if count_slot is not None and count_slot.kind == "number" and unit_position == position + 2:
+            count_slot.role = "filter"
+        before = position - 1 if position > 0 and self.lemmas[position - 1] in ("in", "during", "over", "for") else position
+        self.window(start, end, ref, position)
+        self.mark(before, unit_position + 1)
+
+    def date_bucket(self, position: int) -> None:
+        lemma = self.lemmas[position]
+        if lemma in ("monthly", "yearly"):
+            part, end = ("month" if lemma == "monthly" else "year"), position + 1
+        elif (
+            position + 1 < len(self.tokens)
+            and self.lemmas[position + 1] in ("month", "year")
+            and self.slot_at(position + 1) is None
+        ):
+            part, end = self.lemmas[position + 1], position + 2
+        else:
+            return
+        ref = self.date_column()
+        if ref is None:
+            return
+        self.date_groups.append((position, Expression(ref, date_part=part)))
+        self.mark(position, end)
+
+    def is_child_of_anchor(self, table: str) -> bool:
+        """Whether `table` refers to another table the question names (many rows per named row)."""
+        named = {slot.best.table for slot in self.slots if slot.kind == "table" and slot.best.table != table}
+        return any(k.table == table and k.ref_table in named for k in self.schema.foreign_keys)

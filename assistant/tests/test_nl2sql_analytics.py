@@ -1,0 +1,223 @@
+"""Analytic questions — measures by dimensions, time buckets and windows, top-N, superlatives — judged by
+what their SQL returns against SQL written independently, on the demo warehouse seen the way the
+platform sees it (data dictionary applied) and on an unrelated HR database with no dictionary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlglot
+
+from assistant.nl2sql.dictionary import apply_dictionary
+from assistant.nl2sql.engine import answer
+from assistant.nl2sql.introspect_sqlite import introspect
+from assistant.nl2sql.schema import SchemaInfo
+from metadata.demo_warehouse import DICTIONARY, generate
+
+END = dt.date(2025, 6, 30)
+TODAY = dt.date(2025, 6, 15)
+
+
+def platform_schema(path: Path) -> SchemaInfo:
+    """What `assistant.context.schema_info_for` builds after a sync: types, keys and samples from the
+    database, alias/synonyms/description/PII from the data dictionary."""
+    return apply_dictionary(introspect(path), DICTIONARY)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SchemaInfo]:
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    generate(path, orders=1500, end_date=END)
+    return path, platform_schema(path)
+
+
+def run(path: Path, sql: str) -> list[tuple]:
+    connection = sqlite3.connect(path)
+    try:
+        return [tuple(round(v, 2) if isinstance(v, float) else v for v in row) for row in connection.execute(sql)]
+    finally:
+        connection.close()
+
+
+def engine_rows(path: Path, schema: SchemaInfo, question: str) -> list[tuple]:
+    result = answer(question, schema, today=TODAY)
+    assert result.sql is not None, result.refusal
+    assert result.confidence >= 0.75
+    return run(path, result.sql)
+
+
+LINE = "ROUND(oi.quantity * oi.unit_price * (1 - oi.discount), 2)"
+DEMO_CASES = [
+    (
+        "How many customers are there per country?",
+        "SELECT country, COUNT(*) FROM customers GROUP BY country",
+        False,
+    ),
+    (
+        "What is the total revenue by category?",
+        f"SELECT parent.name, SUM({LINE}) FROM order_items oi JOIN products p ON p.product_id = oi.product_id "
+        "JOIN categories c ON c.category_id = p.category_id JOIN categories parent ON parent.category_id = c.parent_category_id "
+        "GROUP BY parent.name",
+        False,
+    ),
+    (
+        "revenue by category in Germany",
+        f"SELECT parent.name, SUM({LINE}) FROM order_items oi JOIN products p ON p.product_id = oi.product_id "
+        "JOIN categories c ON c.category_id = p.category_id JOIN categories parent ON parent.category_id = c.parent_category_id "
+        "JOIN orders o ON o.order_id = oi.order_id JOIN customers cu ON cu.customer_id = o.customer_id "
+        "WHERE cu.country = 'Germany' GROUP BY parent.name",
+        False,
+    ),
+    (
+        "top 5 customers by sales last quarter",
+        "SELECT c.first_name, c.last_name, SUM(o.total_amount) AS s FROM customers c "
+        "JOIN orders o ON o.customer_id = c.customer_id "
+        "WHERE o.order_date >= '2025-01-01' AND o.order_date < '2025-04-01' GROUP BY c.customer_id ORDER BY s DESC LIMIT 5",
+        True,
+    ),
+    (
+        "how many orders per month in 2024?",
+        "SELECT substr(order_date, 1, 7) AS m, COUNT(*) FROM orders WHERE order_date LIKE '2024-%' GROUP BY m ORDER BY m",
+        True,
+    ),
+    (
+        "how many orders per month in 2025",
+        "SELECT substr(order_date, 1, 7) AS m, COUNT(*) FROM orders WHERE order_date LIKE '2025-%' GROUP BY m ORDER BY m",
+        True,
+    ),
+    (
+        "average order total by country",
+        "SELECT c.country, AVG(o.total_amount) FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
+        "GROUP BY c.country",
+        False,
+    ),
+    (
+        "What is the average order total per quarter?",
+        "SELECT substr(order_date, 1, 4) || '-Q' || ((CAST(substr(order_date, 6, 2) AS INTEGER) + 2) / 3) AS q, "
+        "AVG(total_amount) FROM orders GROUP BY q ORDER BY q",
+        True,
+    ),
+    (
+        "How many orders were placed last month?",
+        "SELECT COUNT(*) FROM orders WHERE order_date >= '2025-05-01' AND order_date < '2025-06-01'",
+        False,
+    ),
+    (
+        "Which store has the highest revenue?",
+        "SELECT s.name FROM stores s JOIN orders o ON o.store_id = s.store_id GROUP BY s.store_id "
+        "ORDER BY SUM(o.total_amount) DESC LIMIT 1",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "expected", "ordered"), DEMO_CASES)
+def test_demo_warehouse_headline_questions(demo: tuple[Path, SchemaInfo], question: str, expected: str, ordered: bool) -> None:
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, expected)
+    assert want, "the reference query must return rows"
+    assert got == want if ordered else sorted(got, key=repr) == sorted(want, key=repr)
+
+
+def test_which_product_sold_the_most(demo: tuple[Path, SchemaInfo]) -> None:
+    path, schema = demo
+    totals = run(
+        path,
+        "SELECT p.name, SUM(oi.quantity) AS units FROM products p JOIN order_items oi ON oi.product_id = p.product_id "
+        "GROUP BY p.product_id ORDER BY units DESC",
+    )
+    best = {name for name, units in totals if units == totals[0][1]}
+    assert len(got := engine_rows(path, schema, "Which product sold the most?")) == 1
+    assert got[0][0] in best
+
+
+def test_exact_column_name_beats_description_and_synonyms(demo: tuple[Path, SchemaInfo]) -> None:
+    sql = answer("How many customers are there per country?", demo[1], today=TODAY).sql or ""
+    assert "region_id" not in sql and "country" in sql
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "duckdb"])
+def test_time_buckets_render_in_other_dialects(demo: tuple[Path, SchemaInfo], dialect: str) -> None:
+    for question in ("how many orders per month in 2024?", "What is the average order total per quarter?"):
+        result = answer(question, demo[1], dialect=dialect, today=TODAY)
+        assert result.sql is not None and "strftime(" not in result.sql
+        sqlglot.parse_one(result.sql, read=dialect)
+
+
+def test_suggestions_are_natural_varied_and_answerable(demo: tuple[Path, SchemaInfo]) -> None:
+    schema = demo[1]
+    result = answer("What is the weather in Paris tomorrow?", schema, today=TODAY)
+    assert result.sql is None and len(result.suggestions) == 3
+    assert not any(" rows " in s or "_" in s for s in result.suggestions)
+    assert len({s.split()[2] for s in result.suggestions}) > 1  # not three questions of one shape
+    for suggestion in result.suggestions:
+        assert answer(suggestion, schema, today=TODAY).sql is not None, suggestion
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "total revenue by weather",  # a breakdown by nothing in the data
+        "top 5 customers by mood",
+        "revenue by sales region and favourite colour",
+    ],
+)
+def test_refuses_analytic_questions_it_cannot_ground(demo: tuple[Path, SchemaInfo], question: str) -> None:
+    result = answer(question, demo[1], today=TODAY)
+    assert result.sql is None and result.refusal
+
+
+# --------------------------------------------------------------------- another domain, no dictionary
+
+HR = """
+CREATE TABLE departments (dept_id INTEGER PRIMARY KEY, dept_name TEXT, location TEXT);
+CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, full_name TEXT, dept_id INTEGER REFERENCES departments(dept_id),
+                    job_level TEXT, salary REAL, hired_on DATE);
+CREATE TABLE timesheets (entry_id INTEGER PRIMARY KEY, staff_id INTEGER REFERENCES staff(staff_id),
+                         work_date DATE, hours REAL, project TEXT);
+INSERT INTO departments VALUES (1, 'Engineering', 'Berlin'), (2, 'Sales', 'Paris'), (3, 'Support', 'Berlin');
+INSERT INTO staff VALUES
+  (1, 'Ada Byron', 1, 'Senior', 9000, '2020-03-01'), (2, 'Alan Turing', 1, 'Junior', 5000, '2023-07-15'),
+  (3, 'Grace Hopper', 2, 'Senior', 8000, '2019-01-10'), (4, 'Linus T', 3, 'Junior', 4000, '2024-02-01'),
+  (5, 'Edsger D', 2, 'Junior', 4500, '2024-05-20');
+INSERT INTO timesheets VALUES
+  (1, 1, '2024-01-05', 8, 'Apollo'), (2, 1, '2024-02-06', 6, 'Zeus'), (3, 2, '2024-02-07', 7.5, 'Apollo'),
+  (4, 3, '2024-03-01', 4, 'Zeus'), (5, 4, '2024-03-15', 9, 'Hermes'), (6, 2, '2024-04-02', 3, 'Apollo'),
+  (7, 5, '2024-04-20', 5, 'Hermes'), (8, 1, '2024-04-25', 2, 'Zeus'), (9, 3, '2023-12-30', 10, 'Apollo');
+"""
+HR_TODAY = dt.date(2024, 5, 10)
+
+
+@pytest.fixture(scope="module")
+def hr(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SchemaInfo]:
+    path = tmp_path_factory.mktemp("hr") / "hr.sqlite"
+    connection = sqlite3.connect(path)
+    connection.executescript(HR)
+    connection.commit()
+    connection.close()
+    return path, introspect(path)
+
+
+HR_CASES = [
+    ("How many staff are there per location?", [("Berlin", 3), ("Paris", 2)], False),
+    ("What is the total hours by project?", [("Apollo", 28.5), ("Hermes", 14.0), ("Zeus", 12.0)], False),
+    ("average salary by job level", [("Junior", 4500.0), ("Senior", 8500.0)], False),
+    ("top 2 staff by hours last month", [("Edsger D", 5.0), ("Alan Turing", 3.0)], True),
+    ("Which staff has the most hours?", [("Ada Byron",)], True),
+    ("how many timesheets per month in 2024", [("2024-01", 1), ("2024-02", 2), ("2024-03", 2), ("2024-04", 3)], True),
+    ("hours by project in Q1 2024", [("Apollo", 15.5), ("Hermes", 9.0), ("Zeus", 10.0)], False),
+    ("total hours per quarter", [("2023-Q4", 10.0), ("2024-Q1", 34.5), ("2024-Q2", 10.0)], True),
+    ("How many timesheets are there per department?", [(1, 5), (2, 3), (3, 1)], False),
+]
+
+
+@pytest.mark.parametrize(("question", "expected", "ordered"), HR_CASES)
+def test_same_shapes_on_an_unseen_hr_database(hr: tuple[Path, SchemaInfo], question: str, expected: list, ordered: bool) -> None:
+    path, schema = hr
+    result = answer(question, schema, today=HR_TODAY)
+    assert result.sql is not None, result.refusal
+    got = run(path, result.sql)
+    assert got == expected if ordered else sorted(got, key=repr) == sorted(expected, key=repr)
