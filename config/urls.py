@@ -38,6 +38,7 @@ api_v1 = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
     path("", include("metadata.urls")),
     path("", include("queries.urls")),
+    path("", include("queries.export_urls")),
     path("", include("assistant.urls")),
     path("", include("chat.urls")),
     path("", include("knowledge.urls")),
@@ -46,6 +47,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="index.html"), name="home"),
+    path("console/", include("console.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

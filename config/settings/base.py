@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "assistant",
     "chat",
     "knowledge",
+    "console",
 ]
 
 MIDDLEWARE = [
