@@ -22,7 +22,8 @@ Warning codes: NO_LIMIT_LARGE_TABLE, SELECT_STAR, CARTESIAN_JOIN, NO_FILTER_LARG
 from . import compat
 from .gate import check, fingerprint
 from .model import ENGINES, CheckResult, ColumnInfo, Issue, TableInfo
+from .rls import TablePolicy
 
 compat.apply()
 
-__all__ = ["ENGINES", "CheckResult", "ColumnInfo", "Issue", "TableInfo", "check", "fingerprint"]
+__all__ = ["ENGINES", "CheckResult", "ColumnInfo", "Issue", "TableInfo", "TablePolicy", "check", "fingerprint"]

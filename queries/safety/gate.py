@@ -25,6 +25,7 @@ from .model import (
     Issue,
     TableInfo,
 )
+from .rls import TablePolicy, apply_policies
 from .structure import MAX_SQL_LENGTH, check_statement_count, check_tree, into_file_issues, parse, unwrap_root
 
 
@@ -216,7 +217,8 @@ def _lineage(
     return indexes, list(names or []), advice.pii_warnings(names, outputs, indexes), False
 
 
-def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int | None, max_rows: int) -> CheckResult:
+def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int | None, max_rows: int,
+           policies: Sequence[TablePolicy] = ()) -> CheckResult:
     if not isinstance(sql, str):
         return _result(errors=[Issue(PARSE_ERROR, "The query must be text.")])
     dialect = DIALECTS.get(engine)
@@ -293,6 +295,10 @@ def _check(sql: str, engine: str, schema: Sequence[TableInfo] | None, limit: int
             pii_untraced=pii_untraced,
         )
 
+    if policies:
+        tree, rls_errors = apply_policies(tree, policies, dialect)
+        if rls_errors:
+            return _result(errors=rls_errors, normalized_sql=normalized, fingerprint=fp, tables=tables)
     limited, applied = apply_limit(tree, effective_limit(limit, max_rows))
     executed = render(limited, dialect)
     verify_errors = _verify(executed, engine, dialect)
@@ -340,10 +346,14 @@ def check(
     schema: Sequence[TableInfo] | None = None,
     limit: int | None = None,
     max_rows: int = 10000,
+    policies: Sequence[TablePolicy] = (),
 ) -> CheckResult:
-    """Validate one user statement. Never raises; anything unexpected fails closed as PARSE_ERROR."""
+    """Validate one user statement. Never raises; anything unexpected fails closed as PARSE_ERROR.
+
+    `policies` (row filters, visible columns) are applied to every read of a governed table; pass a
+    `schema` without the caller's hidden columns so that naming one is an unknown column."""
     try:
-        return _check(sql, engine, schema, limit, max_rows)
+        return _check(sql, engine, schema, limit, max_rows, tuple(policies))
     except Exception as exc:  # pragma: no cover - defensive
         try:
             fp = fingerprint_text(sql) if isinstance(sql, str) else ""

@@ -10,6 +10,10 @@
   sampled values): FORBIDDEN_TABLE.
 - DuckDB table-valued functions in FROM: allow-list only (range, generate_series, unnest, catalog functions).
 - PostgreSQL `current_setting(...)`: only harmless settings named by a string literal.
+- A non-recursive CTE named like a table that its own body or an earlier CTE reads
+  (`WITH customers AS (SELECT … FROM customers)`): rejected (UNSUPPORTED_SYNTAX). One name then means two
+  things in one statement, which PII lineage would follow to the CTE and so miss the table's personal
+  columns; another name says the same.
 """
 
 from __future__ import annotations
@@ -198,6 +202,15 @@ def policy_issues(node: exp.Expression, engine: str) -> list[Issue]:
                 out.append(
                     Issue(FORBIDDEN_TABLE, f'Reading "{_func_name(func)}()" is not allowed (server configuration or secrets).')
                 )
+    elif isinstance(node, exp.With) and not node.args.get("recursive"):
+        ctes = list(node.expressions)
+        for position, cte in enumerate(ctes):
+            name = cte.alias_or_name.lower()
+            # Its own body or an earlier one naming it reads the table, not this CTE.
+            if any(not t.db and t.name.lower() == name for earlier in ctes[: position + 1]
+                   for t in earlier.this.find_all(exp.Table)):
+                out.append(Issue(UNSUPPORTED_SYNTAX, f'The CTE "{cte.alias_or_name}" has the name of a table the '
+                                 "statement reads; give the CTE a name of its own.", f"WITH {name}_cte AS (…)"))
     elif engine == "duckdb" and isinstance(node, (exp.PositionalColumn, exp.Columns)):
         kind = "#n positional column references" if isinstance(node, exp.PositionalColumn) else "COLUMNS(...)"
         out.append(Issue(UNSUPPORTED_SYNTAX, f"{kind} are not supported; name the columns you want."))

@@ -156,3 +156,16 @@ def test_too_complex(sql: str) -> None:
 
 def test_moderate_in_list_is_still_fine() -> None:
     ok("SELECT id FROM orders WHERE id IN (" + ", ".join(str(i) for i in range(1000)) + ")", "postgresql")
+
+
+@pytest.mark.parametrize("sql", [
+    "WITH customers AS (SELECT * FROM customers) SELECT email FROM customers",
+    "WITH a AS (SELECT email AS x FROM customers), customers AS (SELECT x FROM a) SELECT x FROM customers",
+])
+def test_a_cte_shadowing_a_pii_table_cannot_hide_its_columns(sql):
+    # Lineage would follow the name to the CTE and miss the table's personal column: refused instead.
+    from queries.safety import ColumnInfo, TableInfo, check
+
+    schema = [TableInfo("customers", columns=(ColumnInfo("id"), ColumnInfo("email", pii=True)))]
+    result = check(sql, engine="postgresql", schema=schema)
+    assert not result.ok and result.errors[0].code == "UNSUPPORTED_SYNTAX"

@@ -1,0 +1,121 @@
+"""Row- and column-level security: every reference to a governed table reads only its allowed rows
+and columns.
+
+Each base-table reference — in the FROM clause, a join, a subquery, a CTE body, a branch of a set
+operation — is replaced by a derived table under the same name:
+
+    FROM orders o            →  FROM (SELECT id, region, total FROM orders WHERE region = 'EMEA') AS o
+
+so the filter travels with the table wherever the statement reads it, and a hidden column does not
+exist for the statement at all. References are found through sqlglot's scopes, which know which
+names are CTEs (`WITH orders AS (SELECT * FROM orders)` — the inner `orders` is the table and is
+filtered; the outer one is the CTE). Any governed table that the scope analysis cannot place fails the
+statement closed rather than being left unfiltered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+from sqlglot.optimizer.scope import traverse_scope
+
+from .catalog import cte_names
+from .model import Issue
+from .quiet import quiet_sqlglot
+
+RLS_UNSUPPORTED = "RLS_UNSUPPORTED"
+DEFAULT_SCHEMAS = {"", "public", "main", "dbo"}
+
+
+@dataclass(frozen=True)
+class TablePolicy:
+    """What one caller may read of one table: rows matching `row_filter` (SQL over the table's own
+    columns; "" for all rows) and `visible_columns` (None for all of them)."""
+
+    table: str
+    schema: str = ""
+    row_filter: str = ""
+    visible_columns: tuple[str, ...] | None = None
+
+    def matches(self, node: exp.Table) -> bool:
+        if node.name.lower() != self.table.lower():
+            return False
+        written, stored = node.db.lower(), self.schema.lower()
+        return written == stored or (not written and stored in DEFAULT_SCHEMAS) or (
+            not stored and written in DEFAULT_SCHEMAS)
+
+
+def parse_filter(row_filter: str, dialect: str) -> exp.Expression:
+    """A policy's row filter as a condition; raises ValueError when it is not one plain expression."""
+    try:
+        with quiet_sqlglot():
+            condition = sqlglot.parse_one(f"SELECT 1 WHERE {row_filter}", read=dialect)
+    except ParseError as exc:
+        raise ValueError(f"The row filter is not a valid condition ({exc.errors[0]['description']}).") from None
+    where = condition.args.get("where") if isinstance(condition, exp.Select) else None
+    if where is None or len(condition.expressions) != 1 or condition.args.get("from_") or condition.args.get("from"):
+        raise ValueError("The row filter must be a single condition, such as region = 'EMEA'.")
+    if where.this.find(exp.Select, exp.Subquery):
+        raise ValueError("The row filter may not contain a subquery.")
+    return where.this
+
+
+def _governed(tree: exp.Expression) -> set[int]:
+    """ids of the Table nodes that are base-table reads, by scope analysis."""
+    found: set[int] = set()
+    for scope in traverse_scope(tree):
+        for source in scope.sources.values():
+            if isinstance(source, exp.Table):
+                found.add(id(source))
+    return found
+
+
+def _derived(node: exp.Table, policy: TablePolicy, dialect: str) -> exp.Subquery:
+    inner = exp.Table(this=exp.to_identifier(node.name, quoted=True))
+    if node.db:
+        inner.set("db", exp.to_identifier(node.db, quoted=True))
+    if node.catalog:
+        inner.set("catalog", exp.to_identifier(node.catalog, quoted=True))
+    columns: list[exp.Expression] = (
+        [exp.column(name, quoted=True) for name in policy.visible_columns]
+        if policy.visible_columns is not None else [exp.Star()]
+    )
+    select = exp.select(*columns).from_(inner)
+    if policy.row_filter:
+        select = select.where(parse_filter(policy.row_filter, dialect))
+    alias = node.alias_or_name
+    return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+
+
+def apply_policies(tree: exp.Expression, policies: Sequence[TablePolicy],
+                   dialect: str) -> tuple[exp.Expression, list[Issue]]:
+    """`tree` with every governed table read replaced by its allowed rows and columns (in place)."""
+    if not policies:
+        return tree, []
+    governed = _governed(tree)
+    ctes = cte_names(tree)
+    replacements: list[tuple[exp.Table, TablePolicy]] = []
+    for node in list(tree.find_all(exp.Table)):
+        if not isinstance(node.this, exp.Identifier):
+            continue  # a table function, not a stored table
+        policy = next((p for p in policies if p.matches(node)), None)
+        if policy is None:
+            continue
+        if id(node) not in governed:
+            if not node.db and node.name.lower() in ctes:
+                continue  # a reference to a CTE of that name (its body's reads are governed on their own)
+            return tree, [Issue(RLS_UNSUPPORTED, f'The statement reads "{node.name}" in a way the access rules '
+                                "cannot follow, so it is refused.", "Rewrite it with plain joins or subqueries.")]
+        if policy.visible_columns is not None and not policy.visible_columns:
+            return tree, [Issue(RLS_UNSUPPORTED, f'You have no access to the columns of "{node.name}".')]
+        replacements.append((node, policy))
+    try:
+        for node, policy in replacements:
+            node.replace(_derived(node, policy, dialect))
+    except ValueError as exc:  # a stored filter that no longer parses: nothing is read unfiltered
+        return tree, [Issue(RLS_UNSUPPORTED, f"An access rule of this data source is broken: {exc}")]
+    return tree, []
