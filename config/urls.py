@@ -7,7 +7,7 @@ from accounts import views as account_views
 from auditing.views import AuditLogViewSet, InstallationAuditLogViewSet
 from core.routers import Router
 from core.views import HealthView, JobViewSet, api_not_found
-from metadata.views import DataSourceViewSet
+from metadata.views import AccessPolicyViewSet, DataSourceViewSet
 from queries.views import QueryRunViewSet
 from teams import views as team_views
 
@@ -22,6 +22,7 @@ router.register("audit-logs", AuditLogViewSet, basename="audit-logs")
 router.register("admin/audit-logs", InstallationAuditLogViewSet, basename="admin-audit-logs")
 router.register("jobs", JobViewSet, basename="jobs")
 router.register("databases", DataSourceViewSet, basename="databases")
+router.register("access-policies", AccessPolicyViewSet, basename="access-policies")
 router.register("queries", QueryRunViewSet, basename="queries")
 
 api_v1 = [

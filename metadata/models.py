@@ -211,3 +211,39 @@ class Suggestion(BaseModel):
 DataSourceEngine = DataSource.Engine
 DataSourceStatus = DataSource.Status
 SuggestionStatus = Suggestion.Status
+
+
+class AccessPolicy(BaseModel):
+    """Row- and column-level security on one table, for a workspace role or one member.
+
+    `row_filter` is a condition over the table's own columns (`region = 'EMEA'`); `hidden_columns`
+    are invisible to whom it applies — in schema endpoints, to the assistant, and to SQL, where
+    naming one is an unknown column. Several policies on a table for one person add up: every
+    filter must hold, every hidden column stays hidden.
+    """
+
+    data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="access_policies")
+    table = models.ForeignKey(SchemaTable, on_delete=models.CASCADE, related_name="access_policies")
+    role = models.CharField(max_length=16, blank=True, help_text="A workspace role the policy applies to …")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="access_policies", help_text="… or one member.")
+    row_filter = models.TextField(blank=True)
+    hidden_columns = models.JSONField(default=list, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["table", "role", "created_at"]
+        verbose_name = "access policy"
+        verbose_name_plural = "access policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(role="") & models.Q(member__isnull=False))
+                | (~models.Q(role="") & models.Q(member__isnull=True)),
+                name="access_policy_role_xor_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table} for {self.role or self.member}"

@@ -219,3 +219,28 @@ class DecisionResultSerializer(serializers.Serializer):
     applied = serializers.IntegerField()
     rejected = serializers.IntegerField()
     skipped = serializers.IntegerField()
+
+
+class AccessPolicySerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    database_id = serializers.UUIDField(source="data_source_id", read_only=True)
+    table = serializers.CharField(source="table.qualified_name", read_only=True)
+    role = serializers.CharField(read_only=True)
+    member_id = serializers.UUIDField(read_only=True, allow_null=True)
+    row_filter = serializers.CharField(read_only=True)
+    hidden_columns = serializers.ListField(child=serializers.CharField(), read_only=True)
+    description = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class AccessPolicyWriteSerializer(serializers.Serializer):
+    database_id = serializers.UUIDField(required=False, help_text="Defaults to the workspace's default data source.")
+    table = serializers.CharField(max_length=500, required=False, help_text="`table` or `schema.table`.")
+    role = serializers.ChoiceField(choices=["owner", "admin", "analyst", "viewer"], required=False, allow_blank=True)
+    member_id = serializers.UUIDField(required=False, allow_null=True)
+    row_filter = serializers.CharField(max_length=5000, required=False, allow_blank=True,
+                                       help_text="A condition over the table's columns, e.g. region = 'EMEA'.")
+    hidden_columns = serializers.ListField(child=serializers.CharField(max_length=255), max_length=1000,
+                                           required=False)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)

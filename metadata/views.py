@@ -13,16 +13,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import NotFound
+from core.exceptions import NotFound, ValidationFailed
 from core.models import Job
 from core.permissions import WorkspaceRolePermission
 from core.serializers import ErrorEnvelopeSerializer, JobSerializer
 from core.views import WORKSPACE_HEADER, WorkspaceContextMixin, WorkspaceScopedViewSet
 from teams.roles import Role
 
-from . import selectors, services
-from .models import DataSource, DictionaryVersion, SchemaColumn, SchemaTable
+from . import access, selectors, services
+from .access import UNRESTRICTED, Access, access_for
+from .models import AccessPolicy, DataSource, DictionaryVersion, SchemaColumn, SchemaTable
 from .serializers import (
+    AccessPolicySerializer,
+    AccessPolicyWriteSerializer,
     AutoGuessRequestSerializer,
     AutoGuessResultSerializer,
     ConnectionTestSerializer,
@@ -50,16 +53,25 @@ def _job_started(job: Job) -> Response:
                     status=status.HTTP_202_ACCEPTED)
 
 
-def table_detail(table: SchemaTable) -> dict[str, Any]:
+def table_detail(table: SchemaTable, access: Access = UNRESTRICTED) -> dict[str, Any]:
     schema = selectors.schema_of(table.data_source)
     for candidate, columns in schema["tables"]:
         if candidate.pk == table.pk:
-            return _table_payload(candidate, columns, schema["relationships"])
+            return _table_payload(candidate, columns, _visible_relationships(schema["relationships"], access), access)
     # A removed table: no longer in the live schema, but its dictionary entry is still readable.
-    return _table_payload(table, [], [])
+    return _table_payload(table, [], [], access)
 
 
-def _table_payload(table: SchemaTable, columns: list[Any], relationships: list[Any]) -> dict[str, Any]:
+def _visible_relationships(relationships: list[Any], access: Access) -> list[Any]:
+    """Foreign keys through a hidden column are hidden with it."""
+    return [r for r in relationships if not (set(r.from_columns) & access.hidden_in(r.from_table)
+                                             or set(r.to_columns) & access.hidden_in(r.to_table))]
+
+
+def _table_payload(table: SchemaTable, columns: list[Any], relationships: list[Any],
+                   access: Access = UNRESTRICTED) -> dict[str, Any]:
+    hidden = access.hidden_in(table)
+    columns = [(column, tags) for column, tags in columns if column.name not in hidden]
     data = dict(TableSummarySerializer(table).data)
     data["columns_count"] = len(columns)
     data["columns"] = [column_data(column, tags) for column, tags in columns]
@@ -71,14 +83,16 @@ def _table_payload(table: SchemaTable, columns: list[Any], relationships: list[A
     return data
 
 
-def schema_payload(ds: DataSource) -> dict[str, Any]:
+def schema_payload(ds: DataSource, access: Access = UNRESTRICTED) -> dict[str, Any]:
+    """The schema with the data dictionary merged in, as `access` lets its reader see it."""
     schema = selectors.schema_of(ds)
+    relationships = _visible_relationships(schema["relationships"], access)
     return {
         "database_id": str(ds.pk), "database_name": ds.name, "engine": ds.engine, "last_synced_at": ds.last_synced_at,
-        "tables": [_table_payload(t, cols, schema["relationships"]) for t, cols in schema["tables"]],
+        "tables": [_table_payload(t, cols, relationships, access) for t, cols in schema["tables"]],
         "relationships": [
             {"name": r.name, "from_table": r.from_table.qualified_name, "from_columns": r.from_columns,
-             "to_table": r.to_table.qualified_name, "to_columns": r.to_columns} for r in schema["relationships"]
+             "to_table": r.to_table.qualified_name, "to_columns": r.to_columns} for r in relationships
         ],
     }
 
@@ -148,7 +162,8 @@ class DataSourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Worksp
     @extend_schema(responses={200: SchemaSerializer, **ERRORS}, summary="The schema with the data dictionary merged in")
     @action(detail=True, methods=["get"], url_path="schema")
     def schema_detail(self, request: Request, pk: str | None = None) -> Response:
-        return Response(schema_payload(self.get_object()))
+        ds = self.get_object()
+        return Response(schema_payload(ds, access_for(ds, request.membership)))
 
 
 class WorkspaceAPIView(WorkspaceContextMixin, APIView):
@@ -161,8 +176,8 @@ class DefaultSchemaView(WorkspaceAPIView):
     @extend_schema(operation_id="schema_default", responses={200: SchemaSerializer, **ERRORS},
                    summary="Schema of the default data source (seed 000 /schema)")
     def get(self, request: Request) -> Response:
-        return Response(schema_payload(selectors.data_source_for(request.workspace,
-                                                                 request.query_params.get("database_id"))))
+        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"))
+        return Response(schema_payload(ds, access_for(ds, request.membership)))
 
 
 @extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER, DATABASE_ID])
@@ -193,7 +208,8 @@ class TableDetailView(WorkspaceAPIView):
 
     @extend_schema(operation_id="metadata_table_get", responses={200: TableDetailSerializer, **ERRORS})
     def get(self, request: Request, table_name: str) -> Response:
-        return Response(table_detail(self._table(request, table_name)))
+        table = self._table(request, table_name)
+        return Response(table_detail(table, access_for(table.data_source, request.membership)))
 
     @extend_schema(operation_id="metadata_table_update", request=DictionaryEditSerializer,
                    responses={200: TableDetailSerializer, **ERRORS})
@@ -221,7 +237,10 @@ class ColumnDetailView(WorkspaceAPIView):
     @extend_schema(operation_id="metadata_column_get", responses={200: TableDetailSerializer, **ERRORS})
     def get(self, request: Request, table_name: str, column_name: str) -> Response:
         column = self._column(request, table_name, column_name)
-        return Response(table_detail(column.table))
+        access = access_for(column.table.data_source, request.membership)
+        if column.name in access.hidden_in(column.table):
+            raise NotFound(f'No column "{column_name}" in {column.table.qualified_name}.', code="COLUMN_NOT_FOUND")
+        return Response(table_detail(column.table, access))
 
     @extend_schema(operation_id="metadata_column_update", request=DictionaryEditSerializer,
                    responses={200: TableDetailSerializer, **ERRORS})
@@ -348,3 +367,55 @@ class AutoGuessRejectView(AutoGuessDecisionView):
                    summary="Reject suggestions (all pending, or the ids given)")
     def post(self, request: Request, job_id: str) -> Response:
         return self.decide(request, job_id)
+
+
+@extend_schema(tags=["databases"], parameters=[WORKSPACE_HEADER])
+class AccessPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
+    """Row- and column-level security per table, for a role or a member (workspace admins)."""
+
+    queryset = AccessPolicy.objects.select_related("table")
+    serializer_class = AccessPolicySerializer
+    workspace_field = "data_source__workspace"
+    filterset_fields = ["data_source", "role", "member"]
+    role_map = {"list": Role.ADMIN, "retrieve": Role.ADMIN, "create": Role.ADMIN, "update": Role.ADMIN,
+                "partial_update": Role.ADMIN, "destroy": Role.ADMIN}
+
+    def _data(self, request: Request, *, creating: bool) -> dict[str, Any]:
+        serializer = AccessPolicyWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if creating and not data.get("table"):
+            raise ValidationFailed.for_field("table", "This field is required.")
+        if "member_id" in data:
+            from accounts.models import User
+
+            member_id = data.pop("member_id")
+            data["member"] = User.objects.filter(pk=member_id).first() if member_id else None
+            if member_id and data["member"] is None:
+                raise ValidationFailed.for_field("member_id", "Not a member of this workspace.")
+        data.pop("database_id", None)
+        return data
+
+    @extend_schema(request=AccessPolicyWriteSerializer, responses={201: AccessPolicySerializer, **ERRORS},
+                   summary="Add a row filter and/or hidden columns on a table for a role or a member")
+    def create(self, request: Request) -> Response:
+        ds = selectors.data_source_for(request.workspace, request.data.get("database_id")
+                                       if isinstance(request.data, dict) else None)
+        policy = access.policy_create(ds=ds, user=request.user, data=self._data(request, creating=True),
+                                      request=request)
+        return Response(AccessPolicySerializer(policy).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AccessPolicyWriteSerializer, responses={200: AccessPolicySerializer, **ERRORS})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        policy = access.policy_update(policy=self.get_object(), user=request.user,
+                                      data=self._data(request, creating=False), request=request)
+        return Response(AccessPolicySerializer(policy).data)
+
+    @extend_schema(request=AccessPolicyWriteSerializer, responses={200: AccessPolicySerializer, **ERRORS})
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        return self.partial_update(request, pk)
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        access.policy_delete(policy=self.get_object(), user=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -59,14 +59,40 @@ def effective_limit(limit: int | None, workspace: Any) -> int:
     return max(1, min(limit or settings.QUERY_DEFAULT_LIMIT, workspace.max_query_rows))
 
 
-def check_sql(ds: DataSource, sql: str, *, limit: int | None, workspace: Any) -> Any:
-    """Vet `sql`. The executed statement asks for one row more than is returned, which is how a
-    truncated result is told apart from one that happens to fill the limit."""
+_ANYONE = object()
+
+
+def check_sql(ds: DataSource, sql: str, *, limit: int | None, workspace: Any, membership: Any = _ANYONE) -> Any:
+    """Vet `sql` for `membership`'s holder: their access policies (row filters, hidden columns) apply.
+    Without a membership every policy of the source applies (the strictest reading).
+
+    The executed statement asks for one row more than is returned, which is how a truncated result
+    is told apart from one that happens to fill the limit."""
+    from metadata.access import access_for
+
     from .safety import check
 
+    access = access_for(ds, None if membership is _ANYONE else membership)
     schema = gate_schema(ds) if ds.last_synced_at else None
+    if schema is not None and access.hidden:
+        schema = [_without_hidden(table, access) for table in schema]
     rows = effective_limit(limit, workspace)
-    return check(sql, engine=ds.engine, schema=schema, limit=rows + 1, max_rows=rows + 1)
+    return check(sql, engine=ds.engine, schema=schema, limit=rows + 1, max_rows=rows + 1, policies=access.policies)
+
+
+def _unrestricted(ds: DataSource, membership: Any) -> bool:
+    from metadata.access import access_for
+
+    return not access_for(ds, None if membership is _ANYONE else membership).policies
+
+
+def _without_hidden(table: Any, access: Any) -> Any:
+    from dataclasses import replace
+
+    hidden = access.hidden.get((table.schema, table.name))
+    if not hidden:
+        return table
+    return replace(table, columns=tuple(c for c in table.columns if c.name not in hidden))
 
 
 def issues_as_details(issues: Any) -> list[dict[str, str]]:
@@ -79,8 +105,8 @@ def _issue_dicts(issues: Any) -> list[dict[str, Any]]:
 
 # --- validate -----------------------------------------------------------------------------------------
 
-def query_validate(*, ds: DataSource, sql: str, workspace: Any) -> dict[str, Any]:
-    result = check_sql(ds, sql, limit=None, workspace=workspace)
+def query_validate(*, ds: DataSource, sql: str, workspace: Any, membership: Any = _ANYONE) -> dict[str, Any]:
+    result = check_sql(ds, sql, limit=None, workspace=workspace, membership=membership)
     return {
         "is_valid": result.ok,
         "errors": _issue_dicts(result.errors),
@@ -89,7 +115,9 @@ def query_validate(*, ds: DataSource, sql: str, workspace: Any) -> dict[str, Any
         "executed_sql": result.sql,
         "tables": list(result.tables),
         # The statement as the user wrote it (vetted, without the enforced limit): EXPLAIN plans, never runs.
-        "estimated_rows": estimate_rows(ds, result.normalized_sql or result.sql) if result.ok else None,
+        # (Under access policies, the governed statement: an estimate must not count rows one may not see.)
+        "estimated_rows": estimate_rows(ds, result.normalized_sql if _unrestricted(ds, membership) else result.sql)
+        if result.ok else None,
     }
 
 
@@ -320,7 +348,7 @@ def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource,
     """Vet, account and run one statement; returns its QueryRun (finished unless run_async)."""
     from accounts.services import quota_consume
 
-    gate = check_sql(ds, sql, limit=limit, workspace=workspace)
+    gate = check_sql(ds, sql, limit=limit, workspace=workspace, membership=membership)
     run = QueryRun(workspace=workspace, data_source=ds, data_source_name=ds.name, user=user, mode=mode,
                    question=question, sql=sql, executed_sql=gate.sql, normalized_sql=gate.normalized_sql,
                    fingerprint=_fingerprint_hash(gate.fingerprint) if gate.fingerprint else "",

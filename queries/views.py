@@ -50,7 +50,7 @@ class ValidateView(WorkspaceAPIView):
         serializer.is_valid(raise_exception=True)
         ds = data_source_for(request.workspace, serializer.validated_data.get("database_id"))
         return Response(services.query_validate(ds=ds, sql=serializer.validated_data["sql"],
-                                                workspace=request.workspace))
+                                                workspace=request.workspace, membership=request.membership))
 
 
 @extend_schema(tags=["queries"], parameters=[WORKSPACE_HEADER])

@@ -111,7 +111,8 @@ def apply_policies(tree: exp.Expression, policies: Sequence[TablePolicy],
             return tree, [Issue(RLS_UNSUPPORTED, f'The statement reads "{node.name}" in a way the access rules '
                                 "cannot follow, so it is refused.", "Rewrite it with plain joins or subqueries.")]
         if policy.visible_columns is not None and not policy.visible_columns:
-            return tree, [Issue(RLS_UNSUPPORTED, f'You have no access to the columns of "{node.name}".')]
+            return tree, [Issue(RLS_UNSUPPORTED, f'You have no access to "{node.name}" (a view without an access '
+                                "policy of its own, or every column hidden).", "Ask a workspace admin.")]
         replacements.append((node, policy))
     try:
         for node, policy in replacements:
