@@ -54,6 +54,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/", include(api_v1)),
+    path("", include("queries.share_urls")),
     # Anything else under /api/ is a 404 in the error envelope, in DEBUG too.
     re_path(r"^api/", api_not_found),
 ]

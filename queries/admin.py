@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import QueryRun
+from .models import QueryRun, QueryTemplate, SavedQuery, Schedule, ScheduleRun, ShareLink
 
 
 @admin.register(QueryRun)
@@ -14,3 +14,45 @@ class QueryRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(SavedQuery)
+class SavedQueryAdmin(admin.ModelAdmin):
+    list_display = ("title", "owner", "workspace", "data_source", "run_count", "updated_at")
+    search_fields = ("title", "sql", "question", "owner__email")
+    raw_id_fields = ("workspace", "owner", "data_source", "template")
+
+
+@admin.register(QueryTemplate)
+class QueryTemplateAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "is_builtin", "workspace", "updated_at")
+    list_filter = ("category", "is_builtin")
+    search_fields = ("title", "slug", "sql")
+    raw_id_fields = ("workspace", "created_by")
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    list_display = ("title", "created_by", "workspace", "expires_at", "revoked_at", "access_count", "locked_until")
+    list_filter = ("revoked_at",)
+    search_fields = ("title", "created_by__email")
+    raw_id_fields = ("workspace", "created_by", "query_run", "saved_query")
+    readonly_fields = ("token_hash", "password_hash", "snapshot", "access_count", "failed_attempts")
+
+
+class ScheduleRunInline(admin.TabularInline):
+    model = ScheduleRun
+    extra = 0
+    fields = ("period_start", "status", "query_run", "error", "manual", "finished_at")
+    readonly_fields = fields
+    raw_id_fields = ("query_run",)
+    can_delete = False
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "workspace", "frequency", "timezone", "is_active", "last_run_at")
+    list_filter = ("frequency", "is_active")
+    search_fields = ("name", "owner__email")
+    raw_id_fields = ("workspace", "owner", "saved_query", "data_source", "periodic_task")
+    inlines = [ScheduleRunInline]

@@ -18,3 +18,12 @@ def execute_query(self, run_id: str) -> None:  # type: ignore[no-untyped-def]
 def reap_stale_runs() -> int:
     """Periodic: fail query runs a dead process left unfinished."""
     return runs_reap_stale()
+
+
+@shared_task(name="queries.run_schedule", acks_late=True, ignore_result=True)
+def run_schedule(schedule_id: str, manual: bool = False) -> str | None:
+    """Beat's entry for a schedule: one run per period (the ScheduleRun row decides), or a manual run."""
+    from .schedules import schedule_execute
+
+    schedule_run = schedule_execute(schedule_id=schedule_id, manual=manual)
+    return str(schedule_run.pk) if schedule_run else None

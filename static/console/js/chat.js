@@ -1,0 +1,183 @@
+/* A conversation over ws/chat/{session_id}/: the answer arrives in stages (retrieving → SQL →
+   rows → chart), with the reasoning behind it; history comes from GET …/messages. */
+(function () {
+  "use strict";
+  const { api, socket, el, showError, copyText, openInEditor, formatNumber } = window.IE;
+  const sessionId = document.body.dataset.sessionId;
+  const STAGES = [["retrieving", "Retrieving context"], ["generating", "Writing SQL"], ["validating", "Checking SQL"],
+                  ["executing", "Running"], ["rows", "Rows"], ["chart", "Chart"]];
+  const turns = new Map();
+  let ws = null;
+  let canAsk = false;
+  let reconnectDelay = 1000;
+
+  function turnFor(id, question) {
+    if (turns.has(id)) {
+      const known = turns.get(id);
+      if (question) known.question.textContent = question;
+      return known;
+    }
+    const stages = el("ol", { class: "stages", "aria-label": "Progress" }, STAGES.map(([key, label]) => el("li", { "data-stage": key }, label)));
+    const turn = {
+      root: el("article", { class: "turn", "data-turn-id": id }),
+      question: el("p", { class: "question" }, question || ""),
+      stages: stages,
+      answer: el("p", { class: "answer" }),
+      sql: el("div", { class: "sql-block" }),
+      table: el("div", { class: "result-table" }),
+      chart: el("div", { class: "chart" }),
+      reasoning: el("div", { class: "reasoning-block" }),
+      error: el("div"),
+      sqlText: "", databaseId: null, columns: [], rows: [],
+    };
+    turn.root.append(turn.question, stages, turn.answer, turn.error, turn.sql, turn.table, turn.chart, turn.reasoning);
+    document.getElementById("turns").append(turn.root);
+    turns.set(id, turn);
+    return turn;
+  }
+
+  function markStage(turn, stage) {
+    let reached = false;
+    for (const li of turn.stages.children) {
+      if (li.dataset.stage === stage) { li.className = "active"; reached = true; }
+      else if (!reached) li.className = "done";
+    }
+  }
+  function finishStages(turn, ok) {
+    for (const li of turn.stages.children) if (li.className === "active" || (ok && li.className !== "done")) li.className = ok && li.className === "active" ? "done" : li.className;
+    if (ok) turn.stages.classList.add("hidden");
+  }
+
+  function showSql(turn, sql, databaseId) {
+    turn.sqlText = sql; turn.databaseId = databaseId || turn.databaseId;
+    turn.sql.replaceChildren(
+      el("pre", { class: "sql", "aria-label": "Generated SQL" }, sql),
+      el("div", { class: "row" }, [
+        el("button", { type: "button", onclick: (e) => copyText(sql, e.currentTarget) }, "Copy SQL"),
+        el("button", { type: "button", onclick: () => openInEditor(sql, turn.databaseId) }, "Open in SQL editor"),
+      ]));
+  }
+
+  function showRows(turn, columns, rows, truncated, total) {
+    turn.columns = columns; turn.rows = rows || [];
+    window.IE.results.renderTable(turn.table, columns, rows, { truncated: truncated,
+      caption: total !== null && total !== undefined ? formatNumber(total) + " row(s)" : "" });
+  }
+
+  function showReasoning(turn, reasoning) {
+    if (!reasoning) return;
+    const list = (xs) => (xs && xs.length ? xs.map((x) => (typeof x === "string" ? x : (x.target ? `${x.role || ""} ${x.source ? x.source + " → " : ""}${x.target}` : JSON.stringify(x)))).join("; ") : "—");
+    const rows = [
+      ["Engine", reasoning.engine || "—"],
+      ["Confidence", typeof reasoning.confidence === "number" ? Math.round(reasoning.confidence * 100) + "%" : "—"],
+      ["Tables used", list(reasoning.context_retrieved)],
+      ["Mappings", list(reasoning.mappings)],
+      ["Passages", list((reasoning.passages || []).map((p) => p.title || p.text || p))],
+      ["Checks", list((reasoning.validation || []).map((v) => v.message || v))],
+      ["Steps", list(reasoning.steps)],
+    ];
+    if (reasoning.refusal) rows.push(["Why not answered", typeof reasoning.refusal === "string" ? reasoning.refusal : JSON.stringify(reasoning.refusal)]);
+    turn.reasoning.replaceChildren(el("details", { class: "reasoning" }, [
+      el("summary", null, "Show reasoning"),
+      el("dl", null, rows.flatMap(([k, v]) => [el("dt", null, k), el("dd", null, String(v))])),
+    ]));
+  }
+
+  function showAssistant(turn, message) {
+    turn.answer.textContent = message.content || "";
+    if (message.sql) showSql(turn, message.sql, message.data_source_id);
+    if (message.status === "failed" || message.status === "not_answered") {
+      const err = message.error || {};
+      turn.error.replaceChildren(el("div", { class: "alert warning", role: "alert" }, [
+        el("strong", { text: err.message || "No answer for this question." }),
+        el("p", { class: "small", text: "Rephrase with the names you see in the data dictionary (tables, columns, their aliases), or write the SQL in the editor." }),
+      ]));
+    }
+    showReasoning(turn, message.reasoning);
+  }
+
+  function handle(event) {
+    switch (event.type) {
+      case "ready":
+        canAsk = event.can_ask; reconnectDelay = 1000;
+        setConnection(canAsk ? "Connected" : "Connected (read-only: your role cannot ask)", true);
+        document.getElementById("ask-button").disabled = !canAsk;
+        document.getElementById("question").disabled = !canAsk;
+        return;
+      case "pong": return;
+      case "status": markStage(turnFor(event.turn_id), event.stage); return;
+      case "message":
+        if (event.message.role === "user") turnFor(event.turn_id, event.message.content);
+        else showAssistant(turnFor(event.turn_id), event.message);
+        return;
+      case "sql": markStage(turnFor(event.turn_id), "executing"); showSql(turnFor(event.turn_id), event.sql); return;
+      case "rows": { const t = turnFor(event.turn_id); markStage(t, "rows"); showRows(t, event.columns, event.rows, event.truncated, event.rows_returned); return; }
+      case "chart": { const t = turnFor(event.turn_id); markStage(t, "chart"); window.IE.results.renderChart(t.chart, event.chart, t.columns, t.rows); return; }
+      case "done": { const t = turnFor(event.turn_id); finishStages(t, event.status === "completed"); setBusy(false); return; }
+      case "error": {
+        const err = event.error || event;
+        const target = event.turn_id ? turnFor(event.turn_id).error : document.getElementById("chat-error");
+        showError(target, { message: err.message || "Something went wrong.", details: err.details || [] }, "Try again, or rephrase the question.");
+        setBusy(false);
+        return;
+      }
+      default: return;
+    }
+  }
+
+  function setConnection(text, ok) {
+    const badge = document.getElementById("connection");
+    badge.textContent = text; badge.className = "badge " + (ok ? "ok" : "bad");
+  }
+  function setBusy(busy) {
+    document.getElementById("ask-button").disabled = busy || !canAsk;
+  }
+
+  async function connect() {
+    ws = await socket("/ws/chat/" + sessionId + "/");
+    ws.addEventListener("message", (m) => { try { handle(JSON.parse(m.data)); } catch (e) { console.warn("bad event", e); } });
+    ws.addEventListener("close", (e) => {
+      if (e.code === 4404) { setConnection("This conversation is not available", false); return; }
+      if (e.code === 4403) { setConnection("Connection refused (origin)", false); return; }
+      setConnection("Disconnected — reconnecting…", false);
+      setTimeout(connect, reconnectDelay); reconnectDelay = Math.min(reconnectDelay * 2, 15000);
+    });
+  }
+
+  async function loadHistory() {
+    const session = await api("GET", "/chat/sessions/" + sessionId);
+    document.getElementById("session-title").textContent = session.title || "Conversation";
+    document.title = (session.title || "Conversation") + " · InsightEngine";
+    const data = await api("GET", "/chat/sessions/" + sessionId + "/messages?limit=100");
+    const messages = data.results.slice().sort((a, b) => a.created_at.localeCompare(b.created_at));
+    for (const m of messages) {
+      if (m.role === "user") { turnFor(m.id, m.content).stages.classList.add("hidden"); continue; }
+      const t = turnFor(m.reply_to || m.id);
+      t.stages.classList.add("hidden");
+      showAssistant(t, m);
+      if (m.columns && m.columns.length) showRows(t, m.columns, m.rows, m.truncated, m.rows_returned);
+      if (m.chart) window.IE.results.renderChart(t.chart, m.chart, m.columns, m.rows || []);
+    }
+    const sources = await api("GET", "/databases?limit=100");
+    const select = document.getElementById("data-source");
+    for (const s of sources.results) select.append(el("option", { value: s.id, selected: s.id === session.data_source_id }, s.name));
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    document.getElementById("ask-button").disabled = true;
+    document.getElementById("ask").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const input = document.getElementById("question");
+      const content = input.value.trim();
+      if (!content || !ws || ws.readyState !== WebSocket.OPEN) return;
+      const payload = { type: "question", content: content };
+      const source = document.getElementById("data-source").value;
+      if (source) payload.data_source_id = source;
+      ws.send(JSON.stringify(payload));
+      input.value = ""; setBusy(true);
+      document.getElementById("chat-error").replaceChildren();
+    });
+    try { await loadHistory(); } catch (e) { showError(document.getElementById("chat-error"), e); }
+    connect();
+  });
+})();
