@@ -53,6 +53,12 @@ def _field_names(columns: list[dict[str, str]]) -> list[str]:
     return names
 
 
+def _ref(name: str) -> str:
+    """A data key as a Vega-Lite field reference: `.` and `[ ]` would otherwise read as nested access
+    (a column named `strftime('%Y-%m', order_date)` or `t.total`)."""
+    return re.sub(r"([.\[\]\\])", r"\\\1", name)
+
+
 def _values(names: list[str], rows: list[list[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=False)) for row in rows]
 
@@ -89,7 +95,7 @@ def _base(title: str, values: list[dict[str, Any]]) -> dict[str, Any]:
 def _number(name: str, value: Any, title: str) -> dict[str, Any]:
     spec = _base(title, [{name: value}])
     spec.update(mark={"type": "text", "fontSize": 48, "fontWeight": "bold"},
-                encoding={"text": {"field": name, "type": "quantitative", "format": ",~r"}})
+                encoding={"text": {"field": _ref(name), "type": "quantitative", "format": ",~r"}})
     return {"type": "number", "x": None, "y": name, "spec": spec}
 
 
@@ -100,19 +106,21 @@ def _line(names: list[str], rows: list[list[Any]], ys: list[int], x_column: dict
     x_type = "temporal" if x_column.get("type") in _TIME_TYPES or all(
         isinstance(v.get(x), str) for v in values if v.get(x) is not None) else "ordinal"
     spec = _base(title, values)
-    x_encoding = {"field": x, "type": x_type, "title": x}
+    x_encoding = {"field": _ref(x), "type": x_type, "title": x}
     if len(ys) == 1:
         y = names[ys[0]]
         spec.update(mark={"type": "line", "point": True},
-                    encoding={"x": x_encoding, "y": {"field": y, "type": "quantitative", "title": y},
-                              "tooltip": [{"field": x}, {"field": y, "type": "quantitative"}]})
+                    encoding={"x": x_encoding, "y": {"field": _ref(y), "type": "quantitative", "title": y},
+                              "tooltip": [{"field": _ref(x), "title": x},
+                                          {"field": _ref(y), "type": "quantitative", "title": y}]})
         return {"type": "line", "x": x, "y": y, "spec": spec}
     folded = [names[i] for i in ys]
-    spec.update(transform=[{"fold": folded, "as": ["series", "value"]}],
+    spec.update(transform=[{"fold": [_ref(n) for n in folded], "as": ["series", "value"]}],
                 mark={"type": "line", "point": True},
                 encoding={"x": x_encoding, "y": {"field": "value", "type": "quantitative"},
                           "color": {"field": "series", "type": "nominal"},
-                          "tooltip": [{"field": x}, {"field": "series"}, {"field": "value", "type": "quantitative"}]})
+                          "tooltip": [{"field": _ref(x), "title": x}, {"field": "series"},
+                                      {"field": "value", "type": "quantitative"}]})
     return {"type": "line", "x": x, "y": folded, "spec": spec}
 
 
@@ -120,7 +128,8 @@ def _bar(names: list[str], rows: list[list[Any]], title: str) -> dict[str, Any]:
     category, value = names[0], names[1]
     spec = _base(title, _values(names, rows))
     spec.update(mark={"type": "bar"},
-                encoding={"y": {"field": category, "type": "nominal", "sort": "-x", "title": category},
-                          "x": {"field": value, "type": "quantitative", "title": value},
-                          "tooltip": [{"field": category}, {"field": value, "type": "quantitative"}]})
+                encoding={"y": {"field": _ref(category), "type": "nominal", "sort": "-x", "title": category},
+                          "x": {"field": _ref(value), "type": "quantitative", "title": value},
+                          "tooltip": [{"field": _ref(category), "title": category},
+                                      {"field": _ref(value), "type": "quantitative", "title": value}]})
     return {"type": "bar", "x": category, "y": value, "spec": spec}

@@ -38,3 +38,12 @@ def test_other_shapes_empty_results_and_repeated_names_are_safe():
     same = chart_for([{"name": "x", "type": "text"}, {"name": "x", "type": "integer"}], [["a", 1]])
     assert same["type"] == "bar" and same["y"] == "x_2"
     assert chart_for([NUM, {"name": "m", "type": "integer"}], [[1, 2]], hint="bar")["type"] == "bar"
+
+
+def test_field_names_with_dots_and_brackets_are_escaped_for_vega_lite():
+    columns = [{"name": "strftime('%Y-%m', o.order_date)", "type": "text"}, {"name": "sum(o.total)", "type": "number"}]
+    chart = chart_for(columns, [["2024-01", 1.0], ["2024-02", 2.0]])
+    encoding = chart["spec"]["encoding"]
+    assert encoding["x"]["field"] == "strftime('%Y-%m', o\\.order_date)" and encoding["y"]["field"] == "sum(o\\.total)"
+    assert encoding["x"]["title"] == "strftime('%Y-%m', o.order_date)"
+    assert chart["spec"]["data"]["values"][0] == {"strftime('%Y-%m', o.order_date)": "2024-01", "sum(o.total)": 1.0}
