@@ -46,3 +46,41 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, batch_
         for start in range(0, len(params), batch_size):
             cursor.executemany(sql, params[start:start + batch_size])
     return len(params)
+
+
+class RowLoader:
+    """A model's concrete columns for a hand-written SELECT, and rows turned back into instances
+    through the same converters the ORM applies (UUIDs, booleans, datetimes, JSON per backend).
+
+    For the few queries every request makes (authentication): composing them through the ORM costs a
+    millisecond each, a hundred times what the database needs. The SQL is built from the model's
+    metadata, so renamed fields or tables follow; the instances are ordinary model instances.
+    """
+
+    def __init__(self, model: type[models.Model], alias: str, using: str = "default") -> None:
+        self.model, self.alias, self.using = model, alias, using
+        self.fields = list(model._meta.concrete_fields)
+        self._converters: list[list[Any]] | None = None
+
+    def columns(self) -> str:
+        quote = connections[self.using].ops.quote_name
+        return ", ".join(f"{self.alias}.{quote(f.column)}" for f in self.fields)
+
+    def _converters_for(self) -> list[list[Any]]:
+        if self._converters is None:
+            connection = connections[self.using]
+            self._converters = []
+            for field in self.fields:
+                column = field.get_col(self.alias)
+                self._converters.append([*connection.ops.get_db_converters(column),
+                                         *field.get_db_converters(connection)])
+        return self._converters
+
+    def load(self, values: tuple[Any, ...] | list[Any]) -> models.Model:
+        connection = connections[self.using]
+        converted = []
+        for value, converters, field in zip(values, self._converters_for(), self.fields, strict=True):
+            for convert in converters:
+                value = convert(value, field.get_col(self.alias), connection)
+            converted.append(value)
+        return self.model.from_db(self.using, [f.attname for f in self.fields], converted)
