@@ -42,6 +42,8 @@ bench: install
 	$(PY) bench/schema_sync.py
 	$(PY) bench/query_overhead.py
 	$(PY) bench/cancel.py
+	$(PY) bench/export.py
+	$(PY) bench/ws_fanout.py
 	@if [ -f "$(SPIDER)/train.json" ]; then \
 		$(PY) bench/nl2sql.py $(SPIDER)/train.json --db-root $(SPIDER)/database --sample 500 --seed 0; \
 	else echo "bench/nl2sql.py skipped: no Spider dataset at $(SPIDER) (set SPIDER=…)"; fi

@@ -5,12 +5,29 @@ line call. The engine is the workspace's default AI provider: the built-in engin
 (or it is "builtin"), otherwise the LLM engine through LangChain. Either way the SQL reaches the
 database only through `queries.services.query_execute` — the safety gate, quota, history, audit and
 masking of every other statement — and the answer carries its reasoning and a chart suggestion.
+
+Knowledge (the `knowledge` app): the LLM engine reads the best document passages (named, so it can
+cite them) and earlier answered questions of the same data source as examples; both are listed in
+`reasoning.context_retrieved` with their scores. The built-in engine cannot read prose, so it is
+given no passages and cites none. A completed answer is indexed so a similar question finds it.
+
+Earlier answers and the built-in engine (precision first): when it refuses a question whose words
+are exactly those of an earlier answered question on the same data source (same terms in the same
+order, after case, stop words and inflection are set aside), that answer's SQL is run again —
+through the gate and the query engine like any statement, under the asking user's rights and
+masking. A merely similar earlier question is only offered as the first suggestion; its SQL is never
+run for a question it was not written for.
+
+`progress(stage, details)` is called as each stage starts: "retrieving", "generating" (again with
+`repair` for each LLM repair), "validating" and "executing" (with the vetted `sql`). An exception
+it raises stops the answer there: that is how a caller whose client went away cancels.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +47,13 @@ logger = logging.getLogger(__name__)
 
 NOT_ANSWERED = "NOT_ANSWERED"
 MAX_CONTEXT_TABLES = 8
+MAX_PASSAGES = 3  # document passages given to the LLM engine
+MAX_ANSWER_EXAMPLES = 3  # earlier answered questions given to the LLM engine as examples
+RELATIVE_SCORE_FLOOR = 0.4  # a passage scoring under this share of the best one is noise, not context
+SIMILAR_QUESTION = 0.5  # term overlap (Jaccard) from which an earlier question is offered as a suggestion
+MEMORY_ENGINE = "builtin+earlier_answer"
+
+Progress = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass
@@ -49,6 +73,29 @@ class Draft:
     tokens: dict[str, int] | None = None
     chart_hint: str | None = None
     explanation: str = ""
+    knowledge: list[dict[str, Any]] = field(default_factory=list)  # documents and answers the engine used
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What the workspace's knowledge base offers for one question (see `retrieve_knowledge`)."""
+
+    documents: tuple[Any, ...] = ()  # knowledge.retrieval.Passage, kind "document"
+    answers: tuple[Any, ...] = ()  # kind "answer", asked of the same data source
+
+    def passage_texts(self) -> list[str]:
+        """For the LLM prompt: each passage with its document's name, so the model can cite it."""
+        return [f"[{p.document_name}, part {p.chunk_index + 1}]\n{p.text}" for p in self.documents]
+
+    def examples(self) -> list[tuple[str, str]]:
+        return [(p.question, p.sql) for p in self.answers if p.question and p.sql]
+
+    def document_entries(self) -> list[dict[str, Any]]:
+        return [{"type": "document", "document_id": str(p.document_id), "document_name": p.document_name,
+                 "chunk": p.chunk_index, "score": round(p.score, 4)} for p in self.documents]
+
+    def answer_entries(self) -> list[dict[str, Any]]:
+        return [{"type": "answer", "question": p.question, "score": round(p.score, 4)} for p in self.answers]
 
 
 # --- retrieval ------------------------------------------------------------------------------------------
@@ -72,6 +119,54 @@ def linked_tables(info: Any, question: str, limit: int = MAX_CONTEXT_TABLES) -> 
     if not chosen:
         chosen = [t.name for t in info.tables[:limit]]
     return chosen
+
+
+def _above_floor(passages: list[Any], limit: int) -> tuple[Any, ...]:
+    if not passages:
+        return ()
+    floor = passages[0].score * RELATIVE_SCORE_FLOOR
+    return tuple(p for p in passages[:limit] if p.score >= floor)
+
+
+def retrieve_knowledge(workspace: Any, ds: DataSource, question: str, *, documents: bool = True) -> Knowledge:
+    """The best document passages and earlier answers (same data source) for `question`.
+
+    Knowledge only ever helps: a failure here is logged and the question is answered without it.
+    """
+    from knowledge import retrieval
+
+    try:
+        found_documents = retrieval.search(workspace, question, k=MAX_PASSAGES, sources=("documents",)) \
+            if documents else []
+        found_answers = retrieval.search(workspace, question, k=MAX_ANSWER_EXAMPLES, sources=("answers",),
+                                         data_source=ds)
+    except Exception:
+        logger.warning("Knowledge retrieval failed; answering without it", exc_info=True)
+        return Knowledge()
+    return Knowledge(documents=_above_floor(found_documents, MAX_PASSAGES),
+                     answers=_above_floor(found_answers, MAX_ANSWER_EXAMPLES))
+
+
+def _terms(text: str) -> list[str]:
+    from knowledge.text import tokens as knowledge_tokens
+
+    return knowledge_tokens(text)
+
+
+def _earlier_answer(question: str, knowledge: Knowledge) -> tuple[Any | None, Any | None]:
+    """(the earlier answer asked in the same words, the most similar earlier answer) — either may be None."""
+    asked = _terms(question)
+    if not asked:
+        return None, None
+    same, similar, best = None, None, 0.0
+    for passage in knowledge.answers:
+        earlier = _terms(passage.question)
+        if earlier == asked and passage.sql and same is None:
+            same = passage
+        overlap = len(set(asked) & set(earlier)) / len(set(asked) | set(earlier))
+        if overlap > best:
+            similar, best = passage, overlap
+    return same, (similar if best >= SIMILAR_QUESTION else None)
 
 
 # --- engines --------------------------------------------------------------------------------------------
@@ -103,24 +198,60 @@ def _validator(ds: DataSource, workspace: Any, schemas: dict[str, str]) -> Any:
     return validate
 
 
-def _llm(provider: Any, question: str, ds: DataSource, workspace: Any, info: Any, schemas: dict[str, str],
-         history: list[tuple[str, str]]) -> Draft:
+def _reporting_validator(validate: Any, progress: Progress) -> Any:
+    """The validator, telling `progress` when each attempt is checked and when a repair starts."""
     from . import llm
 
-    tables = linked_tables(info, question)
+    attempts = 0
+
+    def check(sql: str) -> tuple[bool, str]:
+        nonlocal attempts
+        attempts += 1
+        progress("validating", {"attempt": attempts})
+        ok, error = validate(sql)
+        if not ok and attempts <= llm.MAX_REPAIRS:
+            progress("generating", {"attempt": attempts + 1, "repair": error})
+        return ok, error
+
+    return check
+
+
+def _llm(provider: Any, question: str, ds: DataSource, workspace: Any, info: Any, schemas: dict[str, str],
+         history: list[tuple[str, str]], knowledge: Knowledge, tables: list[str], progress: Progress) -> Draft:
+    from . import llm
     from .prompts import active_system_prompt_text
 
+    examples = list(golden_examples(ds, question))
+    for example in knowledge.examples():
+        if example not in examples:
+            examples.append(example)
     answer = llm.generate_sql(
         provider, question=question, dialect=DIALECTS[ds.engine], schema_context=ddl_context(info, tables),
-        examples=golden_examples(ds, question), passages=[], history=history,
-        system_prompt=active_system_prompt_text(workspace), validate=_validator(ds, workspace, schemas))
+        examples=examples, passages=knowledge.passage_texts(), history=history,
+        system_prompt=active_system_prompt_text(workspace),
+        validate=_reporting_validator(_validator(ds, workspace, schemas), progress))
     validation = [{"code": "REPAIRED", "message": message} for message in answer.rejected]
     return Draft(sql=answer.sql, engine=f"llm:{provider.provider}/{provider.model}", confidence=None,
                  steps=[answer.explanation] if answer.explanation else [], context=tables,
                  refusal=answer.refusal or (answer.error if not answer.sql else None),
                  attempts=answer.attempts, tokens=answer.tokens or None,
                  chart_hint=(answer.chart_hint or {}).get("type"), explanation=answer.explanation,
-                 validation=validation)
+                 validation=validation, knowledge=knowledge.document_entries() + knowledge.answer_entries())
+
+
+def _with_earlier_answer(draft: Draft, question: str, knowledge: Knowledge, passes: Callable[[str], bool]) -> Draft:
+    """The built-in engine refused: reuse an earlier answer to the very same question (same source)
+    if its SQL still passes the gate, or offer the most similar earlier question as a suggestion."""
+    same, similar = _earlier_answer(question, knowledge)
+    if same is not None and passes(same.sql):
+        return Draft(sql=same.sql, engine=MEMORY_ENGINE, confidence=0.6,
+                     steps=[*draft.steps, f"The built-in engine could not read the question; it was answered "
+                            f"before in the same words (“{same.question}”), so that answer's SQL is run again."],
+                     knowledge=[{"type": "answer", "question": same.question, "score": round(same.score, 4)}],
+                     explanation=f"Reused the answer to the earlier question “{same.question}”.")
+    if similar is not None and similar is not same and similar.question not in draft.suggestions:
+        draft.suggestions = [similar.question, *draft.suggestions]
+    return draft
 
 
 def golden_examples(ds: DataSource, question: str, limit: int = 3) -> list[tuple[str, str]]:
@@ -131,22 +262,42 @@ def golden_examples(ds: DataSource, question: str, limit: int = 3) -> list[tuple
 
 # --- the pipeline ---------------------------------------------------------------------------------------
 
+def _no_progress(stage: str, details: dict[str, Any]) -> None:
+    return None
+
+
 def answer(*, question: str, ds: DataSource, workspace: Any, user: Any, membership: Any, limit: int | None = None,
            run_async: bool = False, history: list[tuple[str, str]] | None = None, request: Any = None,
-           today: dt.date | None = None) -> QueryRun:
-    """Answer `question` over `ds`; returns the QueryRun (mode ai) with reasoning and chart."""
+           today: dt.date | None = None, progress: Progress | None = None) -> QueryRun:
+    """Answer `question` over `ds`; returns the QueryRun (mode ai) with reasoning and chart.
+
+    `progress(stage, details)`, if given, is called as each stage starts (see the module docstring).
+    """
     started = time.perf_counter()
+    report = progress or _no_progress
     question = question.strip()
+    report("retrieving", {})
     info, schemas = schema_info_for(ds)
     provider = default_provider(workspace)
-    if provider is None or provider.provider == "builtin":
+    builtin = provider is None or provider.provider == "builtin"
+    knowledge = retrieve_knowledge(workspace, ds, question, documents=not builtin)
+    if builtin:
+        report("generating", {"engine": "builtin", "answers": len(knowledge.answers)})
         draft = _builtin(question, info, DIALECTS[ds.engine], today or timezone.localdate())
+        if draft.sql is None:
+            draft = _with_earlier_answer(draft, question, knowledge, lambda sql: query_services.check_sql(
+                ds, qualify_tables(sql, ds.engine, schemas), limit=limit, workspace=workspace).ok)
     else:
-        draft = _llm(provider, question, ds, workspace, info, schemas, history or [])
+        tables = linked_tables(info, question)
+        report("generating", {"engine": "llm", "tables": tables, "documents": len(knowledge.documents),
+                              "answers": len(knowledge.answers)})
+        draft = _llm(provider, question, ds, workspace, info, schemas, history or [], knowledge, tables, report)
 
     if draft.sql is None:
         return _refused(draft, question=question, ds=ds, workspace=workspace, user=user, request=request,
                         started=started)
+    if builtin:  # the LLM engine's attempts were each reported as they were validated
+        report("validating", {"attempt": draft.attempts})
     sql = qualify_tables(draft.sql, ds.engine, schemas)
     gate = query_services.check_sql(ds, sql, limit=limit, workspace=workspace)
     if not gate.ok:
@@ -156,6 +307,7 @@ def answer(*, question: str, ds: DataSource, workspace: Any, user: Any, membersh
         draft.refusal = "The generated query did not pass the safety checks, so it was not run."
         return _refused(draft, question=question, ds=ds, workspace=workspace, user=user, request=request,
                         started=started)
+    report("executing", {"sql": gate.sql})
     run = query_services.query_execute(workspace=workspace, user=user, membership=membership, ds=ds, sql=sql,
                                        mode=QueryRun.Mode.AI, question=question, limit=limit,
                                        run_async=run_async, request=request, reasoning=_reasoning(draft, started))
@@ -169,13 +321,33 @@ def answer(*, question: str, ds: DataSource, workspace: Any, user: Any, membersh
     run.chart = chart_for(run.columns, run.preview, draft.chart_hint) if run.status == QueryRun.Status.COMPLETED \
         else None
     QueryRun.objects.filter(pk=run.pk).update(reasoning=run.reasoning, chart=run.chart)
+    if run.status == QueryRun.Status.COMPLETED:
+        _remember(workspace, ds, question, sql, draft, run)
     return run
+
+
+def _remember(workspace: Any, ds: DataSource, question: str, sql: str, draft: Draft, run: QueryRun) -> None:
+    """Index a completed answer so a similar later question finds it. The text names the columns,
+    never result values (a result may hold personal data; the index feeds prompts)."""
+    from knowledge.retrieval import index_answer
+
+    columns = ", ".join(str(c.get("name", "")) for c in run.columns or [] if isinstance(c, dict))
+    text = " ".join(part for part in (draft.explanation, f"Columns: {columns}." if columns else "") if part)
+    try:
+        index_answer(workspace, question, sql, text, data_source=ds)
+    except Exception:  # remembering is a bonus: the answer stands without it
+        logger.warning("Could not index the answer to %r", question, exc_info=True)
+
+
+def context_entries(draft: Draft) -> list[dict[str, Any]]:
+    """`reasoning.context_retrieved`: the tables, then the document passages and earlier answers used."""
+    return [{"type": "table", "name": name} for name in draft.context] + list(draft.knowledge)
 
 
 def _reasoning(draft: Draft, started: float) -> dict[str, Any]:
     return {
         "engine": draft.engine,
-        "context_retrieved": draft.context,
+        "context_retrieved": context_entries(draft),
         "mappings": draft.mappings,
         "validation": draft.validation,
         "confidence": draft.confidence,

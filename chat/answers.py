@@ -61,3 +61,22 @@ def summarize(*, question: str, status: str, columns: list[dict[str, Any]], rows
         top = max(rows, key=lambda r: r[1])
         text += f" The largest is {format_value(top[0])} with {format_value(top[1])}."
     return text
+
+
+def citations(reasoning: dict[str, Any] | None) -> str:
+    """The sources an answer drew on, as lines to append to its text: each document whose passages
+    the assistant was given ("Source: <name>"), and an earlier answer whose SQL was reused."""
+    lines: list[str] = []
+    for entry in (reasoning or {}).get("context_retrieved") or []:
+        if not isinstance(entry, dict):
+            continue
+        if entry.get("type") == "document" and entry.get("document_name"):
+            line = f"Source: {entry['document_name']}"
+        elif entry.get("type") == "answer" and entry.get("question") and \
+                str((reasoning or {}).get("engine", "")).startswith("builtin+"):
+            line = f"Source: an earlier answer to “{entry['question']}”"
+        else:
+            continue
+        if line not in lines:
+            lines.append(line)
+    return "".join("\n" + line if i else "\n\n" + line for i, line in enumerate(lines))

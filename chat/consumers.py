@@ -9,7 +9,7 @@ A viewer's question gets an `error` event (the socket stays open).
 Close codes (as core/ws_auth.py): 4401 not authenticated, 4404 unknown session, another tenant's,
 deleted, or private to someone else (indistinguishable on purpose), 4403 foreign Origin.
 
-The turn runs in a worker thread (`database_sync_to_async`), or on a Celery worker on the "queries"
+The turn runs in a pool thread of its own, or on a Celery worker on the "queries"
 queue when CHAT_ANSWER_IN_WORKER is set (needs the Redis channel layer to reach the sockets); its
 events go to the group `chat.<session_id>`, so the asking client and everyone else get them the same
 way, and a client leaving mid-answer stops nothing for the others.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 
 from core.consumers import EnvelopeJsonConsumer
 from core.exceptions import DomainError
@@ -66,11 +66,14 @@ class ChatConsumer(EnvelopeJsonConsumer):
             await self.send_error("VALIDATION_ERROR", 'Send {"type": "question", "content": "…"} or {"type": "ping"}.')
             return
         try:
-            prepared = await database_sync_to_async(self._prepare)(content)
+            prepared = await DatabaseSyncToAsync(self._prepare, thread_sensitive=False)(content)
         except DomainError as exc:
             await self.send_error(exc.code, exc.message)
             return
-        task = asyncio.create_task(database_sync_to_async(services.turn_dispatch)(**prepared))
+        # Not thread-sensitive: Channels runs every consumer's thread-sensitive calls on one shared
+        # thread, so a turn there (seconds, with an LLM) would hold up every other socket's database
+        # access in the process. A turn owns its connection in a pool thread instead.
+        task = asyncio.create_task(DatabaseSyncToAsync(services.turn_dispatch, thread_sensitive=False)(**prepared))
         self.turns.add(task)
         task.add_done_callback(self.turns.discard)
 

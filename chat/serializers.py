@@ -142,3 +142,58 @@ class ContextSerializer(serializers.Serializer):
 
 class DeletedMessageSerializer(serializers.Serializer):
     message = serializers.CharField()
+
+
+# --- metrics (seed 004) ---------------------------------------------------------------------------------
+
+class MetricsQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(required=False, min_value=1, max_value=365,
+                                    help_text="The last N days, today included (default 30; for a session, "
+                                              "its whole life).")
+
+
+class LatencySerializer(serializers.Serializer):
+    p50 = serializers.FloatField(allow_null=True, help_text="Milliseconds, question to result.")
+    p95 = serializers.FloatField(allow_null=True)
+    measured = serializers.IntegerField(help_text="Finished questions with a measured latency.")
+
+
+class MetricFiguresSerializer(serializers.Serializer):
+    questions = serializers.IntegerField(help_text="Questions that reached the assistant.")
+    answered = serializers.IntegerField(help_text="Answered: the query ran and returned a result.")
+    refused = serializers.IntegerField(help_text="Not answered: the engine declined, or its SQL failed the "
+                                                 "safety gate.")
+    failed = serializers.IntegerField(help_text="The query ran and failed, timed out or was cancelled.")
+    pending = serializers.IntegerField(help_text="Still running.")
+    success_rate = serializers.FloatField(allow_null=True, help_text="answered / questions (null without "
+                                                                     "questions).")
+    latency_ms = LatencySerializer()
+    total_tokens = serializers.IntegerField(help_text="LLM tokens spent (0 for the built-in engine).")
+
+
+class ProviderTokensSerializer(serializers.Serializer):
+    provider = serializers.CharField(help_text='"builtin" or "<provider>/<model>".')
+    questions = serializers.IntegerField()
+    prompt_tokens = serializers.IntegerField()
+    completion_tokens = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+
+
+class MetricsPeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days = serializers.IntegerField()
+
+
+class DayMetricsSerializer(MetricFiguresSerializer):
+    date = serializers.DateField()
+
+
+class MetricsSerializer(MetricFiguresSerializer):
+    period = MetricsPeriodSerializer()
+    tokens_by_provider = ProviderTokensSerializer(many=True)
+    per_day = DayMetricsSerializer(many=True, help_text="Every day of the period, oldest first, zeros included.")
+
+
+class SessionMetricsSerializer(MetricsSerializer):
+    session_id = serializers.UUIDField()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -25,7 +25,7 @@ from metadata.selectors import data_source_for
 from teams.roles import Role, role_at_least
 
 from . import history, selectors
-from .answers import PREVIEW_ROWS, summarize
+from .answers import PREVIEW_ROWS, citations, summarize
 from .followup import resolve
 from .models import ChatMessage, ChatSession, Project
 
@@ -240,26 +240,47 @@ def _run_result(run: Any) -> tuple[str, dict[str, Any]]:
     return status, json_safe(result)
 
 
+class TurnCancelled(BaseException):
+    """Raised by a listener whose client went away: stops the turn at the next stage boundary.
+
+    A BaseException (like GeneratorExit) so that no `except Exception` on the way — the LLM
+    engine fails closed on a broken validator — mistakes it for a failure to report."""
+
+
 def question_events(*, session: ChatSession, user: Any, membership: Any, content: str,
                     data_source: DataSource | None = None, files: list[str] | None = None,
-                    request: Any = None, publish: bool = True) -> Iterator[dict[str, Any]]:
+                    request: Any = None, publish: bool = True,
+                    listener: Callable[[dict[str, Any]], None] | None = None) -> Iterator[dict[str, Any]]:
     """One turn, as events: status(retrieving) → message(user) → status(generating) → status(validating)
     → sql → status(executing) → rows → chart → message(assistant) → done | error.
 
+    The status events are the assistant's own stage boundaries (`answer(progress=...)`), sent as
+    each stage starts: to the session's group (`publish`) and to `listener` at that moment, and
+    yielded here once the assistant returns (a generator cannot yield from inside the call). A
+    repair by the LLM engine shows as generating → validating again.
+
     Inputs are checked by the caller (`check_can_post`, `clean_content`, `pick_data_source`). Closing
-    the generator (a client went away) stops the turn at the next event: work not yet started is not
-    done. The assistant call itself cannot be interrupted; if it was running, its run is kept.
+    the generator (a client went away) stops the turn at the next event; a listener raising
+    `TurnCancelled` stops it at the assistant's next stage boundary (before the query runs, if it
+    has not started). A query already running finishes, and its run is kept.
     """
     turn_id = uuid.uuid4()
     base = {"session_id": str(session.pk), "turn_id": str(turn_id)}
+    sent: list[str] = []  # the stages announced so far
 
     def event(kind: str, **payload: Any) -> dict[str, Any]:
         item = json_safe({"type": kind, **base, **payload})
         if publish:
             broadcast(session.pk, item)
+        if listener is not None:
+            listener(item)
         return item
 
-    yield event("status", stage="retrieving")  # before any work: the client knows at once that it is on
+    def stage(name: str, **details: Any) -> dict[str, Any]:
+        sent.append(name)
+        return event("status", stage=name, **details)
+
+    yield stage("retrieving")  # before any work: the client knows at once that it is on
     from assistant.services import answer
 
     ds = data_source or pick_data_source(session, None)
@@ -274,11 +295,22 @@ def question_events(*, session: ChatSession, user: Any, membership: Any, content
                 follow_up={"rewritten": resolution.rewritten, "kind": resolution.kind,
                            "question": resolution.question})
 
-    yield event("status", stage="generating", engine="builtin" if builtin else "llm")
+    live: list[dict[str, Any]] = []  # made during the assistant call, yielded after it
+
+    def progress(name: str, details: dict[str, Any]) -> None:
+        if name == "executing":
+            live.append(event("sql", sql=details.get("sql", "")))
+            live.append(stage("executing"))
+        elif not sent or sent[-1] != name or details.get("repair"):
+            public = {k: v for k, v in details.items() if k in ("engine", "attempt", "repair", "documents", "answers")}
+            live.append(stage(name, **public))
+
     try:
         run = answer(question=resolution.question, ds=ds, workspace=session.workspace, user=user,
-                     membership=membership, history=selectors.assistant_history(turns), request=request)
+                     membership=membership, history=selectors.assistant_history(turns), request=request,
+                     progress=progress)
     except DomainError as exc:
+        yield from live
         error = {"code": exc.code, "message": exc.message, "details": exc.details}
         reply = _store(session, role=ChatMessage.Role.ASSISTANT, content=exc.message, reply_to=question,
                        status=ChatMessage.Status.FAILED, data_source=ds, result={"error": error})
@@ -286,6 +318,7 @@ def question_events(*, session: ChatSession, user: Any, membership: Any, content
         yield event("error", message_id=str(reply.pk), error=error, status_code=exc.status_code)
         return
     except Exception:
+        yield from live
         logger.exception("The assistant failed on a chat question (session %s)", session.pk)
         error = {"code": "INTERNAL_ERROR", "message": "The assistant failed unexpectedly.", "details": []}
         reply = _store(session, role=ChatMessage.Role.ASSISTANT, content=error["message"], reply_to=question,
@@ -293,26 +326,20 @@ def question_events(*, session: ChatSession, user: Any, membership: Any, content
         yield event("message", message=message_payload(reply))
         yield event("error", message_id=str(reply.pk), error=error, status_code=500)
         return
+    yield from live
 
     status, result = _run_result(run)
     reasoning = result["reasoning"] or {}
-    # The assistant reports its stages only when it returns: these two events say how validation
-    # and execution went, not that they are starting.
-    yield event("status", stage="validating", passed=bool(run.sql) and status != ChatMessage.Status.NOT_ANSWERED,
-                checks=reasoning.get("validation") or [])
-    if result["sql"]:
-        yield event("sql", sql=result["sql"], query_id=str(run.pk))
-    if status != ChatMessage.Status.NOT_ANSWERED:
-        yield event("status", stage="executing", query_id=str(run.pk), status=run.status,
-                    execution_time_ms=run.execution_time_ms)
     if status == ChatMessage.Status.COMPLETED:
         yield event("rows", query_id=str(run.pk), columns=result["columns"], rows=result["rows"],
-                    rows_returned=result["rows_returned"], truncated=result["truncated"])
+                    rows_returned=result["rows_returned"], truncated=result["truncated"],
+                    execution_time_ms=run.execution_time_ms)
         if result["chart"]:
             yield event("chart", query_id=str(run.pk), chart=result["chart"])
     text = summarize(question=resolution.question, status=status, columns=result["columns"],
                      rows=result["rows"] or [], rows_returned=result["rows_returned"], truncated=result["truncated"],
                      error_code=run.error_code, error_message=run.error_message, refusal=reasoning.get("refusal"))
+    text += citations(reasoning)
     reply = _store(session, role=ChatMessage.Role.ASSISTANT, content=text, reply_to=question, status=status,
                    query_run=run, data_source=ds, result=result)
     yield event("message", message=message_payload(reply))

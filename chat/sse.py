@@ -1,15 +1,17 @@
 """Server-sent events over Django's StreamingHttpResponse.
 
-Under ASGI (daphne) the body is an async iterator: each step of the turn runs in a worker thread,
-and a client disconnect cancels the iteration, which closes the turn's generator. Under WSGI it is
-a plain generator that the server closes when the client goes away.
+Under ASGI (daphne) a turn runs in a worker thread and hands each event to the response the moment
+it is made (the assistant's stages arrive live, not when it returns); a client disconnect makes the
+turn stop at its next stage boundary. Under WSGI the body is the turn's generator, which the server
+closes when the client goes away.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -56,24 +58,58 @@ def _sync_body(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
             close()
 
 
-async def _async_body(events: Iterator[dict[str, Any]]) -> AsyncIterator[bytes]:
-    step = database_sync_to_async(next)
+Listener = Callable[[dict[str, Any]], None]
+
+
+def stream_turn(request: Any, start: Callable[[Listener | None], Iterator[dict[str, Any]]]) -> StreamingHttpResponse:
+    """`start(listener)` returns a turn's event generator (`chat.services.question_events`)."""
+    if not is_asgi(request):
+        return _response(_sync_body(start(None)))
+    return _response(_live_body(start))
+
+
+async def _live_body(start: Callable[[Listener | None], Iterator[dict[str, Any]]]) -> AsyncIterator[bytes]:
+    from .services import TurnCancelled
+
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    gone = threading.Event()
+
+    def deliver(item: Any) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: nobody is reading any more
+            gone.set()
+
+    def listener(item: dict[str, Any]) -> None:
+        if gone.is_set():
+            raise TurnCancelled
+        deliver(item)
+
+    def drive() -> None:
+        events = start(listener)
+        try:
+            for _ in events:
+                if gone.is_set():
+                    break
+        except TurnCancelled:
+            pass
+        finally:
+            events.close()
+            deliver(_END)
+
+    task = asyncio.ensure_future(database_sync_to_async(drive)())
     try:
         while True:
-            item = await step(events, _END)
+            item = await queue.get()
             if item is _END:
-                return
+                break
             yield encode(item)
+        await task  # an unexpected failure of the turn surfaces here
     finally:
-        # Same (thread-sensitive) worker thread as the steps: runs after a step still in progress.
-        close = getattr(events, "close", None)
-        if close:
-            await database_sync_to_async(close)()
-
-
-def stream(request: Any, events: Iterator[dict[str, Any]]) -> StreamingHttpResponse:
-    body = _async_body(events) if is_asgi(request) else _sync_body(events)
-    return _response(body)
+        # The client went away (or the stream ended): the turn stops at its next stage boundary,
+        # in its own thread; nothing here waits for it.
+        gone.set()
 
 
 def _response(body: Any) -> StreamingHttpResponse:

@@ -16,5 +16,8 @@ urlpatterns = [
     re_path(r"^chat/stream-query/?$", views.StreamQueryView.as_view(), name="chat-stream-query"),
     re_path(r"^chat/stream-session/(?P<session_id>[^/]+)/?$", views.StreamSessionView.as_view(),
             name="chat-stream-session"),
+    re_path(r"^metrics/?$", views.MetricsView.as_view(), name="metrics"),
+    re_path(r"^metrics/sessions/(?P<session_id>[^/]+)/?$", views.SessionMetricsView.as_view(),
+            name="metrics-session"),
     path("", include(router.urls)),
 ]

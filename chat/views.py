@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -20,7 +21,7 @@ from core.views import WORKSPACE_HEADER, WorkspaceScopedViewSet
 from metadata.views import WorkspaceAPIView
 from teams.roles import Role
 
-from . import selectors, services, sse
+from . import metrics, selectors, services, sse
 from .filters import ChatSessionFilter
 from .models import ChatMessage, ChatSession, Project
 from .serializers import (
@@ -30,9 +31,12 @@ from .serializers import (
     ContextSerializer,
     DeletedMessageSerializer,
     MessageCreateSerializer,
+    MetricsQuerySerializer,
+    MetricsSerializer,
     ProjectSerializer,
     ProjectWriteSerializer,
     SessionIdSerializer,
+    SessionMetricsSerializer,
     StreamQuerySerializer,
 )
 
@@ -245,9 +249,9 @@ class StreamQueryView(WorkspaceAPIView):
             session = services.session_create(workspace=request.workspace, user=request.user,
                                               data={"data_source_id": ds.pk}, request=request)
         services.check_can_post(session=session, user=request.user, membership=request.membership)
-        events = services.question_events(session=session, user=request.user, membership=request.membership,
-                                          content=data["content"], data_source=ds, request=request)
-        return sse.stream(request, events)
+        return sse.stream_turn(request, lambda listener: services.question_events(
+            session=session, user=request.user, membership=request.membership, content=data["content"],
+            data_source=ds, request=request, listener=listener))
 
 
 @extend_schema(tags=["chat"], parameters=[WORKSPACE_HEADER])
@@ -276,3 +280,64 @@ class StreamSessionView(WorkspaceAPIView):
                               status_code=501)
         return sse.group_stream(services.session_group(session.pk),
                                 {"type": "ready", "session_id": str(session.pk)})
+
+
+DAYS = OpenApiParameter("days", OpenApiTypes.INT, required=False,
+                        description="The last N days, today included: 1–365 (default 30; for a session, its life).")
+METRICS_EXAMPLE = OpenApiExample("Two days", response_only=True, value={
+    "period": {"start": "2025-03-01", "end": "2025-03-02", "days": 2},
+    "questions": 4, "answered": 3, "refused": 1, "failed": 0, "pending": 0, "success_rate": 0.75,
+    "latency_ms": {"p50": 42.0, "p95": 910.5, "measured": 4}, "total_tokens": 300,
+    "tokens_by_provider": [{"provider": "openai/gpt-4o-mini", "questions": 2, "prompt_tokens": 240,
+                            "completion_tokens": 60, "total_tokens": 300},
+                           {"provider": "builtin", "questions": 2, "prompt_tokens": 0, "completion_tokens": 0,
+                            "total_tokens": 0}],
+    "per_day": [{"date": "2025-03-01", "questions": 0, "answered": 0, "refused": 0, "failed": 0, "pending": 0,
+                 "success_rate": None, "latency_ms": {"p50": None, "p95": None, "measured": 0},
+                 "total_tokens": 0},
+                {"date": "2025-03-02", "questions": 4, "answered": 3, "refused": 1, "failed": 0, "pending": 0,
+                 "success_rate": 0.75, "latency_ms": {"p50": 42.0, "p95": 910.5, "measured": 4},
+                 "total_tokens": 300}]})
+
+
+def _days(request: Request) -> int | None:
+    serializer = MetricsQuerySerializer(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data.get("days")
+
+
+@extend_schema(tags=["metrics"], parameters=[WORKSPACE_HEADER, DAYS])
+class MetricsView(WorkspaceAPIView):
+    """Seed 004 `GET /metrics`: how the assistant did in this workspace — questions asked, answered vs
+    refused vs failed, success rate, latency p50/p95, tokens by provider, and a per-day series. Every
+    door counts (chat, REST questions, schedules). Members of any role may read it."""
+
+    role_map = {"GET": Role.VIEWER}
+
+    @extend_schema(operation_id="metrics_workspace", responses={200: MetricsSerializer, **ERRORS},
+                   examples=[METRICS_EXAMPLE], summary="Assistant metrics of the workspace")
+    def get(self, request: Request) -> Response:
+        days = _days(request) or metrics.DEFAULT_DAYS
+        return Response(MetricsSerializer(metrics.workspace_metrics(request.workspace, days=days)).data)
+
+
+@extend_schema(tags=["metrics"], parameters=[WORKSPACE_HEADER, DAYS])
+class SessionMetricsView(WorkspaceAPIView):
+    """Seed 004 `GET /metrics/sessions/{session_id}`: the same figures for one chat session you can see
+    (your own or a shared one); anything else is 404."""
+
+    role_map = {"GET": Role.VIEWER}
+
+    @extend_schema(operation_id="metrics_session", responses={200: SessionMetricsSerializer, **ERRORS},
+                   summary="Assistant metrics of one chat session")
+    def get(self, request: Request, session_id: str) -> Response:
+        days = _days(request)
+        sessions = selectors.visible_sessions(ChatSession.objects.filter(workspace=request.workspace),
+                                              user=request.user)
+        try:
+            session = sessions.filter(pk=session_id).first()
+        except (ValueError, DjangoValidationError):
+            session = None
+        if session is None:
+            raise NotFound("No such chat session.", code="SESSION_NOT_FOUND")
+        return Response(SessionMetricsSerializer(metrics.session_metrics(session, days=days)).data)

@@ -43,6 +43,7 @@ api_v1 = [
     path("", include("assistant.urls")),
     path("", include("chat.urls")),
     path("", include("knowledge.urls")),
+    path("", include("auditing.urls")),
     path("", include(router.urls)),
 ]
 

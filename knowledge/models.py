@@ -82,7 +82,10 @@ class AnsweredQuestion(BaseModel):
     """A question the assistant answered well, indexed so a similar question finds it again."""
 
     workspace = models.ForeignKey("teams.Workspace", on_delete=models.CASCADE, related_name="answered_questions")
-    fingerprint = models.CharField(max_length=64, help_text="Hash of the normalised question and SQL.")
+    data_source = models.ForeignKey("metadata.DataSource", null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="answered_questions",
+                                    help_text="The source the SQL ran on (its SQL means nothing elsewhere).")
+    fingerprint = models.CharField(max_length=64, help_text="Hash of the data source, normalised question and SQL.")
     question = models.TextField()
     sql = models.TextField(blank=True)
     answer_text = models.TextField(blank=True)

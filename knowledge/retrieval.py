@@ -3,7 +3,7 @@
 The one door other apps use:
 
     search(workspace, query, k=5) -> list[Passage]
-    index_answer(workspace=..., question=..., sql=..., answer_text=...) -> AnsweredQuestion
+    index_answer(workspace, question, sql, answer_text, data_source=ds) -> AnsweredQuestion
 
 Lexical search always runs and needs nothing installed. Dense search runs when the setting
 KNOWLEDGE_EMBEDDING_FUNCTION names a callable `embed(texts: list[str]) -> list[list[float]]`;
@@ -51,6 +51,7 @@ class Passage:
     kind: str = "document"
     question: str = ""
     sql: str = ""
+    data_source_id: Any = None  # answers: the source their SQL ran on
 
 
 # --- dense vectors (optional) -------------------------------------------------------------------------
@@ -128,7 +129,8 @@ def bm25_scores(query_terms: Iterable[str], documents: Sequence[tuple[dict[str, 
     return scores
 
 
-def _candidates(workspace_id: Any, sources: Sequence[str], document_ids: Sequence[Any] | None) -> list[_Candidate]:
+def _candidates(workspace_id: Any, sources: Sequence[str], document_ids: Sequence[Any] | None,
+                data_source: Any = None) -> list[_Candidate]:
     out: list[_Candidate] = []
     if "documents" in sources:
         chunks = Chunk.objects.filter(workspace_id=workspace_id, document__status=Document.Status.READY)
@@ -141,30 +143,35 @@ def _candidates(workspace_id: Any, sources: Sequence[str], document_ids: Sequenc
                 build=lambda score, d=document_id, n=name, i=index, t=text: Passage(d, n, i, t, score),
             ))
     if "answers" in sources and document_ids is None:
-        for answer_id, question, sql, answer_text, terms, length, embedding in AnsweredQuestion.objects.filter(
-                workspace_id=workspace_id).values_list("id", "question", "sql", "answer_text", "terms",
-                                                       "token_count", "embedding"):
+        answers = AnsweredQuestion.objects.filter(workspace_id=workspace_id)
+        if data_source is not None:
+            answers = answers.filter(data_source_id=getattr(data_source, "pk", data_source))
+        for answer_id, source_id, question, sql, answer_text, terms, length, embedding in answers.values_list(
+                "id", "data_source_id", "question", "sql", "answer_text", "terms", "token_count", "embedding"):
             out.append(_Candidate(
                 key=("answer", answer_id), terms=terms or {}, length=length, embedding=embedding,
-                build=lambda score, q=question, s=sql, a=answer_text: Passage(
-                    None, ANSWERS_NAME, 0, _answer_text(q, s, a), score, kind="answer", question=q, sql=s),
+                build=lambda score, q=question, s=sql, a=answer_text, d=source_id: Passage(
+                    None, ANSWERS_NAME, 0, _answer_text(q, s, a), score, kind="answer", question=q, sql=s,
+                    data_source_id=d),
             ))
     return out
 
 
 def search(workspace: Any, query: str, k: int = 5, *, sources: Sequence[str] = ("documents", "answers"),
-           document_ids: Sequence[Any] | None = None, min_score: float = 0.0) -> list[Passage]:
+           document_ids: Sequence[Any] | None = None, min_score: float = 0.0,
+           data_source: Any = None) -> list[Passage]:
     """The `k` passages of the workspace's knowledge best matching `query`, best first.
 
     Only ready documents of this workspace are searched (a tenant never sees another's text).
     Scores are BM25, or, with an embedding function configured, a blend of BM25 scaled to 0..1 and
     cosine similarity (KNOWLEDGE_DENSE_WEIGHT, default 0.5). Passages scoring 0 are never returned.
+    With `data_source` (an instance or id), answered questions are only those asked of that source.
     """
     workspace_id = getattr(workspace, "pk", workspace)
     query_terms = tokens(query or "")
     if k <= 0 or not (query or "").strip():
         return []
-    candidates = _candidates(workspace_id, sources, document_ids)
+    candidates = _candidates(workspace_id, sources, document_ids, data_source)
     if not candidates:
         return []
     lexical = bm25_scores(query_terms, [(c.terms, c.length) for c in candidates])
@@ -195,24 +202,27 @@ def _answer_text(question: str, sql: str, answer_text: str) -> str:
     return "\n".join(parts)
 
 
-def index_answer(workspace: Any, question: str, sql: str, answer_text: str = "") -> AnsweredQuestion | None:
+def index_answer(workspace: Any, question: str, sql: str, answer_text: str = "", *,
+                 data_source: Any = None) -> AnsweredQuestion | None:
     """Remember a good answer so a similar later question finds it (`search(..., sources=("answers",))`).
 
-    The same question with the same SQL is stored once (its count goes up). Returns None for an
-    empty question. Call it only for answers worth repeating: validated, executed, not refused.
+    The same question with the same SQL on the same source is stored once (its count goes up).
+    Returns None for an empty question. Call it only for answers worth repeating: validated,
+    executed, not refused.
     """
     question = (question or "").strip()
     if not question:
         return None
     sql = (sql or "").strip()
     answer_text = (answer_text or "").strip()
-    fingerprint = hashlib.sha256(
-        (" ".join(normalize(question).split()) + "\x00" + " ".join(sql.split())).encode()).hexdigest()
+    source_id = getattr(data_source, "pk", data_source)
+    fingerprint = hashlib.sha256((f"{source_id or ''}\x00" + " ".join(normalize(question).split()) + "\x00"
+                                  + " ".join(sql.split())).encode()).hexdigest()
     # The question counts twice: it is what a later question will resemble most.
     terms, length = term_frequencies(f"{question}\n{question}\n{answer_text}")
     vectors = embed_texts([_answer_text(question, sql, answer_text)])
     workspace_id = getattr(workspace, "pk", workspace)
-    fields = {"question": question, "sql": sql, "answer_text": answer_text, "terms": terms,
+    fields = {"question": question, "sql": sql, "answer_text": answer_text, "terms": terms, "data_source_id": source_id,
               "token_count": length, "embedding": vectors[0] if vectors else None}
     existing = AnsweredQuestion.objects.filter(workspace_id=workspace_id, fingerprint=fingerprint)
     if existing.update(times_answered=F("times_answered") + 1, updated_at=timezone.now(), **fields):

@@ -369,3 +369,198 @@ def run_statement(ds: DataSource, sql: str, *, max_rows: int, timeout_s: float,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
         backend_pid=pid,
     )
+
+
+class SourceUnreachable(ExecutionError):
+    """The data source could not be connected to (down, wrong credentials, file gone)."""
+
+    code = "DATA_SOURCE_UNREACHABLE"
+
+
+class RowStream:
+    """A statement that is running on its data source, read chunk by chunk (exports).
+
+    The connection, its read-only transaction and the watcher stay open until `close()` (or the
+    end of `chunks()`): the caller decides how fast rows are read, and memory holds one chunk.
+    """
+
+    def __init__(self, *, columns: list[str], result: Any, connection: Any, control: _Control, max_rows: int,
+                 chunk_rows: int, timeout_s: float, backend_pid: str) -> None:
+        self.columns = columns
+        self.rows_read = 0
+        self.truncated = False
+        self.backend_pid = backend_pid
+        self._result, self._connection, self._control = result, connection, control
+        self._max_rows, self._chunk_rows, self._timeout_s = max_rows, chunk_rows, timeout_s
+        self._closed = False
+
+    def chunks(self) -> Any:
+        """Yield lists of row tuples (at most `chunk_rows` each) until the result or `max_rows` ends.
+        Raises ExecutionError (QueryTimedOut, QueryCancelled) when the statement fails midway."""
+        control = self._control
+        try:
+            while self.rows_read < self._max_rows:
+                if control.reason or time.monotonic() >= control.deadline:
+                    control.reason = control.reason or "timeout"
+                    raise _classify(RuntimeError(control.reason), control, self._timeout_s)
+                try:
+                    chunk = self._fetch(min(self._chunk_rows, self._max_rows - self.rows_read))
+                except Exception as exc:
+                    raise _classify(exc, control, self._timeout_s) from None
+                if not chunk:
+                    break
+                self.rows_read += len(chunk)
+                control.rows = self.rows_read
+                control.report("fetching")
+                yield chunk
+            else:
+                try:
+                    self.truncated = bool(self._fetch(1))  # one row past the cap says so
+                except Exception:
+                    self.truncated = True
+            if control.reason == "cancel":
+                raise QueryCancelled("The query was cancelled.")
+        finally:
+            self.close()
+
+    def _fetch(self, size: int) -> list[Any]:
+        # The driver's own tuples, read from its cursor: building SQLAlchemy Row objects would take
+        # as long as the fetch itself. Rows SQLAlchemy had already buffered (none with yield_per) come first.
+        buffered = getattr(self._result.cursor_strategy, "_rowbuffer", None)
+        if buffered:
+            rows = [tuple(buffered.popleft()) for _ in range(min(size, len(buffered)))]
+            return rows + (self._result.cursor.fetchmany(size - len(rows)) if size > len(rows) else [])
+        return self._result.cursor.fetchmany(size)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._control.done.set()
+        try:
+            self._result.close()
+        except Exception:
+            pass
+        try:
+            self._connection.rollback()
+        except Exception:
+            self._connection.invalidate()
+        finally:
+            self._connection.close()
+
+
+def open_stream(ds: DataSource, sql: str, *, max_rows: int, timeout_s: float, chunk_rows: int = 5000,
+                should_cancel: Callable[[], bool] = lambda: False, poll_seconds: float = 0.5,
+                on_progress: Callable[[dict[str, Any]], None] | None = None, progress_seconds: float = 1.0,
+                tag: str = "") -> RowStream:
+    """Start `sql` (already vetted) with the same guards as `run_statement` and return its rows as
+    a stream: a server-side cursor (PostgreSQL named cursor, MySQL SSCursor; SQLite and DuckDB read
+    lazily) fetched `chunk_rows` at a time. The statement has started when this returns, so an error
+    the database reports up front (unknown column, permission, connection) is raised here.
+    `timeout_s` bounds the whole read, however slowly the caller consumes it."""
+    control = _Control(deadline=time.monotonic() + timeout_s, should_cancel=should_cancel,
+                       on_progress=on_progress, progress_seconds=progress_seconds)
+    watcher = threading.Thread(target=_watch, args=(control, poll_seconds), daemon=True, name="export-watcher")
+    try:
+        connection = engine_for(ds).connect()
+    except Exception as exc:
+        from metadata.connectors import friendly_error
+
+        raise SourceUnreachable(friendly_error(exc, ds)) from None
+    try:
+        pid, control.interrupt = _prepare(ds, connection, timeout_s, tag)
+        watcher.start()
+        text = f"{tag_marker(tag)} {sql}" if tag and ds.engine == DataSource.Engine.MYSQL else sql
+        result = connection.execution_options(stream_results=True, yield_per=chunk_rows).exec_driver_sql(
+            driver_text(connection, text))
+        columns = list(result.keys())
+    except Exception as exc:
+        control.done.set()
+        try:
+            connection.rollback()
+        except Exception:
+            connection.invalidate()
+        connection.close()
+        if isinstance(exc, ExecutionError):
+            raise
+        raise _classify(exc, control, timeout_s) from None
+    return RowStream(columns=columns, result=result, connection=connection, control=control, max_rows=max_rows,
+                     chunk_rows=chunk_rows, timeout_s=timeout_s, backend_pid=pid)
+
+
+def copy_csv(ds: DataSource, sql: str, *, include_headers: bool, timeout_s: float,
+             should_cancel: Callable[[], bool] = lambda: False, tag: str = "") -> tuple[Any, Callable[[], int]]:
+    """PostgreSQL's own CSV writer for a vetted statement: `COPY (sql) TO STDOUT (FORMAT csv)` under the
+    same read-only transaction, statement timeout and watcher as `open_stream`. Returns (an iterator
+    of bytes, a function giving the rows copied once it is exhausted). The COPY has started when this
+    returns, so an error the server reports up front is raised here. About five times as fast as
+    reading rows into Python; values are PostgreSQL's text forms (booleans t/f, exact numerics)."""
+    if ds.engine != DataSource.Engine.POSTGRESQL:
+        raise ExecutionError("COPY is PostgreSQL's.")
+    control = _Control(deadline=time.monotonic() + timeout_s, should_cancel=should_cancel)
+    watcher = threading.Thread(target=_watch, args=(control, 0.5), daemon=True, name="export-watcher")
+    try:
+        connection = engine_for(ds).connect()
+    except Exception as exc:
+        from metadata.connectors import friendly_error
+
+        raise SourceUnreachable(friendly_error(exc, ds)) from None
+    state: dict[str, Any] = {"rows": 0}
+
+    def release(finished: bool) -> None:
+        control.done.set()
+        if not finished:
+            # Leaving a COPY midway would read the rest of it first: drop the connection instead,
+            # which ends the statement on the server.
+            connection.invalidate()
+            connection.close()
+            return
+        try:
+            state["copy"].__exit__(None, None, None)
+            state["rows"] = max(0, state["cursor"].rowcount)  # known once the COPY has ended
+            state["cursor"].close()
+            connection.rollback()
+        except Exception:
+            connection.invalidate()
+        connection.close()
+
+    try:
+        _, control.interrupt = _prepare(ds, connection, timeout_s, tag)
+        watcher.start()
+        cursor = state["cursor"] = connection.connection.dbapi_connection.cursor()
+        header = "true" if include_headers else "false"
+        manager = state["copy"] = cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, HEADER {header})")
+        copy = manager.__enter__()
+        # The first block is read here: the statement's errors, and those of its first rows,
+        # surface before any byte (the header line comes first) is sent.
+        first = bytearray()
+        while len(first) < 262_144 and (data := copy.read()):
+            first += data
+    except Exception as exc:
+        release(False)
+        if isinstance(exc, ExecutionError):
+            raise
+        raise _classify(exc, control, timeout_s) from None
+
+    def body() -> Any:
+        finished = False
+        try:
+            data, block = (bytes(first) if first else b""), bytearray()
+            while data:
+                block += data  # the server sends a row per message: handed on in blocks of 256 KB
+                if len(block) >= 262_144:
+                    if control.reason:
+                        raise _classify(RuntimeError(control.reason), control, timeout_s)
+                    yield bytes(block)
+                    block.clear()
+                try:
+                    data = copy.read()
+                except Exception as exc:
+                    raise _classify(exc, control, timeout_s) from None
+            if block:
+                yield bytes(block)
+            finished = True
+        finally:
+            release(finished)
+
+    return body(), lambda: int(state["rows"])

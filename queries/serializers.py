@@ -90,8 +90,10 @@ class QueryRunSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     started_at = serializers.DateTimeField(read_only=True, allow_null=True)
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    reasoning = serializers.JSONField(read_only=True, help_text="For questions (mode ai): engine, context_retrieved, "
-                                      "mappings, validation, confidence, attempts, tokens, latency_ms, refusal.")
+    reasoning = serializers.JSONField(read_only=True, help_text=(
+        "For questions (mode ai): engine, context_retrieved (list of {type: table, name} | {type: document, "
+        "document_id, document_name, chunk, score} | {type: answer, question, score}), mappings, validation, "
+        "confidence, attempts, tokens, latency_ms, steps, explanation, chart_hint, refusal {reason, suggestions}."))
     chart = serializers.JSONField(read_only=True, allow_null=True,
                                   help_text="For questions: {type: number|line|bar|table, x, y, spec (Vega-Lite)}.")
 

@@ -27,3 +27,5 @@ def run_schedule(schedule_id: str, manual: bool = False) -> str | None:
 
     schedule_run = schedule_execute(schedule_id=schedule_id, manual=manual)
     return str(schedule_run.pk) if schedule_run else None
+
+from .export_tasks import export_build, purge_expired_exports  # noqa: E402,F401  (Celery autodiscovers tasks.py only)

@@ -46,7 +46,7 @@ def test_a_count_question_is_answered_with_sql_result_reasoning_and_a_number_cha
     assert "customers" in body["sql"].lower() and body["sql"].lower().startswith("select")
     reasoning = body["reasoning"]
     assert reasoning["engine"] == "builtin" and reasoning["confidence"] >= 0.7
-    assert "customers" in reasoning["context_retrieved"] and reasoning["mappings"]
+    assert {"type": "table", "name": "customers"} in reasoning["context_retrieved"] and reasoning["mappings"]
     assert reasoning["latency_ms"] >= 0 and reasoning["refusal"] is None
     assert body["chart"]["type"] == "number" and body["chart"]["spec"]["mark"]["type"] == "text"
     run = QueryRun.objects.get(pk=body["query_id"])

@@ -56,7 +56,7 @@ def test_the_default_provider_answers_with_result_tokens_reasoning_and_chart(llm
     reasoning = body["reasoning"]
     assert reasoning["engine"] == "llm:openai_compatible/fake-gpt" and reasoning["attempts"] == 1
     assert reasoning["tokens"]["total"] == 150 and reasoning["explanation"] == "Customers per country."
-    assert "customers" in reasoning["context_retrieved"]
+    assert {"type": "table", "name": "customers"} in reasoning["context_retrieved"]
     assert body["chart"]["type"] == "bar"
     (request,) = llm_team["server"].requests
     prompt = request.text()

@@ -179,6 +179,8 @@ CELERY_TASK_ROUTES = {
     "accounts.flush_expired_tokens": {"queue": "long_running"},
     "knowledge.*": {"queue": "long_running"},
     "chat.answer_question": {"queue": "queries"},
+    "auditing.*": {"queue": "interactive"},
+    "exports.*": {"queue": "long_running"},
     "chat.purge_deleted_sessions": {"queue": "long_running"},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -189,6 +191,7 @@ CELERY_BEAT_SCHEDULE = {
     "flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 6 * 3600.0},
     "reap-stale-query-runs": {"task": "queries.reap_stale_runs", "schedule": 60.0},
     "purge-deleted-chat-sessions": {"task": "chat.purge_deleted_sessions", "schedule": 86400.0},
+    "purge-expired-exports": {"task": "exports.purge_expired", "schedule": 3600.0},
 }
 # A running Job whose heartbeat is older than this is considered abandoned by a dead worker.
 JOB_STALE_AFTER = timedelta(seconds=env.int("JOB_STALE_AFTER_SECONDS", default=900))
@@ -354,6 +357,14 @@ QUERY_ASYNC_ROWS = env.int("QUERY_ASYNC_ROWS", default=20_000_000)
 # How often a running async query reports progress on ws/query/{id}/ (seconds).
 QUERY_PROGRESS_SECONDS = env.float("QUERY_PROGRESS_SECONDS", default=1.0)
 
+# --- Exports ----------------------------------------------------------------------------------------
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=10_000_000)  # never unbounded
+EXPORT_TIMEOUT = env.int("EXPORT_TIMEOUT", default=600)  # seconds, the whole export
+EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=100_000)  # above: a background job
+EXPORT_TTL_HOURS = env.int("EXPORT_TTL_HOURS", default=24)  # a background export's file, then 410
+EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=5000)
+EXPORT_PARQUET_ROW_GROUP = env.int("EXPORT_PARQUET_ROW_GROUP", default=100_000)
+
 # --- Chat and the knowledge base ----------------------------------------------------------------
 # Deleted sessions (and those of a deleted project) can be restored for this many days, then purged.
 CHAT_RETENTION_DAYS = env.int("CHAT_RETENTION_DAYS", default=30)
@@ -365,6 +376,15 @@ CHAT_ANSWER_IN_WORKER = env.bool("CHAT_ANSWER_IN_WORKER", default=False)
 DOCUMENTS_DIR = env.path("DOCUMENTS_DIR", default=DATA_DIR / "documents")
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 DOCUMENT_MAX_COUNT = env.int("DOCUMENT_MAX_COUNT", default=500)
+
+# --- Webhooks -----------------------------------------------------------------------------------
+# Receivers on private, loopback or CGNAT addresses are refused unless this is on (metadata and
+# link-local addresses always are). Deliveries are pinned to the address that was checked.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=6)
+WEBHOOK_MAX_CONSECUTIVE_FAILURES = env.int("WEBHOOK_MAX_CONSECUTIVE_FAILURES", default=10)
+WEBHOOK_CONNECT_TIMEOUT = env.int("WEBHOOK_CONNECT_TIMEOUT", default=3)
+WEBHOOK_READ_TIMEOUT = env.int("WEBHOOK_READ_TIMEOUT", default=10)
 
 # --- i18n, static, email, logging ------------------------------------------------------------
 LANGUAGE_CODE = "en"
