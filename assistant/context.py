@@ -35,9 +35,12 @@ def _stamp(ds: DataSource) -> str:
     return f"{ds.pk}:{synced}:{ds.updated_at.timestamp()}"
 
 
-def schema_info_for(ds: DataSource) -> tuple[SchemaInfo, dict[str, str]]:
-    """The source's schema for the engines, and {bare table name: schema} for tables that need one."""
-    key = f"assistant-schema:{_stamp(ds)}"
+def schema_info_for(ds: DataSource, access: Any = None) -> tuple[SchemaInfo, dict[str, str]]:
+    """The source's schema for the engines, and {bare table name: schema} for tables that need one —
+    as `access` (metadata.access.Access of the person asking) lets them see it: hidden columns, and
+    tables with nothing visible, are not there at all (nor are foreign keys through them)."""
+    hidden = getattr(access, "hidden", None) or {}
+    key = f"assistant-schema:{_stamp(ds)}:{access.key if hidden else 'all'}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -53,6 +56,11 @@ def schema_info_for(ds: DataSource) -> tuple[SchemaInfo, dict[str, str]]:
     schemas: dict[str, str] = {}
     names: dict[Any, str] = {}
     for table in tables:
+        invisible = hidden.get((table.schema_name, table.name), frozenset())
+        visible = [c for c in columns.get(table.pk, []) if c.name not in invisible]
+        if invisible and not visible:
+            continue
+        columns[table.pk] = visible
         if table.schema_name.lower() not in DEFAULT_SCHEMAS:
             if name_counts[table.name.lower()] > 1:
                 continue  # the same name in two schemas: the engines could not tell them apart
@@ -66,6 +74,10 @@ def schema_info_for(ds: DataSource) -> tuple[SchemaInfo, dict[str, str]]:
         ))
     for relation in SchemaRelationship.objects.filter(data_source=ds, is_removed=False):
         if relation.from_table_id in names and relation.to_table_id in names:
+            from_visible = {c.name for c in columns.get(relation.from_table_id, [])}
+            to_visible = {c.name for c in columns.get(relation.to_table_id, [])}
+            if not (set(relation.from_columns) <= from_visible and set(relation.to_columns) <= to_visible):
+                continue
             for source, target in zip(relation.from_columns, relation.to_columns, strict=False):
                 info.foreign_keys.append(ForeignKey(names[relation.from_table_id], source,
                                                     names[relation.to_table_id], target))

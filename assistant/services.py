@@ -183,12 +183,13 @@ def _builtin(question: str, info: Any, dialect: str, today: dt.date) -> Draft:
                  steps=list(result.reasoning), refusal=result.refusal, suggestions=list(result.suggestions))
 
 
-def _validator(ds: DataSource, workspace: Any, schemas: dict[str, str]) -> Any:
-    """The LLM engine's check of each attempt: the safety gate, then the database's own planner."""
+def _validator(ds: DataSource, workspace: Any, schemas: dict[str, str], membership: Any) -> Any:
+    """The LLM engine's check of each attempt: the safety gate (with the asker's access policies), then
+    the database's own planner."""
 
     def validate(sql: str) -> tuple[bool, str]:
         qualified = qualify_tables(sql, ds.engine, schemas)
-        gate = query_services.check_sql(ds, qualified, limit=None, workspace=workspace)
+        gate = query_services.check_sql(ds, qualified, limit=None, workspace=workspace, membership=membership)
         if not gate.ok:
             return False, "; ".join(f"{i.code}: {i.message}" + (f" ({i.suggestion})" if i.suggestion else "")
                                     for i in gate.errors)
@@ -217,7 +218,8 @@ def _reporting_validator(validate: Any, progress: Progress) -> Any:
 
 
 def _llm(provider: Any, question: str, ds: DataSource, workspace: Any, info: Any, schemas: dict[str, str],
-         history: list[tuple[str, str]], knowledge: Knowledge, tables: list[str], progress: Progress) -> Draft:
+         history: list[tuple[str, str]], knowledge: Knowledge, tables: list[str], progress: Progress,
+         membership: Any = None) -> Draft:
     from . import llm
     from .prompts import active_system_prompt_text
 
@@ -229,7 +231,7 @@ def _llm(provider: Any, question: str, ds: DataSource, workspace: Any, info: Any
         provider, question=question, dialect=DIALECTS[ds.engine], schema_context=ddl_context(info, tables),
         examples=examples, passages=knowledge.passage_texts(), history=history,
         system_prompt=active_system_prompt_text(workspace),
-        validate=_reporting_validator(_validator(ds, workspace, schemas), progress))
+        validate=_reporting_validator(_validator(ds, workspace, schemas, membership), progress))
     validation = [{"code": "REPAIRED", "message": message} for message in answer.rejected]
     return Draft(sql=answer.sql, engine=f"llm:{provider.provider}/{provider.model}", confidence=None,
                  steps=[answer.explanation] if answer.explanation else [], context=tables,
@@ -255,9 +257,11 @@ def _with_earlier_answer(draft: Draft, question: str, knowledge: Knowledge, pass
 
 
 def golden_examples(ds: DataSource, question: str, limit: int = 3) -> list[tuple[str, str]]:
-    """Earlier questions on this source that ran and were kept as good answers. Until saved queries
-    arrive, none: past runs are not vetted, and an unvetted example teaches the model mistakes."""
-    return []
+    """Saved queries of this source that answer a question like this one: vetted by the people who
+    saved them (unvetted past runs would teach the model their mistakes)."""
+    from queries.library import golden_examples_for
+
+    return golden_examples_for(ds, question, limit=limit)
 
 
 # --- the pipeline ---------------------------------------------------------------------------------------
@@ -277,7 +281,9 @@ def answer(*, question: str, ds: DataSource, workspace: Any, user: Any, membersh
     report = progress or _no_progress
     question = question.strip()
     report("retrieving", {})
-    info, schemas = schema_info_for(ds)
+    from metadata.access import access_for
+
+    info, schemas = schema_info_for(ds, access_for(ds, membership))
     provider = default_provider(workspace)
     builtin = provider is None or provider.provider == "builtin"
     knowledge = retrieve_knowledge(workspace, ds, question, documents=not builtin)
@@ -286,12 +292,14 @@ def answer(*, question: str, ds: DataSource, workspace: Any, user: Any, membersh
         draft = _builtin(question, info, DIALECTS[ds.engine], today or timezone.localdate())
         if draft.sql is None:
             draft = _with_earlier_answer(draft, question, knowledge, lambda sql: query_services.check_sql(
-                ds, qualify_tables(sql, ds.engine, schemas), limit=limit, workspace=workspace).ok)
+                ds, qualify_tables(sql, ds.engine, schemas), limit=limit, workspace=workspace,
+                membership=membership).ok)
     else:
         tables = linked_tables(info, question)
         report("generating", {"engine": "llm", "tables": tables, "documents": len(knowledge.documents),
                               "answers": len(knowledge.answers)})
-        draft = _llm(provider, question, ds, workspace, info, schemas, history or [], knowledge, tables, report)
+        draft = _llm(provider, question, ds, workspace, info, schemas, history or [], knowledge, tables, report,
+                     membership)
 
     if draft.sql is None:
         return _refused(draft, question=question, ds=ds, workspace=workspace, user=user, request=request,
@@ -299,7 +307,7 @@ def answer(*, question: str, ds: DataSource, workspace: Any, user: Any, membersh
     if builtin:  # the LLM engine's attempts were each reported as they were validated
         report("validating", {"attempt": draft.attempts})
     sql = qualify_tables(draft.sql, ds.engine, schemas)
-    gate = query_services.check_sql(ds, sql, limit=limit, workspace=workspace)
+    gate = query_services.check_sql(ds, sql, limit=limit, workspace=workspace, membership=membership)
     if not gate.ok:
         # An engine produced something the gate refuses: it is never run, and never shown as an answer.
         logger.warning("Generated SQL rejected by the gate (%s): %s", draft.engine, gate.errors[0].message)
@@ -375,7 +383,7 @@ def _refused(draft: Draft, *, question: str, ds: DataSource, workspace: Any, use
     return run
 
 
-def suggestions(ds: DataSource, *, user: Any, limit: int = 8) -> list[dict[str, str]]:
+def suggestions(ds: DataSource, *, user: Any, limit: int = 8, membership: Any = None) -> list[dict[str, str]]:
     """Questions this data source can answer: from its dictionary (what the built-in engine can
     handle there) and the workspace's most-run questions."""
     from django.db.models import Count
@@ -389,7 +397,9 @@ def suggestions(ds: DataSource, *, user: Any, limit: int = 8) -> list[dict[str, 
         if key not in seen:
             seen.add(key)
             out.append({"question": row["question"], "source": "popular"})
-    info, _ = schema_info_for(ds)
+    from metadata.access import access_for
+
+    info, _ = schema_info_for(ds, access_for(ds, membership))
     for text in dictionary_questions(info, limit=limit * 2):
         if len(out) >= limit:
             break

@@ -141,6 +141,12 @@ def document_process(*, document: Document, job: Job | None = None) -> dict[str,
 def document_mark_failed(*, document_id: Any, error: str) -> None:
     Document.objects.filter(pk=document_id).update(status=Document.Status.FAILED, error=error[:2000],
                                                    updated_at=timezone.now())
+    document = Document.objects.filter(pk=document_id).only("workspace_id", "name").first()
+    if document is not None:
+        from auditing.webhooks import emit
+
+        emit(document.workspace_id, "document_failed", {"document_id": document_id, "name": document.name,
+                                                        "error": error[:2000]})
 
 
 def document_reprocess(*, document: Document, user: Any, request: Any = None) -> Document:

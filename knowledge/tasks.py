@@ -5,6 +5,7 @@ import logging
 
 from celery import shared_task
 
+from auditing.webhooks import emit
 from core import services as jobs
 
 from . import services
@@ -40,3 +41,5 @@ def process_document(self, job_id: str) -> None:  # type: ignore[no-untyped-def]
         jobs.job_fail(job, message)
     else:
         jobs.job_succeed(job, result, message=f"Indexed {result['chunks']} passages")
+        emit(job.workspace_id, "document_processed", {"document_id": document_id, "name": document.name,
+                                                      "chunks": result["chunks"]})

@@ -3,6 +3,7 @@ import logging
 
 from celery import shared_task
 
+from auditing.webhooks import emit
 from core import services as jobs
 from core.models import Job
 
@@ -29,8 +30,14 @@ def _run(job_id: str, task_id: str, work) -> None:  # type: ignore[no-untyped-de
         if ds is not None:
             DataSource.objects.filter(pk=ds.pk).update(status=DataSource.Status.ERROR, status_message=message[:500])
         jobs.job_fail(job, message)
+        if job.kind == "schema_sync":
+            emit(job.workspace_id, "data_source_sync_failed",
+                 {"data_source_id": job.params.get("data_source_id"), "job_id": job.pk, "error": message})
     else:
         jobs.job_succeed(job, result)
+        if job.kind == "schema_sync":
+            emit(job.workspace_id, "data_source_synced", {"data_source_id": job.params.get("data_source_id"),
+                                                          "job_id": job.pk, "summary": result})
 
 
 @shared_task(name="metadata.sync_schema", bind=True, acks_late=True, ignore_result=True)

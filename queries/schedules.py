@@ -372,6 +372,11 @@ def schedule_execute(*, schedule_id: Any, now: dt.datetime | None = None, manual
     record(actor=None, action="schedule.run", target=schedule, workspace=schedule.workspace,
            details={"status": schedule_run.status, "query_id": str(run.pk) if run else None,
                     "period_start": period.isoformat(), "manual": manual})
+    from auditing.webhooks import emit
+
+    emit(schedule.workspace_id, "schedule_failed" if error else "schedule_completed",
+         {"schedule_id": schedule.pk, "query_id": run.pk if run else None, "status": schedule_run.status,
+          "period_start": period, "error": error})
     return schedule_run
 
 

@@ -483,6 +483,13 @@ def run_now(run: QueryRun) -> QueryRun:
         if hasattr(run, "results") and run.status != QueryRun.Status.COMPLETED:
             del run.results
     _notify(run, run.status, status=run.status)
+    if run.status in (QueryRun.Status.COMPLETED, QueryRun.Status.FAILED):
+        from auditing.webhooks import emit
+
+        emit(run.workspace_id, "query_completed" if run.status == QueryRun.Status.COMPLETED else "query_failed",
+             {"query_id": run.pk, "status": run.status, "mode": run.mode, "data_source_id": run.data_source_id,
+              "rows_returned": run.rows_returned, "execution_time_ms": run.execution_time_ms,
+              "error_code": run.error_code, "user_id": run.user_id})
     return run
 
 

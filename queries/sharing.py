@@ -122,6 +122,10 @@ def share_link_create(*, run: QueryRun, user: Any, expiration_days: Any = 7, pas
     record(actor=user, action="share_link.created", target=link, workspace=run.workspace, request=request,
            details={"query_id": str(run.pk), "expires_at": link.expires_at.isoformat(),
                     "password": bool(password), "saved_query_id": str(saved_query.pk) if saved_query else None})
+    from auditing.webhooks import emit
+
+    emit(run.workspace_id, "share_link_created", {"share_link_id": link.pk, "query_id": run.pk,
+                                                  "expires_at": link.expires_at, "created_by": user.pk})
     return link, token
 
 

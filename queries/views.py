@@ -160,7 +160,8 @@ class SuggestionsView(WorkspaceAPIView):
         from assistant.services import suggestions
 
         ds = data_source_for(request.workspace, serializer.validated_data.get("database_id"))
-        items = suggestions(ds, user=request.user, limit=serializer.validated_data["limit"])
+        items = suggestions(ds, user=request.user, limit=serializer.validated_data["limit"],
+                            membership=request.membership)
         return Response({"database_id": str(ds.pk), "suggestions": items})
 
 

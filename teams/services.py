@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from auditing.services import record
+from auditing.webhooks import emit
 from core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 
 from .models import Invitation, Membership, Workspace, hash_token
@@ -84,6 +85,7 @@ def member_invite(*, workspace: Workspace, by: Any, actor_membership: Membership
     from .tasks import send_invitation_email
 
     transaction.on_commit(lambda: send_invitation_email.delay(str(invitation.pk), token))
+    emit(workspace, "member_invited", {"invitation_id": invitation.pk, "email": invitation.email, "role": role})
     return invitation, token
 
 
@@ -114,6 +116,7 @@ def invitation_accept(*, token: str, user: Any, request: Any = None) -> Membersh
     invitation.save(update_fields=["status", "accepted_at", "updated_at"])
     record(actor=user, action="member.joined", target=membership, workspace=invitation.workspace, request=request,
            details={"role": invitation.role, "invitation_id": str(invitation.pk)})
+    emit(invitation.workspace, "member_joined", {"user_id": user.pk, "email": user.email, "role": membership.role})
     return membership
 
 
@@ -164,3 +167,4 @@ def member_remove(*, membership: Membership, by: Any, actor_membership: Membersh
     ApiKey.objects.filter(workspace=workspace, user_id=user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
     record(actor=by, action="member.left" if leaving_self else "member.removed", resource_type="membership",
            workspace=workspace, request=request, details={"user_id": str(user_id), "email": email})
+    emit(workspace, "member_removed", {"user_id": user_id, "email": email, "left": leaving_self})

@@ -38,7 +38,7 @@ def llm_team(user, make_user, client_for, sqlite_file, files_dir, django_capture
             "name": "Local", "provider": "openai_compatible", "model": "fake-gpt", "base_url": server.openai_url,
             "api_key": KEY, "timeout_seconds": 5, "is_default": True}, format="json")
         assert created.status_code == 201, created.content
-        yield {"analyst": client_for(analyst, workspace), "server": server, "ds": ds,
+        yield {"analyst": client_for(analyst, workspace), "owner": owner, "server": server, "ds": ds,
 }
 
 
@@ -100,3 +100,15 @@ def test_a_provider_error_is_a_clear_refusal_without_the_key(llm_team):
     assert body["status"] == "failed" and body["error"]["code"] == "NOT_ANSWERED"
     assert "Incorrect API key provided" in body["error"]["message"]
     assert KEY not in json.dumps(body)
+
+
+def test_saved_queries_with_a_question_are_the_models_examples(llm_team):
+    saved = llm_team["owner"].post("/api/v1/saved-queries", {
+        "title": "Customers by segment", "question": "How many customers are there per segment?",
+        "sql": "SELECT segment, COUNT(*) AS n FROM customers GROUP BY segment", "database_id": llm_team["ds"]["id"]},
+        format="json")
+    assert saved.status_code == 201, saved.content
+    llm_team["server"].reply(reply(GOOD))
+    assert ask(llm_team, "How many customers per country?")["status"] == "completed"
+    prompt = llm_team["server"].requests[0].text()
+    assert "How many customers are there per segment?" in prompt and "GROUP BY segment" in prompt

@@ -139,3 +139,20 @@ def test_only_admins_manage_policies_and_other_workspaces_cannot_see_them(team, 
     assert_error(other.get(f"{POLICIES}/{policy['id']}"), 404, "NOT_FOUND")
     assert_error(other.delete(f"{POLICIES}/{policy['id']}"), 404, "NOT_FOUND")
     assert team["owner"].get(POLICIES).json()["count"] == 1
+
+
+def test_the_assistant_does_not_know_hidden_columns_or_closed_views(team):
+    from assistant.context import schema_info_for
+    from metadata.access import access_for
+    from metadata.models import DataSource
+    from teams.models import Membership
+
+    germany_only(team)
+    ds = DataSource.objects.get(pk=team["ds"]["id"])
+    membership = Membership.objects.get(user=team["analyst_user"], workspace=team["workspace"])
+    info, _ = schema_info_for(ds, access_for(ds, membership))
+    assert [c.name for c in info.table("customers").columns] == ["customer_id", "country", "segment"]
+    assert info.table("big_customers") is None  # a view without a policy of its own is closed
+    owner = Membership.objects.get(user=ds.created_by, workspace=team["workspace"])
+    owner_info, _ = schema_info_for(ds, access_for(ds, owner))
+    assert "email" in [c.name for c in owner_info.table("customers").columns]
