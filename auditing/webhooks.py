@@ -176,9 +176,35 @@ def emit(workspace: Any, event: str, payload: dict[str, Any] | None = None) -> N
     transaction.on_commit(create_and_enqueue)
 
 
+def _subscribed(workspace_id: Any, event: str) -> bool:
+    """Whether any active webhook of the workspace takes `event`, in one pre-composed statement: every
+    query run ends here, and through the ORM the lookup cost about a millisecond."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    meta = Webhook._meta
+    workspace = meta.get_field("workspace")
+    sql = (f"SELECT {q(meta.get_field('events').column)} FROM {q(meta.db_table)} "
+           f"WHERE {q(workspace.column)} = %s AND {q(meta.get_field('is_active').column)} = %s")
+    events_field = meta.get_field("events")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [workspace.target_field.get_db_prep_value(workspace_id, connection), True])
+        rows = cursor.fetchall()
+    for (events,) in rows:
+        for convert in events_field.get_db_converters(connection):
+            events = convert(events, events_field.get_col(meta.db_table), connection)
+        if isinstance(events, str):
+            events = json.loads(events)
+        if event in (events or []):
+            return True
+    return False
+
+
 def _create_deliveries(workspace_id: Any, event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
     from .tasks import deliver_webhook
 
+    if not _subscribed(workspace_id, event):
+        return []  # the usual case, answered without composing an ORM query
     hooks = [h for h in Webhook.objects.filter(workspace_id=workspace_id, is_active=True).only("id", "events")
              if event in h.events]
     if not hooks:
