@@ -258,6 +258,15 @@ def _csv_bytes(names: list[str], chunks: Iterable[list[Any]], include_headers: b
         if mask is not None:
             rows = mask(rows)
         convert = _chunk_needs_conversion(rows, width)
+        if not convert:
+            fast = _arrow_csv(rows, width)
+            if fast is not None:
+                if buffer.tell():
+                    yield buffer.getvalue().encode("utf-8")
+                    buffer.seek(0)
+                    buffer.truncate()
+                yield fast
+                continue
         if convert:
             rows = [list(row) for row in rows]
             for row in rows:
@@ -270,6 +279,34 @@ def _csv_bytes(names: list[str], chunks: Iterable[list[Any]], include_headers: b
     rest = buffer.getvalue()
     if rest:
         yield rest.encode("utf-8")
+
+
+def _arrow_csv(rows: list[Any], width: int) -> bytes | None:
+    """A chunk of plain values (numbers, text, None) through Arrow's C++ CSV writer, which is about
+    half again as fast as the csv module; None when Arrow cannot type a column (mixed values in
+    SQLite's dynamic typing, big integers) — the csv module writes that chunk instead. Text is always
+    quoted here (`"needed"` in Arrow's terms), which CSV readers take as the same values."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a requirement
+        return None
+    if not rows:
+        return b""
+    try:
+        columns = list(zip(*rows, strict=True)) if width else []
+        arrays = [pa.array(column) for column in columns]
+        if any(pa.types.is_binary(a.type) or pa.types.is_large_binary(a.type) or pa.types.is_nested(a.type)
+               or pa.types.is_boolean(a.type) or pa.types.is_temporal(a.type) or pa.types.is_decimal(a.type)
+               for a in arrays):
+            return None  # the csv module's (and the other formats') spelling of these differs: keep it
+        batch = pa.RecordBatch.from_arrays(arrays, names=[str(i) for i in range(width)])
+        out = pa.BufferOutputStream()
+        pacsv.write_csv(batch, out, write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed",
+                                                                       eol="\r\n"))
+        return out.getvalue().to_pybytes()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, ValueError, TypeError):
+        return None
 
 
 def _json_default(value: Any) -> Any:

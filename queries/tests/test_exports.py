@@ -213,7 +213,8 @@ def test_a_big_export_becomes_a_job_whose_file_downloads(team, big, django_captu
     assert download["Content-Disposition"].startswith('attachment; filename="query-')
     rows = list(csv.reader(io.StringIO(content(download).decode())))
     assert rows[0] == ["id", "kind", "amount"] and len(rows) == 200_001
-    assert rows[1] == ["1", "kind-1", "0.25"] and rows[-1] == ["200000", "kind-3", "50000.0"]
+    assert rows[1] == ["1", "kind-1", "0.25"] and rows[-1][:2] == ["200000", "kind-3"]
+    assert float(rows[-1][2]) == 50000.0  # numbers as the shortest text that reads back the same value
     event = AuditEvent.objects.get(action="query.exported", resource_id=query_id)
     assert event.details["rows"] == 200_000 and event.details["background"] is True
     # Only its creator downloads it.
