@@ -62,19 +62,15 @@ def _runs(workspace: Any, user: Any) -> QuerySet:
     return QueryRun.objects.filter(workspace=workspace, user=user)
 
 
-def _saved(workspace: Any, user: Any) -> QuerySet | None:
-    try:
-        from queries.library import saved_queries_visible
-    except ImportError:
-        return None
+def _saved(workspace: Any, user: Any) -> QuerySet:
+    from queries.library import saved_queries_visible
+
     return saved_queries_visible(workspace=workspace, user=user)
 
 
-def _templates(workspace: Any, user: Any) -> QuerySet | None:
-    try:
-        from queries.library import templates_visible
-    except ImportError:
-        return None
+def _templates(workspace: Any, user: Any) -> QuerySet:
+    from queries.library import templates_visible
+
     return templates_visible(workspace=workspace)
 
 
@@ -180,9 +176,6 @@ def search(*, workspace: Any, user: Any, q: str, types: list[str] | None = None,
     hits: list[Hit] = []
     for name in types or DEFAULT_TYPES:
         source = SOURCES[name]
-        queryset = source.queryset(workspace, user)
-        if queryset is None:  # the feature is not installed
-            continue
-        hits.extend(_search_source(source, queryset, words, q, limit))
+        hits.extend(_search_source(source, source.queryset(workspace, user), words, q, limit))
     hits.sort(key=lambda h: (-h.relevance, h.type, h.title))
     return hits[:limit]
