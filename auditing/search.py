@@ -36,7 +36,7 @@ class Hit:
 @dataclass(frozen=True)
 class Source:
     type: str
-    queryset: Callable[[Any, Any], QuerySet | None]  # (workspace, user) → rows the caller may see
+    queryset: Callable[[Any, Any], QuerySet]  # (workspace, user) → rows the caller may see
     fields: tuple[str, ...]  # searched text; the first is the title
     describe: Callable[[Any], tuple[str, str, dict[str, Any]]]  # row → (title, text for the snippet, extra)
 
