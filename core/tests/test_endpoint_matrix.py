@@ -4,8 +4,10 @@ analyst, admin and owner may too). Operations are read from the OpenAPI schema, 
 covered as they appear."""
 from __future__ import annotations
 
+import os
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
@@ -15,6 +17,19 @@ from teams.tests.factories import make_workspace
 pytestmark = pytest.mark.django_db
 
 ROLES = ["viewer", "analyst", "admin", "owner"]
+DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
+HEADER = """# Who may call what
+
+Every operation of the API and the least workspace role it allows, as measured by
+`core/tests/test_endpoint_matrix.py` (which fails when this table and the code disagree; regenerate with
+`WRITE_PERMISSIONS_DOC=1 .venv/bin/python -m pytest core/tests/test_endpoint_matrix.py`).
+"any member" means every workspace role; some operations narrow further per object (your own history,
+a session's creator, a saved query's owner or grantees), and installation-admin operations also require
+the operator flag (`/users`, `/admin/...`).
+
+| operation | least role |
+|---|---|
+"""
 # Streams hold the connection open by design; logout would end the token the walk relies on.
 SKIP = re.compile(r"/stream-|/auth/logout")
 PARAMETERS = {"table_name": "customers", "column_name": "email", "token": "x" * 43}
@@ -60,6 +75,21 @@ def test_no_operation_fails_with_a_server_error_and_rights_only_grow_with_the_ro
     inversions = [f"{m.upper()} {p}: denied to {roles}" for (m, p), roles in denied.items()
                   if roles != ROLES[: len(roles)] and len(roles) < len(ROLES)]
     assert not inversions, "\n".join(inversions)
+    table = HEADER + "".join(
+        f"| `{method.upper()} {path.removeprefix('/api/v1')}` | "
+        f"{_least(denied.get((method, path), []))} |\n" for method, path in walked)
+    if os.environ.get("WRITE_PERMISSIONS_DOC"):
+        DOC.parent.mkdir(exist_ok=True)
+        DOC.write_text(table)
+    assert DOC.is_file() and DOC.read_text() == table, (
+        "docs/permissions.md disagrees with the code; regenerate it (see its header) and review the diff")
     # The walk reaches the permission checks: what only admins may do is denied below them.
     assert denied[("post", "/api/v1/access-policies")] == ["viewer", "analyst"]
     assert denied[("post", "/api/v1/queries/execute")] == ["viewer"]
+
+
+def _least(denied_roles: list[str]) -> str:
+    if len(denied_roles) == len(ROLES):
+        return "installation admins only"
+    least = ROLES[len(denied_roles)]
+    return "any member" if least == "viewer" else least
