@@ -93,6 +93,15 @@ SERVICE_CHECKS: dict[str, Callable[[], tuple[bool, str]]] = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Transactional tests empty every table with TRUNCATE between tests; the audit table refuses that
+    # on PostgreSQL unless the session opts in (auditing migration 0004). The test connections do.
+    database = settings.DATABASES["default"]
+    if "postgresql" in database["ENGINE"]:
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c insightengine.allow_audit_truncate=on".strip()
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker, check in SERVICE_CHECKS.items():
         if item.get_closest_marker(marker) is None:

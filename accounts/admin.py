@@ -27,6 +27,31 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
     filter_horizontal = ()
     inlines = [QuotaInline]
+    actions = ["deactivate", "activate"]
+
+    @admin.action(description="Deactivate selected users (signs them out everywhere)")
+    def deactivate(self, request: Any, queryset: Any) -> None:
+        from core.exceptions import DomainError
+
+        from .services import user_deactivate
+
+        done = 0
+        for user in queryset.filter(is_active=True):
+            try:
+                user_deactivate(user=user, by=request.user, request=request)
+                done += 1
+            except DomainError as exc:  # e.g. the last installation admin
+                self.message_user(request, f"{user.email}: {exc.message}", level="error")
+        self.message_user(request, f"Deactivated {done} user(s).")
+
+    @admin.action(description="Activate selected users")
+    def activate(self, request: Any, queryset: Any) -> None:
+        from .services import user_activate
+
+        users = list(queryset.filter(is_active=False))
+        for user in users:
+            user_activate(user=user, by=request.user, request=request)
+        self.message_user(request, f"Activated {len(users)} user(s).")
 
 
 @admin.register(AuthSession)

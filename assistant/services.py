@@ -128,16 +128,18 @@ def _above_floor(passages: list[Any], limit: int) -> tuple[Any, ...]:
     return tuple(p for p in passages[:limit] if p.score >= floor)
 
 
-def retrieve_knowledge(workspace: Any, ds: DataSource, question: str, *, documents: bool = True) -> Knowledge:
-    """The best document passages and earlier answers (same data source) for `question`.
+def retrieve_knowledge(workspace: Any, ds: DataSource, question: str, *, documents: bool = True,
+                       user: Any = None) -> Knowledge:
+    """The best document passages and earlier answers (same data source) for `question`; with `user`,
+    never from a document taken away from them (`teams.grants`).
 
     Knowledge only ever helps: a failure here is logged and the question is answered without it.
     """
     from knowledge import retrieval
 
     try:
-        found_documents = retrieval.search(workspace, question, k=MAX_PASSAGES, sources=("documents",)) \
-            if documents else []
+        found_documents = retrieval.search(workspace, question, k=MAX_PASSAGES, sources=("documents",),
+                                           user=user) if documents else []
         found_answers = retrieval.search(workspace, question, k=MAX_ANSWER_EXAMPLES, sources=("answers",),
                                          data_source=ds)
     except Exception:
@@ -280,13 +282,15 @@ def answer(*, question: str, ds: DataSource, workspace: Any, user: Any, membersh
     started = time.perf_counter()
     report = progress or _no_progress
     question = question.strip()
-    report("retrieving", {})
     from metadata.access import access_for
+    from teams.grants import require_source
 
+    require_source(membership, ds)  # before anything of the source reaches a prompt
+    report("retrieving", {})
     info, schemas = schema_info_for(ds, access_for(ds, membership))
     provider = default_provider(workspace)
     builtin = provider is None or provider.provider == "builtin"
-    knowledge = retrieve_knowledge(workspace, ds, question, documents=not builtin)
+    knowledge = retrieve_knowledge(workspace, ds, question, documents=not builtin, user=user)
     if builtin:
         report("generating", {"engine": "builtin", "answers": len(knowledge.answers)})
         draft = _builtin(question, info, DIALECTS[ds.engine], today or timezone.localdate())

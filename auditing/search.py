@@ -76,8 +76,10 @@ def _templates(workspace: Any, user: Any) -> QuerySet:
 
 def _tables(workspace: Any, user: Any) -> QuerySet:
     from metadata.models import SchemaTable
+    from teams.grants import Kind, denied_ids
 
-    return SchemaTable.objects.filter(data_source__workspace=workspace, is_removed=False).select_related("data_source")
+    return SchemaTable.objects.filter(data_source__workspace=workspace, is_removed=False).exclude(
+        data_source_id__in=denied_ids(user, Kind.DATA_SOURCE)).select_related("data_source")
 
 
 def _sessions(workspace: Any, user: Any) -> QuerySet:
@@ -90,7 +92,7 @@ def _sessions(workspace: Any, user: Any) -> QuerySet:
 def _documents(workspace: Any, user: Any) -> QuerySet:
     from knowledge.selectors import documents_of
 
-    return documents_of(workspace)
+    return documents_of(workspace, user)
 
 
 def _run_row(run: Any) -> tuple[str, str, dict[str, Any]]:

@@ -25,9 +25,14 @@ def retention_cutoff() -> dt.datetime:
 
 def visible_sessions(queryset: QuerySet[ChatSession], *, user: Any, deleted: bool = False,
                      include_deleted: bool = False) -> QuerySet[ChatSession]:
-    """Sessions the user created, and shared ones. Deleted sessions (within the retention period)
-    only with `deleted`/`include_deleted`, and only the user's own."""
-    visible = queryset.filter(Q(created_by=user) | Q(shared=True))
+    """Sessions the user created, shared ones and those granted to them (`teams.grants`), less those
+    taken away from them. Deleted sessions (within the retention period) only with
+    `deleted`/`include_deleted`, and only the user's own."""
+    from teams.grants import READABLE, Kind, denied_ids, ids_with
+
+    visible = queryset.filter(
+        Q(created_by=user) | Q(shared=True) | Q(pk__in=ids_with(user, Kind.CHAT_SESSION, READABLE))
+    ).exclude(pk__in=denied_ids(user, Kind.CHAT_SESSION))
     live = Q(deleted_at__isnull=True)
     restorable = Q(deleted_at__gte=retention_cutoff(), created_by=user)
     if deleted:
@@ -45,9 +50,23 @@ def session_for_socket(session_id: str, user: Any) -> tuple[ChatSession, Members
     except (ChatSession.DoesNotExist, ValidationError, ValueError):
         return None
     membership = Membership.objects.filter(workspace_id=session.workspace_id, user=user).first()
-    if membership is None or not (session.shared or session.created_by_id == user.pk):
+    if membership is None or session_access(session, user) is None:
         return None
     return session, membership
+
+
+def session_access(session: ChatSession, user: Any) -> str | None:
+    """`write` (may ask, role permitting), `read`, or None (may not see it)."""
+    from teams.grants import Level, level_of
+
+    if session.created_by_id == user.pk:
+        return Level.WRITE
+    level = level_of(user.pk, session.pk)
+    if level == Level.NONE:
+        return None
+    if level in (Level.READ, Level.WRITE):
+        return level
+    return Level.WRITE if session.shared else None
 
 
 def _load_turns(session_id: Any) -> list[dict[str, Any]]:

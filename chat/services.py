@@ -153,13 +153,20 @@ def sessions_purge_expired() -> int:
 # --- a question and its answer --------------------------------------------------------------------------
 
 def check_can_post(*, session: ChatSession, user: Any, membership: Any) -> None:
-    """Asking needs an analyst (viewers read), in a session that is yours or shared."""
+    """Asking needs an analyst (viewers read), in a session that is yours, shared or granted to you
+    with `write` (a `read` grant only lets you follow it)."""
+    from .selectors import session_access
+
     if session.deleted_at is not None:
+        raise NotFound("No such chat session.", code="SESSION_NOT_FOUND")
+    access = session_access(session, user)
+    if access is None:
         raise NotFound("No such chat session.", code="SESSION_NOT_FOUND")
     if not role_at_least(membership.role, Role.ANALYST):
         raise Forbidden("Viewers can read this conversation but not ask questions in it.")
-    if session.created_by_id != user.pk and not session.shared:
-        raise NotFound("No such chat session.", code="SESSION_NOT_FOUND")
+    if access != "write":
+        raise Forbidden("You were given read access to this conversation: you can follow it but not ask in it.",
+                        code="READ_ONLY_GRANT")
 
 
 def clean_content(content: Any) -> str:

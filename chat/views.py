@@ -245,7 +245,7 @@ class StreamQueryView(WorkspaceAPIView):
         if session is None:
             from metadata.selectors import data_source_for
 
-            ds = data_source_for(request.workspace, data.get("data_source_id"))
+            ds = data_source_for(request.workspace, data.get("data_source_id"), request.membership)
             session = services.session_create(workspace=request.workspace, user=request.user,
                                               data={"data_source_id": ds.pk}, request=request)
         services.check_can_post(session=session, user=request.user, membership=request.membership)

@@ -130,10 +130,14 @@ def bm25_scores(query_terms: Iterable[str], documents: Sequence[tuple[dict[str, 
 
 
 def _candidates(workspace_id: Any, sources: Sequence[str], document_ids: Sequence[Any] | None,
-                data_source: Any = None) -> list[_Candidate]:
+                data_source: Any = None, user: Any = None) -> list[_Candidate]:
     out: list[_Candidate] = []
     if "documents" in sources:
         chunks = Chunk.objects.filter(workspace_id=workspace_id, document__status=Document.Status.READY)
+        if user is not None:
+            from teams.grants import Kind, denied_ids
+
+            chunks = chunks.exclude(document_id__in=denied_ids(user, Kind.DOCUMENT))
         if document_ids is not None:
             chunks = chunks.filter(document_id__in=list(document_ids))
         for chunk_id, document_id, name, index, text, terms, length, embedding in chunks.values_list(
@@ -159,19 +163,20 @@ def _candidates(workspace_id: Any, sources: Sequence[str], document_ids: Sequenc
 
 def search(workspace: Any, query: str, k: int = 5, *, sources: Sequence[str] = ("documents", "answers"),
            document_ids: Sequence[Any] | None = None, min_score: float = 0.0,
-           data_source: Any = None) -> list[Passage]:
+           data_source: Any = None, user: Any = None) -> list[Passage]:
     """The `k` passages of the workspace's knowledge best matching `query`, best first.
 
     Only ready documents of this workspace are searched (a tenant never sees another's text).
     Scores are BM25, or, with an embedding function configured, a blend of BM25 scaled to 0..1 and
     cosine similarity (KNOWLEDGE_DENSE_WEIGHT, default 0.5). Passages scoring 0 are never returned.
     With `data_source` (an instance or id), answered questions are only those asked of that source.
+    With `user`, documents taken away from them by a grant are left out.
     """
     workspace_id = getattr(workspace, "pk", workspace)
     query_terms = tokens(query or "")
     if k <= 0 or not (query or "").strip():
         return []
-    candidates = _candidates(workspace_id, sources, document_ids, data_source)
+    candidates = _candidates(workspace_id, sources, document_ids, data_source, user)
     if not candidates:
         return []
     lexical = bm25_scores(query_terms, [(c.terms, c.length) for c in candidates])

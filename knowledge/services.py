@@ -171,11 +171,15 @@ def document_reprocess(*, document: Document, user: Any, request: Any = None) ->
 # --- deletion -----------------------------------------------------------------------------------------
 
 def check_can_delete(*, document: Document, user: Any, membership: Any) -> None:
-    """Analysts delete what they uploaded; workspace admins and owners delete anything."""
+    """Analysts delete what they uploaded or were granted `write` on; workspace admins and owners anything."""
+    from teams.grants import Level, level_of
+
     if membership is None or not role_at_least(membership.role, Role.ANALYST):
         raise Forbidden("Your role in this workspace does not allow deleting documents.")
-    if document.uploaded_by_id != getattr(user, "pk", None) and not role_at_least(membership.role, Role.ADMIN):
-        raise Forbidden("Only the uploader or a workspace admin may delete this document.")
+    if document.uploaded_by_id != getattr(user, "pk", None) and not role_at_least(membership.role, Role.ADMIN) \
+            and level_of(getattr(user, "pk", None), document.pk) != Level.WRITE:
+        raise Forbidden("Only the uploader, a member granted write on it or a workspace admin may delete this "
+                        "document.")
 
 
 def document_delete(*, document: Document, user: Any, request: Any = None) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -77,6 +78,11 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspac
     role_map = {"list": Role.VIEWER, "retrieve": Role.VIEWER, "download": Role.VIEWER, "search": Role.VIEWER,
                 "create": Role.ANALYST, "destroy": Role.ANALYST, "reprocess": Role.ANALYST}
 
+    def narrow_queryset(self, queryset: QuerySet) -> QuerySet:
+        from knowledge.selectors import visible_documents
+
+        return visible_documents(queryset, user=self.request.user)
+
     @extend_schema(operation_id="documents_create", request={"multipart/form-data": DocumentUploadSerializer},
                    responses={202: DocumentUploadedSerializer, **ERRORS}, description=UPLOAD_DESCRIPTION,
                    summary="Upload a document (same as POST /upload)")
@@ -119,7 +125,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspac
     def search(self, request: Request) -> Response:
         serializer = KnowledgeSearchSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
-        passages = retrieval.search(request.workspace, serializer.validated_data["q"], k=serializer.validated_data["k"])
+        passages = retrieval.search(request.workspace, serializer.validated_data["q"], k=serializer.validated_data["k"],
+                                    user=request.user)
         return Response([passage_data(p) for p in passages])
 
 

@@ -1,6 +1,16 @@
+from typing import Any
+
 from django.contrib import admin
 
-from .models import DataSource, DictionaryVersion, SchemaColumn, SchemaRelationship, SchemaTable, Suggestion
+from .models import (
+    AccessPolicy,
+    DataSource,
+    DictionaryVersion,
+    SchemaColumn,
+    SchemaRelationship,
+    SchemaTable,
+    Suggestion,
+)
 
 
 @admin.register(DataSource)
@@ -12,6 +22,15 @@ class DataSourceAdmin(admin.ModelAdmin):
     exclude = ("password_encrypted",)
     readonly_fields = ("status", "status_message", "server_version", "last_tested_at", "last_synced_at")
     raw_id_fields = ("workspace", "created_by")
+    actions = ["resync"]
+
+    @admin.action(description="Re-sync the schema of selected data sources")
+    def resync(self, request: Any, queryset: Any) -> None:
+        from .services import schema_sync_start
+
+        jobs = [schema_sync_start(ds=ds, user=request.user, request=request) for ds in queryset]
+        self.message_user(request, f"Schema sync queued for {len(jobs)} data source(s): "
+                                   + ", ".join(str(job.pk) for job in jobs))
 
 
 class ColumnInline(admin.TabularInline):
@@ -60,3 +79,11 @@ class SuggestionAdmin(admin.ModelAdmin):
     list_filter = ("status", "field")
     search_fields = ("table__name", "column__name", "reason")
     raw_id_fields = ("job", "data_source", "table", "column", "decided_by")
+
+
+@admin.register(AccessPolicy)
+class AccessPolicyAdmin(admin.ModelAdmin):
+    list_display = ("table", "data_source", "role", "member", "row_filter", "created_at")
+    list_filter = ("role",)
+    search_fields = ("table__name", "row_filter", "member__email", "data_source__name")
+    raw_id_fields = ("data_source", "table", "member", "created_by")

@@ -11,20 +11,29 @@ from core.exceptions import NotFound
 from .models import DataSource, SchemaColumn, SchemaRelationship, SchemaTable
 
 
-def default_data_source(workspace: Any) -> DataSource:
-    ds = DataSource.objects.filter(workspace=workspace, is_default=True).first() or \
-        DataSource.objects.filter(workspace=workspace).order_by("created_at").first()
+def _sources(workspace: Any, membership: Any) -> QuerySet[DataSource]:
+    """The workspace's sources, less those taken away from `membership`'s holder by a grant."""
+    from teams.grants import usable_sources
+
+    return usable_sources(DataSource.objects.filter(workspace=workspace), membership)
+
+
+def default_data_source(workspace: Any, membership: Any = None) -> DataSource:
+    sources = _sources(workspace, membership)
+    ds = sources.filter(is_default=True).first() or sources.order_by("created_at").first()
     if ds is None:
         raise NotFound("This workspace has no data source yet. Register one at /api/v1/databases.",
                        code="NO_DATA_SOURCE")
     return ds
 
 
-def data_source_for(workspace: Any, data_source_id: Any | None) -> DataSource:
+def data_source_for(workspace: Any, data_source_id: Any | None, membership: Any = None) -> DataSource:
+    """A source of the workspace by id (the default one without an id). With `membership`, a source
+    taken away from that member is as unknown as another workspace's."""
     if not data_source_id:
-        return default_data_source(workspace)
+        return default_data_source(workspace, membership)
     try:
-        return DataSource.objects.get(workspace=workspace, pk=data_source_id)
+        return _sources(workspace, membership).get(pk=data_source_id)
     except (DataSource.DoesNotExist, ValidationError, ValueError):
         raise NotFound("No such data source.", code="DATA_SOURCE_NOT_FOUND") from None
 

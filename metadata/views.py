@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from core.exceptions import NotFound, ValidationFailed
 from core.models import Job
+from core.pagination import PageLimitPagination
 from core.permissions import WorkspaceRolePermission
 from core.serializers import ErrorEnvelopeSerializer, JobSerializer
 from core.views import WORKSPACE_HEADER, WorkspaceContextMixin, WorkspaceScopedViewSet
@@ -109,6 +110,11 @@ class DataSourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Worksp
                 "update": Role.ADMIN, "partial_update": Role.ADMIN, "destroy": Role.ADMIN,
                 "test_connection": Role.ANALYST, "sync_schema": Role.ADMIN}
 
+    def narrow_queryset(self, queryset: QuerySet) -> QuerySet:
+        from teams.grants import usable_sources
+
+        return usable_sources(queryset, self.request.membership)
+
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         workspace = getattr(self.request, "workspace", None)
@@ -176,23 +182,23 @@ class DefaultSchemaView(WorkspaceAPIView):
     @extend_schema(operation_id="schema_default", responses={200: SchemaSerializer, **ERRORS},
                    summary="Schema of the default data source (seed 000 /schema)")
     def get(self, request: Request) -> Response:
-        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"))
+        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"), request.membership)
         return Response(schema_payload(ds, access_for(ds, request.membership)))
 
 
 @extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER, DATABASE_ID])
 class TableListView(WorkspaceAPIView):
+    pagination_class = PageLimitPagination  # documents the {count, next, previous, results} page
+
     @extend_schema(operation_id="metadata_tables_list", responses={200: TableSummarySerializer(many=True), **ERRORS},
                    parameters=[OpenApiParameter("include_removed", OpenApiTypes.BOOL, required=False),
                                OpenApiParameter("q", OpenApiTypes.STR, required=False)])
     def get(self, request: Request) -> Response:
-        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"))
+        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"), request.membership)
         tables: QuerySet = selectors.tables_of(ds, include_removed=request.query_params.get("include_removed") == "true")
         q = request.query_params.get("q")
         if q:
             tables = tables.filter(Q(name__icontains=q) | Q(alias__icontains=q) | Q(description__icontains=q))
-        from core.pagination import PageLimitPagination
-
         paginator = PageLimitPagination()
         page = paginator.paginate_queryset(tables.order_by("schema_name", "name"), request, view=self)
         return paginator.get_paginated_response(TableSummarySerializer(page, many=True).data)
@@ -203,7 +209,7 @@ class TableDetailView(WorkspaceAPIView):
     role_map = {"GET": Role.VIEWER, "PUT": Role.ADMIN, "PATCH": Role.ADMIN}
 
     def _table(self, request: Request, table_name: str) -> SchemaTable:
-        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"))
+        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"), request.membership)
         return selectors.find_table(ds, table_name)
 
     @extend_schema(operation_id="metadata_table_get", responses={200: TableDetailSerializer, **ERRORS})
@@ -231,7 +237,7 @@ class ColumnDetailView(WorkspaceAPIView):
     role_map = {"GET": Role.VIEWER, "PUT": Role.ADMIN, "PATCH": Role.ADMIN}
 
     def _column(self, request: Request, table_name: str, column_name: str) -> SchemaColumn:
-        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"))
+        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"), request.membership)
         return selectors.find_column(selectors.find_table(ds, table_name), column_name)
 
     @extend_schema(operation_id="metadata_column_get", responses={200: TableDetailSerializer, **ERRORS})
@@ -259,18 +265,18 @@ class ColumnDetailView(WorkspaceAPIView):
 
 @extend_schema(tags=["metadata"], parameters=[WORKSPACE_HEADER, DATABASE_ID])
 class VersionListView(WorkspaceAPIView):
+    pagination_class = PageLimitPagination  # documents the {count, next, previous, results} page
+
     @extend_schema(operation_id="metadata_versions_list", responses={200: DictionaryVersionSerializer(many=True)},
                    parameters=[OpenApiParameter("table", OpenApiTypes.STR, required=False),
                                OpenApiParameter("column", OpenApiTypes.STR, required=False)])
     def get(self, request: Request) -> Response:
-        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"))
+        ds = selectors.data_source_for(request.workspace, request.query_params.get("database_id"), request.membership)
         versions = DictionaryVersion.objects.filter(data_source=ds).select_related("table", "column", "edited_by")
         if request.query_params.get("table"):
             versions = versions.filter(table=selectors.find_table(ds, request.query_params["table"]))
         if request.query_params.get("column"):
             versions = versions.filter(column__name=request.query_params["column"])
-        from core.pagination import PageLimitPagination
-
         paginator = PageLimitPagination()
         page = paginator.paginate_queryset(versions, request, view=self)
         return paginator.get_paginated_response(DictionaryVersionSerializer(page, many=True).data)
@@ -303,7 +309,7 @@ class AutoGuessView(WorkspaceAPIView):
     def post(self, request: Request) -> Response:
         serializer = AutoGuessRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ds = selectors.data_source_for(request.workspace, serializer.validated_data.get("database_id"))
+        ds = selectors.data_source_for(request.workspace, serializer.validated_data.get("database_id"), request.membership)
         job = services.auto_guess_start(ds=ds, user=request.user, table_names=serializer.validated_data["table_names"],
                                         request=request)
         return _job_started(job)
@@ -400,7 +406,7 @@ class AccessPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Work
                    summary="Add a row filter and/or hidden columns on a table for a role or a member")
     def create(self, request: Request) -> Response:
         ds = selectors.data_source_for(request.workspace, request.data.get("database_id")
-                                       if isinstance(request.data, dict) else None)
+                                       if isinstance(request.data, dict) else None, request.membership)
         policy = access.policy_create(ds=ds, user=request.user, data=self._data(request, creating=True),
                                       request=request)
         return Response(AccessPolicySerializer(policy).data, status=status.HTTP_201_CREATED)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import QueryRun, QueryTemplate, SavedQuery, Schedule, ScheduleRun, ShareLink
+from .models import QueryRun, QueryTemplate, SavedQuery, SavedQueryShare, Schedule, ScheduleRun, ShareLink
 
 
 @admin.register(QueryRun)
@@ -56,3 +56,19 @@ class ScheduleAdmin(admin.ModelAdmin):
     search_fields = ("name", "owner__email")
     raw_id_fields = ("workspace", "owner", "saved_query", "data_source", "periodic_task")
     inlines = [ScheduleRunInline]
+
+
+@admin.register(SavedQueryShare)
+class SavedQueryShareAdmin(admin.ModelAdmin):
+    list_display = ("saved_query", "user", "permission", "granted_by", "created_at")
+    list_filter = ("permission",)
+    search_fields = ("saved_query__title", "user__email")
+    raw_id_fields = ("saved_query", "user", "granted_by")
+
+
+@admin.register(ScheduleRun)
+class ScheduleRunAdmin(admin.ModelAdmin):
+    list_display = ("schedule", "period_start", "status", "manual", "webhook_status", "finished_at")
+    list_filter = ("status", "manual")
+    search_fields = ("schedule__name", "error")
+    raw_id_fields = ("schedule", "query_run")

@@ -136,7 +136,7 @@ def export_check(*, run: QueryRun, membership: Any, export_format: str, include_
     if not gate.ok:
         raise services.SqlRejected(gate.errors[0].message, code=gate.errors[0].code,
                                    details=services.issues_as_details(gate.errors))
-    sees_pii = services.can_view_pii(membership)
+    sees_pii = services.can_view_pii(membership, ds)
     masked: list[int] = []
     if not sees_pii:
         masked = sorted(set(gate.pii_columns) | {i for i in run.masked_columns or [] if i != services.MASK_ALL})

@@ -17,7 +17,7 @@ from django.utils import timezone
 from auditing.services import record
 from core.exceptions import Conflict, DomainError
 from metadata.models import DataSource, SchemaColumn, SchemaTable
-from teams.roles import Role, role_at_least
+from teams.grants import require_source, source_rights
 
 from . import executors
 from .models import QueryRun
@@ -106,6 +106,8 @@ def _issue_dicts(issues: Any) -> list[dict[str, Any]]:
 # --- validate -----------------------------------------------------------------------------------------
 
 def query_validate(*, ds: DataSource, sql: str, workspace: Any, membership: Any = _ANYONE) -> dict[str, Any]:
+    if membership is not _ANYONE:
+        require_source(membership, ds)
     result = check_sql(ds, sql, limit=None, workspace=workspace, membership=membership)
     return {
         "is_valid": result.ok,
@@ -212,9 +214,9 @@ def estimate_rows(ds: DataSource, sql: str) -> int | None:
 
 # --- PII masking ---------------------------------------------------------------------------------------
 
-def can_view_pii(membership: Any) -> bool:
-    # Until per-resource grants arrive, workspace admins and owners hold the view-PII right.
-    return membership is not None and role_at_least(membership.role, Role.ADMIN)
+def can_view_pii(membership: Any, ds: Any) -> bool:
+    """Workspace admins and owners, and members granted `view_pii` on this data source (`teams.grants`)."""
+    return source_rights(membership, ds).sees_pii
 
 
 _EMAIL = re.compile(r"^([^@\s])[^@\s]*(@.+)$")
@@ -250,7 +252,7 @@ def _redacts_errors(run: QueryRun) -> bool:
     from teams.models import Membership
 
     membership = Membership.objects.filter(workspace_id=run.workspace_id, user_id=run.user_id).first()
-    if can_view_pii(membership):
+    if can_view_pii(membership, run.data_source):
         return False
     return SchemaColumn.objects.filter(table__data_source=run.data_source, tags__icontains="PII").exists() \
         if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else any(
@@ -348,6 +350,7 @@ def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource,
     """Vet, account and run one statement; returns its QueryRun (finished unless run_async)."""
     from accounts.services import quota_consume
 
+    rights = require_source(membership, ds)
     gate = check_sql(ds, sql, limit=limit, workspace=workspace, membership=membership)
     run = QueryRun(workspace=workspace, data_source=ds, data_source_name=ds.name, user=user, mode=mode,
                    question=question, sql=sql, executed_sql=gate.sql, normalized_sql=gate.normalized_sql,
@@ -363,7 +366,7 @@ def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource,
         raise SqlRejected(gate.errors[0].message, code=gate.errors[0].code, details=issues_as_details(gate.errors))
 
     quota_consume(user=user)
-    sees_pii = can_view_pii(membership)
+    sees_pii = rights.sees_pii
     masked = [] if sees_pii else list(gate.pii_columns)
     if not sees_pii and getattr(gate, "pii_untraced", False):
         masked = [MASK_ALL]  # lineage could not be followed: every output column is masked

@@ -48,7 +48,7 @@ class ValidateView(WorkspaceAPIView):
     def post(self, request: Request) -> Response:
         serializer = ValidateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ds = data_source_for(request.workspace, serializer.validated_data.get("database_id"))
+        ds = data_source_for(request.workspace, serializer.validated_data.get("database_id"), request.membership)
         return Response(services.query_validate(ds=ds, sql=serializer.validated_data["sql"],
                                                 workspace=request.workspace, membership=request.membership))
 
@@ -64,7 +64,7 @@ class ExecuteView(WorkspaceAPIView):
         serializer = ExecuteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        ds = data_source_for(request.workspace, data.get("database_id"))
+        ds = data_source_for(request.workspace, data.get("database_id"), request.membership)
         if data["mode"] == "ai":
             from assistant.services import answer
 
@@ -121,7 +121,8 @@ class QueryRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspac
     @extend_schema(responses={200: PopularQuerySerializer(many=True)},
                    parameters=[OpenApiParameter("limit", int, required=False)],
                    summary="The workspace's most-run statements, grouped across formatting and literals")
-    @action(detail=False, methods=["get"])
+    # A short ranked list of the whole workspace: neither pages nor the history's filters apply.
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def popular(self, request: Request) -> Response:
         try:
             limit = max(1, min(100, int(request.query_params.get("limit", 10))))
@@ -159,7 +160,7 @@ class SuggestionsView(WorkspaceAPIView):
         serializer.is_valid(raise_exception=True)
         from assistant.services import suggestions
 
-        ds = data_source_for(request.workspace, serializer.validated_data.get("database_id"))
+        ds = data_source_for(request.workspace, serializer.validated_data.get("database_id"), request.membership)
         items = suggestions(ds, user=request.user, limit=serializer.validated_data["limit"],
                             membership=request.membership)
         return Response({"database_id": str(ds.pk), "suggestions": items})

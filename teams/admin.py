@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Invitation, Membership, Workspace
+from .models import Invitation, Membership, ResourceGrant, Workspace
 
 
 class MembershipInline(admin.TabularInline):
@@ -32,3 +32,11 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ("email", "workspace__name")
     exclude = ("token_hash",)
     raw_id_fields = ("workspace", "invited_by")
+
+
+@admin.register(ResourceGrant)
+class ResourceGrantAdmin(admin.ModelAdmin):
+    list_display = ("user", "resource_type", "resource_id", "permission", "workspace", "granted_by", "updated_at")
+    list_filter = ("resource_type", "permission")
+    search_fields = ("user__email", "workspace__name", "resource_id")
+    raw_id_fields = ("workspace", "user", "granted_by")

@@ -90,3 +90,41 @@ class Invitation(BaseModel):
         return self.expires_at <= timezone.now()
 
 InvitationStatus = Invitation.Status
+
+
+class ResourceGrant(BaseModel):
+    """One member's permission on one resource of a workspace, over what their role gives them.
+
+    `resource_type` names the kind (data source, chat session, document); saved queries keep theirs in
+    `queries.SavedQueryShare`, the same table `POST /saved-queries/{id}/share` writes. `none` takes a
+    resource away from a member who would otherwise see it; `view_pii` (data sources) shows that source's
+    PII columns unmasked. See `teams.grants`.
+    """
+
+    class ResourceType(models.TextChoices):
+        DATA_SOURCE = "data_source", "Data source"
+        CHAT_SESSION = "chat_session", "Chat session"
+        DOCUMENT = "document", "Document"
+
+    class Level(models.TextChoices):
+        NONE = "none", "No access"
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
+        VIEW_PII = "view_pii", "Read, personal data unmasked"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="grants")
+    resource_type = models.CharField(max_length=16, choices=ResourceType.choices)
+    resource_id = models.UUIDField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resource_grants")
+    permission = models.CharField(max_length=16, choices=Level.choices)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = "resource grant"
+        constraints = [models.UniqueConstraint(fields=["resource_id", "user"], name="resource_grant_once")]
+        indexes = [models.Index(fields=["user", "resource_type", "permission"], name="resource_grant_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.permission} on {self.resource_type} {self.resource_id}"

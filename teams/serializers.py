@@ -65,3 +65,38 @@ class InvitationCreatedSerializer(InvitationSerializer):
 
 class AcceptInvitationSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=200)
+
+
+PERMISSION_LEVELS = [("none", "none"), ("read", "read"), ("write", "write"), ("view_pii", "view_pii")]
+RESOURCE_TYPES = [("data_source", "data_source"), ("saved_query", "saved_query"), ("chat_session", "chat_session"),
+                  ("document", "document")]
+
+
+class GrantWriteSerializer(serializers.Serializer):
+    user_id = serializers.UUIDField()
+    permission = serializers.ChoiceField(
+        choices=PERMISSION_LEVELS,
+        help_text="data sources: none | read | view_pii; saved queries, chat sessions, documents: none | read | write")
+
+
+class GrantSerializer(serializers.Serializer):
+    user_id = serializers.UUIDField()
+    email = serializers.EmailField()
+    permission = serializers.ChoiceField(choices=PERMISSION_LEVELS)
+    granted_by = serializers.UUIDField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
+class GrantResultSerializer(serializers.Serializer):
+    resource_id = serializers.UUIDField()
+    resource_type = serializers.ChoiceField(choices=RESOURCE_TYPES)
+    user_id = serializers.UUIDField()
+    email = serializers.EmailField()
+    permission = serializers.ChoiceField(choices=PERMISSION_LEVELS)
+
+
+class ResourceGrantsSerializer(serializers.Serializer):
+    resource_id = serializers.UUIDField()
+    resource_type = serializers.ChoiceField(choices=RESOURCE_TYPES)
+    title = serializers.CharField()
+    grants = GrantSerializer(many=True)

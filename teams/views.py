@@ -6,24 +6,29 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import NotFound
+from core.permissions import WorkspaceRolePermission
 from core.serializers import ErrorEnvelopeSerializer
-from core.views import WORKSPACE_HEADER, WorkspaceScopedViewSet
+from core.views import WORKSPACE_HEADER, WorkspaceContextMixin, WorkspaceScopedViewSet
 
-from . import services
+from . import grants, services
 from .models import Invitation, Membership, Workspace
 from .roles import Role
 from .selectors import workspaces_for_user
 from .serializers import (
     AcceptInvitationSerializer,
+    GrantResultSerializer,
+    GrantWriteSerializer,
     InvitationCreatedSerializer,
     InvitationSerializer,
     InviteSerializer,
     MemberSerializer,
+    ResourceGrantsSerializer,
     RoleChangeSerializer,
     WorkspaceSerializer,
     WorkspaceWriteSerializer,
@@ -159,3 +164,49 @@ class AcceptInvitationView(APIView):
             raise NotFound()
         return Response(WorkspaceSerializer(membership.workspace,
                                             context={"roles": {membership.workspace_id: membership.role}}).data)
+
+
+class _GrantsView(WorkspaceContextMixin, APIView):
+    permission_classes = [IsAuthenticated, WorkspaceRolePermission]
+    role_map = {"GET": Role.VIEWER, "PUT": Role.VIEWER, "DELETE": Role.VIEWER}
+
+    def _resource(self, request: Request, resource_id: str) -> grants.Resource:
+        return grants.resource_for_manager(workspace=request.workspace, membership=request.membership,
+                                           resource_id=resource_id)
+
+
+@extend_schema(tags=["team"], parameters=[WORKSPACE_HEADER])
+class PermissionsView(_GrantsView):
+    """Per-resource grants (seed 003 `PUT /permissions/{resource_id}`) on a data source, saved query, chat
+    session or document of the workspace; what each permission means is in `teams.grants`. Workspace admins
+    manage them all, owners of a saved query, creators of a session and uploaders of a document theirs."""
+
+    @extend_schema(operation_id="permissions_retrieve", responses={200: ResourceGrantsSerializer, **ERRORS},
+                   summary="Who holds which grant on this resource")
+    def get(self, request: Request, resource_id: str) -> Response:
+        resource = self._resource(request, resource_id)
+        return Response(ResourceGrantsSerializer({"resource_id": resource.obj.pk, "resource_type": resource.kind,
+                                                  "title": resource.title,
+                                                  "grants": grants.grants_of(resource)}).data)
+
+    @extend_schema(operation_id="permissions_update", request=GrantWriteSerializer,
+                   responses={200: GrantResultSerializer, **ERRORS},
+                   summary="Give one member a permission on this resource (none takes it away)")
+    def put(self, request: Request, resource_id: str) -> Response:
+        resource = self._resource(request, resource_id)
+        serializer = GrantWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = grants.grant_set(resource=resource, actor=request.user, request=request,
+                                  user_id=serializer.validated_data["user_id"],
+                                  permission=serializer.validated_data["permission"])
+        return Response(GrantResultSerializer(result).data)
+
+
+@extend_schema(tags=["team"], parameters=[WORKSPACE_HEADER])
+class PermissionMemberView(_GrantsView):
+    @extend_schema(operation_id="permissions_member_destroy", responses={204: None, **ERRORS},
+                   summary="Remove a member's grant: back to what their role gives them")
+    def delete(self, request: Request, resource_id: str, user_id: str) -> Response:
+        grants.grant_delete(resource=self._resource(request, resource_id), actor=request.user, user_id=user_id,
+                            request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

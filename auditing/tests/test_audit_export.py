@@ -101,3 +101,23 @@ def test_postgresql_refuses_raw_update_and_delete(db, statement):
         cursor.execute(statement, [event.pk])
 
     assert AuditEvent.objects.get(pk=event.pk).action == "system.started"
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_truncate_unless_the_session_opts_in(db):
+    event = record(actor=None, action="system.started")
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL insightengine.allow_audit_truncate = 'off'")
+        cursor.execute("TRUNCATE auditing_auditevent")
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL insightengine.allow_audit_truncate = 'off'")
+        cursor.execute("TRUNCATE auditing_auditevent, auditing_webhook CASCADE")  # with other tables, too
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+    with transaction.atomic(), connection.cursor() as cursor:  # the deliberate purge
+        cursor.execute("SET LOCAL insightengine.allow_audit_truncate = 'on'")
+        cursor.execute("TRUNCATE auditing_auditevent")
+    assert not AuditEvent.objects.exists()

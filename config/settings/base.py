@@ -315,6 +315,9 @@ SPECTACULAR_SETTINGS = {
         "DocumentStatusEnum": "knowledge.models.DocumentStatus",
         "PassageKindEnum": [("document", "document"), ("answer", "answer")],
         "TableKindEnum": [("table", "Table"), ("view", "View")],
+        "GrantPermissionEnum": "teams.serializers.PERMISSION_LEVELS",
+        "GrantResourceTypeEnum": "teams.serializers.RESOURCE_TYPES",
+        "SharePermissionEnum": "queries.models.Permission",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
