@@ -26,6 +26,10 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+# Paths of server-rendered HTML pages that get the policy from the middleware.
+HTML_PREFIXES = ("/console/", "/share/")
+
+
 def apply_security_headers(response: HttpResponse) -> HttpResponse:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -44,15 +48,16 @@ def csp(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 class ContentSecurityPolicyMiddleware:
-    """The same headers for every HTML page of the site (the root page, the console); the API and
-    the docs pages (Swagger UI needs inline scripts) are left alone. Optional: console views carry
-    the headers themselves through `csp`."""
+    """The same headers for every HTML page of the site (the root page, the console, the public
+    share-link pages); the API and the docs pages (Swagger UI needs inline scripts) are left alone.
+    Console views carry the headers themselves through `csp` too. A header a view set itself (the
+    share page's stricter Referrer-Policy) is kept."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path == "/" or request.path.startswith("/console/"):
+        if request.path == "/" or request.path.startswith(HTML_PREFIXES):
             apply_security_headers(response)
         return response

@@ -3,6 +3,7 @@ other page is a shell whose data the browser fetches from the JSON API with a sh
 of the same login, so the API's permissions are the only ones there are."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -126,9 +127,11 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 # --- pages ----------------------------------------------------------------------------------
 
-def console_page(template: str, *, admin_only: bool = False, title: str = "") -> Any:
+def console_page(template: str, *, admin_only: bool = False, title: str = "",
+                 extra: Callable[[], dict[str, Any]] | None = None) -> Any:
     """A console page: signed in with a login that still stands, in a workspace; admin pages need
-    the admin or owner role there (the API refuses the same calls to anyone else)."""
+    the admin or owner role there (the API refuses the same calls to anyone else). `extra` adds
+    static context (choices the page's forms offer), computed per request."""
 
     @never_cache
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -143,9 +146,16 @@ def console_page(template: str, *, admin_only: bool = False, title: str = "") ->
         if admin_only and not context.is_admin:
             return render(request, "console/forbidden.html", {"console": context, "title": "Not allowed"},
                           status=403)
-        return render(request, template, {"console": context, "title": title, **kwargs})
+        return render(request, template, {"console": context, "title": title, **(extra() if extra else {}), **kwargs})
 
     return view
+
+
+def webhook_event_choices() -> dict[str, Any]:
+    """The events a webhook can subscribe to, as the API accepts them (`ping` is only the test-fire)."""
+    from auditing.models import WebhookEvent
+
+    return {"webhook_events": [(e.value, e.label) for e in WebhookEvent if e != WebhookEvent.PING]}
 
 
 @require_POST

@@ -332,13 +332,20 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
     """`/share/{token}`: the snapshot as a server-rendered page (no JavaScript), with a password form."""
     from core.throttling import TieredRateThrottle
 
+    def _private(response: HttpResponse) -> HttpResponse:
+        # Every answer (the snapshot, the password prompt, the errors): not cached, and the token in the URL
+        # never leaves in a Referer header. The Content-Security-Policy comes from the site's middleware.
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
     if request.method not in ("GET", "POST"):
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     throttle = TieredRateThrottle()
     if not throttle.allow_request(request, None):
         wait = int((throttle.wait() or 60) + 0.999)
-        return render(request, "queries/share_link.html", {"error": "Too many requests. Try again shortly."},
-                      status=429, headers={"Retry-After": str(wait)})
+        return _private(render(request, "queries/share_link.html", {"error": "Too many requests. Try again shortly."},
+                               status=429, headers={"Retry-After": str(wait)}))
     password = request.POST.get("password") if request.method == "POST" else request.headers.get("X-Share-Password")
     context: dict[str, Any] = {"token": token}
     try:
@@ -349,13 +356,10 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         response = render(request, "queries/share_link.html", context, status=error.status_code)
         for key, value in error.headers.items():
             response[key] = value
-        return response
+        return _private(response)
     snapshot = link.snapshot
     context.update(link=link, snapshot=snapshot, chart=_chart_bars(snapshot))
-    response = render(request, "queries/share_link.html", context)
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
-    return response
+    return _private(render(request, "queries/share_link.html", context))
 
 
 def _chart_bars(snapshot: dict[str, Any]) -> dict[str, Any] | None:

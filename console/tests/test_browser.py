@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +50,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    workdir = tempfile.mkdtemp(prefix="ie-browser-")
+def workdir() -> str:
+    """The server's DATA_DIR: its SQLite database, broker and data-source files."""
+    return tempfile.mkdtemp(prefix="ie-browser-")
+
+
+@pytest.fixture(scope="module")
+def server(workdir: str) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
     env.update(DJANGO_SETTINGS_MODULE=os.environ.get("E2E_SETTINGS_MODULE", "config.settings"), DATA_DIR=workdir,
-               DEMO_WAREHOUSE_ORDERS="1500", LOG_LEVEL="WARNING", WORKER_CONCURRENCY="1")
+               DEMO_WAREHOUSE_ORDERS="1500", LOG_LEVEL="WARNING", WORKER_CONCURRENCY="1",
+               # The webhook test fires at a receiver on this machine.
+               WEBHOOK_ALLOW_PRIVATE_NETWORKS="1")
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=180)
     subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=180)
@@ -138,6 +148,14 @@ def test_ask_in_chat_and_see_the_table_and_chart(browser: Any, server: str) -> N
     assert "customers" in page.inner_text(".turn pre.sql").lower()
     page.get_by_text("Show reasoning").click()
     assert "Confidence" in page.inner_text(".turn details.reasoning")
+    # What can be done with the answer: save it as a query, share it, export it.
+    actions = page.locator(".turn").first.locator(".turn-actions")
+    for label in ("Save as query", "Share link", "Export"):
+        actions.locator("summary", has_text=label).wait_for()
+    actions.locator("summary", has_text="Save as query").click()
+    assert actions.get_by_label("Title").input_value() == "How many customers are there?"
+    actions.get_by_role("button", name="Save query").click()
+    actions.get_by_role("link", name="Open in Saved queries").wait_for()
 
     # A chart drawn by Vega-Lite (on a canvas) for a series, under the strict CSP.
     page.get_by_label("Your question").fill("Revenue by month")
@@ -192,4 +210,229 @@ def test_viewer_does_not_see_admin_pages(browser: Any, server: str) -> None:
     assert response.status == 403
     # The expected 403 of that page (reported twice: as a response and by the console).
     ui.problems = [p for p in ui.problems if "/console/admin/members/" not in p and "status of 403" not in p]
+    ui.finish()
+
+
+# --- data sources, dictionary, library, sharing, operations ----------------------------------------
+
+def _supplier_file(workdir: str, workspace_id: str, name: str) -> None:
+    """A small SQLite database in the workspace's data-source folder (where the API allows files)."""
+    folder = Path(workdir) / "datasources" / workspace_id
+    folder.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(folder / name)
+    connection.executescript(
+        "CREATE TABLE suppliers (supplier_id INTEGER PRIMARY KEY, supplier_name TEXT NOT NULL, contact_email TEXT,"
+        " country_code TEXT, created_at TEXT);"
+        "CREATE TABLE deliveries (delivery_id INTEGER PRIMARY KEY, supplier_id INTEGER REFERENCES suppliers,"
+        " delivered_on TEXT, amount_eur REAL);")
+    connection.executemany("INSERT INTO suppliers VALUES (?, ?, ?, ?, ?)", [
+        (i, f"Supplier {i}", f"buyer{i}@supplier{i}.example", ["DE", "FR", "IT"][i % 3], f"2024-01-{i % 28 + 1:02d}")
+        for i in range(1, 41)])
+    connection.executemany("INSERT INTO deliveries VALUES (?, ?, ?, ?)", [
+        (i, i % 40 + 1, f"2024-03-{i % 28 + 1:02d}", 100.0 + i) for i in range(1, 201)])
+    connection.commit()
+    connection.close()
+
+
+def test_add_a_new_file_data_source_and_watch_its_sync_reach_100(browser: Any, server: str, workdir: str) -> None:
+    ui = Page(browser, server, "source-add-sync")
+    ui.sign_in(ADMIN, "/console/sources/")
+    page = ui.page
+    _supplier_file(workdir, page.get_attribute("body", "data-workspace-id"), "suppliers.sqlite3")
+    page.get_by_label("Name", exact=True).fill("Supplier ledger")
+    page.get_by_label("Engine").select_option("sqlite")
+    assert page.locator("#ds-host").is_hidden()  # server fields only for server engines
+    page.locator("#ds-database").fill("suppliers.sqlite3")
+    page.get_by_role("button", name="Add and test").click()
+    row = page.locator("#source-list li", has_text="Supplier ledger")
+    row.get_by_text("✔ Connected").wait_for()  # the new source is tested straight away
+    row.get_by_role("button", name="Sync schema").click()
+    row.get_by_text("Synced 100%").wait_for(timeout=90_000)
+    assert row.locator("progress").get_attribute("value") == "100"
+    assert "2 tables" in row.inner_text()
+    ui.finish()
+
+
+def test_auto_guess_suggestion_is_approved_and_applied(browser: Any, server: str, workdir: str) -> None:
+    ui = Page(browser, server, "dictionary-auto-guess")
+    ui.sign_in(ADMIN, "/console/sources/")
+    page = ui.page
+    _supplier_file(workdir, page.get_attribute("body", "data-workspace-id"), "guess.sqlite3")
+    source_id = page.evaluate("""async () => {
+        const ds = await IE.api("POST", "/databases", {name: "Guess ledger", engine: "sqlite", database: "guess.sqlite3"});
+        const started = await IE.api("POST", "/databases/" + ds.id + "/sync-schema");
+        await IE.waitForJob(started.job_id, () => {});
+        return ds.id;
+    }""")
+    page.goto(f"{server}/console/sources/{source_id}/dictionary/")
+    page.wait_for_selector("#tables details")
+    page.get_by_role("button", name="Suggest descriptions").click()
+    approve = page.locator("#suggestions button", has_text="Approve").nth(1)  # the first is "Approve all"
+    approve.wait_for(timeout=90_000)
+    first = page.locator("#suggestions .side-by-side > div").nth(0).inner_text()
+    suggested = page.locator("#suggestions .side-by-side > div").nth(1).locator("div").first.inner_text()
+    target, kind = (part.strip() for part in first.split("\n")[0].split("·"))
+    buttons = page.locator("#suggestions button").count()
+    approve.click()
+    # Decided: one suggestion fewer to review, and the dictionary shows the new value.
+    page.wait_for_function("n => document.querySelectorAll('#suggestions button').length < n", arg=buttons)
+    page.wait_for_load_state("networkidle")
+    table, _, column = target.partition(".")
+    ui.page.locator("#tables > details", has_text=table).first.locator("summary").first.click()
+    box = page.locator("#tables > details", has_text=table).first
+    if column:
+        box.locator("details", has_text=column).first.locator("summary").click()
+        form = box.locator("details", has_text=column).first.locator("form")
+    else:
+        form = box.locator("form").first
+    field = form.locator(f"[name={kind}]")
+    if kind in ("alias", "description"):
+        assert field.input_value() == suggested
+    else:
+        assert all(part.strip() in field.input_value() for part in suggested.split(","))
+    ui.finish()
+
+
+def test_share_a_result_with_a_password_and_open_it_in_a_fresh_browser(browser: Any, server: str) -> None:
+    ui = Page(browser, server, "share-link-create")
+    ui.sign_in(ANALYST, "/console/editor/")
+    page = ui.page
+    page.wait_for_selector("#schema details")
+    page.get_by_label("SQL", exact=True).fill("SELECT city, count(*) AS n FROM customers GROUP BY city ORDER BY n DESC")
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_selector("#result table")
+    first_city = page.inner_text("#result tbody tr:first-child td:first-child")
+
+    # Exports: a small one downloads at once; a background one shows progress, then a download.
+    page.locator("#result-actions summary", has_text="Export").click()
+    with page.expect_download() as small:
+        page.get_by_role("button", name="Export", exact=True).click()
+    assert small.value.suggested_filename.endswith(".csv")
+    page.get_by_label("Format").select_option("json")
+    page.get_by_label("Prepare in the background").check()
+    page.get_by_role("button", name="Export", exact=True).click()
+    page.get_by_text("The export is ready").wait_for(timeout=60_000)
+    with page.expect_download() as big:
+        page.locator("#result-actions button", has_text="Download").click()
+    assert big.value.suggested_filename.endswith(".json")
+
+    page.locator("#result-actions summary", has_text="Share link").click()
+    page.get_by_label("Expires after (days)").fill("2")
+    page.get_by_label("Password").fill("open sesame 42")
+    page.get_by_role("button", name="Create share link").click()
+    url = page.locator("input.share-url").input_value()
+    assert url.startswith(server + "/share/")
+    ui.finish()
+
+    visitor = Page(browser, server, "share-link-open")
+    response = visitor.page.goto(url)
+    assert response.status == 401
+    visitor.problems = [p for p in visitor.problems if "401" not in p]  # the expected prompt
+    visitor.page.get_by_role("heading", name="This result is protected").wait_for()
+    assert first_city not in visitor.page.inner_text("main")
+    visitor.page.get_by_label("Password").fill("open sesame 42")
+    visitor.page.get_by_role("button", name="Open").click()
+    visitor.page.get_by_role("heading", name="Result", exact=True).wait_for()
+    assert first_city in visitor.page.inner_text("main")
+    assert "GROUP BY" in visitor.page.inner_text("pre.sql")
+    visitor.finish()
+
+
+def test_saved_query_with_a_parameter_runs_from_the_saved_queries_page(browser: Any, server: str) -> None:
+    ui = Page(browser, server, "saved-query-parameters")
+    ui.sign_in(ANALYST, "/console/templates/")
+    page = ui.page
+    # A template with a parameter, cloned into a saved query.
+    page.get_by_role("button", name="Top customers by revenue").click()
+    page.get_by_label("Title").fill("My top customers")
+    page.get_by_role("button", name="Clone").click()
+    page.get_by_role("link", name="Open it to run").click()
+    page.get_by_role("heading", name="My top customers").wait_for()
+    page.get_by_label("How many").fill("3")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_selector("#sq-result table")
+    assert page.locator("#sq-result tbody tr").count() == 3
+
+    # A new saved query with a typed parameter defined in the form, tagged, then found by its tag.
+    page.get_by_role("button", name="New saved query").click()
+    page.get_by_label("Title").fill("Customers up to an id")
+    page.locator("#sqe-sql").fill(
+        "SELECT customer_id, first_name FROM customers WHERE customer_id <= {{max_id}} ORDER BY customer_id")
+    page.locator("#sqe-p-max_id-type").select_option("number")
+    page.locator("#sqe-p-max_id-label").fill("Largest id")
+    page.locator("#sqe-p-max_id-default").fill("5")
+    page.locator("#sqe-tags").fill("browser-test")
+    page.get_by_role("button", name="Save query").click()
+    page.get_by_role("heading", name="Customers up to an id").wait_for()
+    assert page.get_by_label("Largest id").input_value() == "5"
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_selector("#sq-result table")
+    assert page.locator("#sq-result tbody tr").count() == 5
+    page.get_by_label("Largest id").fill("2")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function("() => document.querySelectorAll('#sq-result tbody tr').length === 2")
+
+    page.locator("#sq-tags button", has_text="browser-test").click()
+    page.wait_for_function("() => document.querySelectorAll('#sq-list li').length === 1")
+    assert "Customers up to an id" in page.inner_text("#sq-list")
+
+    # Shared with the workspace admin, read-only.
+    page.get_by_text("Share with members").click()
+    page.get_by_label("Member").select_option(label="Demo Admin — admin@insightengine.local (owner)")
+    page.get_by_role("button", name="Share", exact=True).click()
+    page.locator("#sq-shared-with", has_text="admin@insightengine.local").wait_for()
+    ui.finish()
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+        self.received.append(self.headers.get("X-InsightEngine-Event", ""))
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"thanks")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_admin_runs_webhooks_schedules_and_usage_analytics(browser: Any, server: str) -> None:
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    ui = Page(browser, server, "admin-operations")
+    ui.sign_in(ADMIN, "/console/admin/webhooks/")
+    page = ui.page
+    try:
+        page.get_by_label("URL").fill(f"http://127.0.0.1:{receiver.server_address[1]}/hook")
+        page.get_by_label("Schedule completed").check()
+        page.get_by_role("button", name="Add webhook").click()
+        page.get_by_text("Copy its signing secret now").wait_for()
+        item = page.locator("#webhooks li", has_text="127.0.0.1")
+        item.get_by_role("button", name="Send test").click()
+        item.get_by_text("✔ Delivered (HTTP 200)").wait_for()
+        item.locator("table", has_text="ping").wait_for()
+        assert "succeeded" in item.locator("tbody").inner_text()
+        assert _Receiver.received == ["ping"]
+    finally:
+        receiver.shutdown()
+
+    page.get_by_role("link", name="Schedules").click()
+    page.get_by_label("Name", exact=True).fill("Morning customers")
+    page.get_by_label("Question").fill("How many customers are there?")
+    page.get_by_label("Frequency").select_option("weekly")
+    page.get_by_label("Day of week").select_option("friday")
+    page.get_by_role("button", name="Add schedule").click()
+    schedule = page.locator("#schedules li", has_text="Morning customers")
+    schedule.wait_for()
+    assert "Every friday at 08:00" in schedule.inner_text()
+    schedule.get_by_role("button", name="Run now").click()
+    schedule.locator("tbody tr", has_text="manual").wait_for(timeout=60_000)
+
+    page.get_by_role("link", name="Analytics").click()
+    page.wait_for_selector(".card-value")
+    page.wait_for_selector("#an-per-day canvas")
+    page.wait_for_selector("#an-tables canvas")
+    assert page.locator("#an-users tr").count() >= 1
     ui.finish()

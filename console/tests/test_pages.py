@@ -12,12 +12,15 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuthSession
 from conftest import PASSWORD
+from metadata.tests.fixtures import register, sync
 from teams.tests.factories import Role, make_workspace
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/console/chat/", "/console/editor/", "/console/sources/", "/console/admin/api-keys/"]
-ADMIN_PAGES = ["/console/admin/members/", "/console/admin/ai-providers/", "/console/admin/audit-log/"]
+PAGES = ["/console/chat/", "/console/editor/", "/console/sources/", "/console/admin/api-keys/",
+         "/console/saved/", "/console/templates/", "/console/schedules/"]
+ADMIN_PAGES = ["/console/admin/members/", "/console/admin/ai-providers/", "/console/admin/audit-log/",
+               "/console/admin/webhooks/", "/console/admin/analytics/"]
 
 
 def sign_in(client: Client, email: str, password: str = PASSWORD) -> None:
@@ -182,3 +185,94 @@ def test_unknown_email_gets_the_same_answer_and_no_mail(client: Client, db) -> N
 def test_root_page_links_to_the_console(client: Client, db) -> None:
     response = client.get("/")
     assert response.status_code == 200 and b"/console/" in response.content
+
+
+def test_analyst_uses_the_library_and_schedules_but_not_the_admin_pages(client: Client, make_user) -> None:
+    owner, analyst = make_user(), make_user()
+    workspace = make_workspace(owner, members={analyst: Role.ANALYST})
+    sign_in(client, analyst.email)
+    client.post("/console/workspace/", {"workspace": str(workspace.pk)})
+    nav = client.get("/console/saved/").content.decode()
+    assert "/console/saved/" in nav and "/console/schedules/" in nav
+    assert "/console/admin/webhooks/" not in nav and "/console/admin/analytics/" not in nav
+    for path in ["/console/admin/webhooks/", "/console/admin/analytics/"]:
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "unsafe-inline" not in response["Content-Security-Policy"]
+    saved = client.get("/console/saved/").content.decode()
+    assert "console/js/library.js" in saved and "console/js/actions.js" in saved and 'id="sq-new"' in saved
+    assert 'id="add-schedule"' in client.get("/console/schedules/").content.decode()
+
+
+def test_viewer_gets_read_only_library_and_schedule_pages(client: Client, make_user) -> None:
+    owner, viewer = make_user(), make_user()
+    workspace = make_workspace(owner, members={viewer: Role.VIEWER})
+    sign_in(client, viewer.email)
+    client.post("/console/workspace/", {"workspace": str(workspace.pk)})
+    assert 'id="sq-new"' not in client.get("/console/saved/").content.decode()
+    assert 'id="add-schedule"' not in client.get("/console/schedules/").content.decode()
+
+
+def test_admin_sees_the_operations_pages_in_the_navigation(client: Client, make_user) -> None:
+    owner, admin = make_user(), make_user()
+    workspace = make_workspace(owner, members={admin: Role.ADMIN})
+    sign_in(client, admin.email)
+    client.post("/console/workspace/", {"workspace": str(workspace.pk)})
+    nav = client.get("/console/chat/").content.decode()
+    for path in ["/console/admin/webhooks/", "/console/admin/analytics/", "/console/schedules/", "/console/saved/"]:
+        assert f'href="{path}"' in nav, path
+    webhooks = client.get("/console/admin/webhooks/")
+    html = webhooks.content.decode()
+    # The events the API accepts, but not the test-only ping.
+    assert 'value="query_completed"' in html and 'value="ping"' not in html
+    assert "console/js/ops.js" in html and "<script>" not in html and " style=" not in html
+    analytics = client.get("/console/admin/analytics/").content.decode()
+    assert "vendor/vega-embed/vega-embed.min.js" in analytics and 'id="an-per-day"' in analytics
+    for path in ["/console/admin/webhooks/", "/console/admin/analytics/", "/console/schedules/"]:
+        csp = client.get(path)["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-eval" not in csp, path
+
+
+@pytest.fixture
+def shared_result(user, client_for, sqlite_file, django_capture_on_commit_callbacks):
+    workspace = user.memberships.get().workspace
+    api = client_for(user, workspace)
+    ds = register(api, engine="sqlite", database="shop.sqlite3")
+    sync(api, ds["id"], django_capture_on_commit_callbacks)
+    response = api.post("/api/v1/queries/execute",
+                        {"input": "SELECT country, count(*) AS n FROM customers GROUP BY country ORDER BY country"},
+                        format="json")
+    assert response.status_code == 200, response.content
+    return api, response.json()["query_id"]
+
+
+def test_share_page_asks_for_the_password_under_the_strict_policy(shared_result) -> None:
+    api, query_id = shared_result
+    link = api.post(f"/api/v1/queries/{query_id}/share-link", {"expiration_days": 3, "password": "open sesame"},
+                    format="json").json()
+    visitor = Client(enforce_csrf_checks=True)
+    prompt = visitor.get(f"/share/{link['token']}")
+    assert prompt.status_code == 401
+    html = prompt.content.decode()
+    assert '<label for="share-password">Password</label>' in html and "Germany" not in html
+    csp = prompt["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "form-action 'self'" in csp
+    assert prompt["Referrer-Policy"] == "no-referrer"
+
+    wrong = visitor.post(f"/share/{link['token']}", {"password": "not it"})
+    assert wrong.status_code == 401 and "wrong" in wrong.content.decode()
+    opened = visitor.post(f"/share/{link['token']}", {"password": "open sesame"})
+    html = opened.content.decode()
+    assert opened.status_code == 200 and "Germany" in html and "GROUP BY" in html
+    assert "<script" not in html and " style=" not in html and "console/css/console.css" in html
+    assert opened["Content-Security-Policy"] and opened["Referrer-Policy"] == "no-referrer"
+
+
+def test_share_page_without_password_shows_the_snapshot(shared_result) -> None:
+    api, query_id = shared_result
+    link = api.post(f"/api/v1/queries/{query_id}/share-link", {"expiration_days": 1}, format="json").json()
+    page = Client().get(f"/share/{link['token']}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "France" in html and 'name="password"' not in html and "SQL" in html
+    assert Client().get("/share/" + "z" * 43).status_code == 404

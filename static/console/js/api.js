@@ -46,6 +46,43 @@
     return data;
   }
 
+  // A raw response (for files): same token and workspace header; errors become ApiError.
+  async function fetchRaw(method, path, payload, retried) {
+    const headers = { "Accept": "*/*", "Authorization": "Bearer " + await accessToken(),
+                      "X-Workspace-ID": body.dataset.workspaceId };
+    const init = { method: method, headers: headers, credentials: "omit" };
+    if (payload !== undefined) { headers["Content-Type"] = "application/json"; init.body = JSON.stringify(payload); }
+    let response;
+    try { response = await fetch("/api/v1" + path, init); }
+    catch (e) { throw new ApiError(0, "NETWORK", "The server cannot be reached. Check your connection and try again.", []); }
+    if (response.status === 401 && !retried) { await accessToken(true); return fetchRaw(method, path, payload, true); }
+    if (!response.ok) {
+      let err = {};
+      try { err = (await response.json()).error || {}; } catch (e) { err = {}; }
+      throw new ApiError(response.status, err.code || "HTTP_" + response.status,
+        err.message || "The request failed (HTTP " + response.status + ").", err.details);
+    }
+    return response;
+  }
+
+  function filenameOf(response, fallback) {
+    const header = response.headers.get("Content-Disposition") || "";
+    const star = /filename\*=(?:UTF-8'')?([^;]+)/i.exec(header);
+    if (star) { try { return decodeURIComponent(star[1].trim().replace(/^"|"$/g, "")); } catch (e) { /* fall through */ } }
+    const plain = /filename="?([^";]+)"?/i.exec(header);
+    return plain ? plain[1] : fallback;
+  }
+
+  // Hand a fetched file to the browser as a download (a blob: link, so the token never lands in a URL).
+  async function saveResponse(response, fallbackName) {
+    const name = filenameOf(response, fallbackName || "download");
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: name, class: "hidden" });
+    document.body.append(link); link.click(); link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    return name;
+  }
+
   async function socket(path) {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     // The token travels as a subprotocol, so it never lands in a URL (and so in no access log).
@@ -112,6 +149,6 @@
     }
   }
 
-  window.IE = { api, socket, accessToken, ApiError, el, showError, formatNumber, compactNumber, formatDate,
-                copyText, openInEditor, waitForJob, role: body.dataset.role };
+  window.IE = { api, fetchRaw, saveResponse, socket, accessToken, ApiError, el, showError, formatNumber, compactNumber,
+                formatDate, copyText, openInEditor, waitForJob, role: body.dataset.role };
 })();

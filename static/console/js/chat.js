@@ -14,7 +14,7 @@
   function turnFor(id, question) {
     if (turns.has(id)) {
       const known = turns.get(id);
-      if (question) known.question.textContent = question;
+      if (question) { known.question.textContent = question; known.questionText = question; }
       return known;
     }
     const stages = el("ol", { class: "stages", "aria-label": "Progress" }, STAGES.map(([key, label]) => el("li", { "data-stage": key }, label)));
@@ -27,10 +27,11 @@
       table: el("div", { class: "result-table" }),
       chart: el("div", { class: "chart" }),
       reasoning: el("div", { class: "reasoning-block" }),
+      actions: el("div", { class: "turn-actions" }),
       error: el("div"),
-      sqlText: "", databaseId: null, columns: [], rows: [],
+      sqlText: "", databaseId: null, columns: [], rows: [], queryId: null, questionText: question || "",
     };
-    turn.root.append(turn.question, stages, turn.answer, turn.error, turn.sql, turn.table, turn.chart, turn.reasoning);
+    turn.root.append(turn.question, stages, turn.answer, turn.error, turn.sql, turn.table, turn.chart, turn.actions, turn.reasoning);
     document.getElementById("turns").append(turn.root);
     turns.set(id, turn);
     return turn;
@@ -83,9 +84,18 @@
     ]));
   }
 
+  function showActions(turn, queryId) {
+    turn.queryId = queryId || turn.queryId;
+    if (!turn.queryId) return;
+    window.IE.actions.render(turn.actions, { queryId: turn.queryId, sql: turn.sqlText, databaseId: turn.databaseId,
+                                             question: turn.questionText });
+  }
+
   function showAssistant(turn, message) {
     turn.answer.textContent = message.content || "";
     if (message.sql) showSql(turn, message.sql, message.data_source_id);
+    if (message.query_id) turn.queryId = message.query_id;
+    if (message.status === "completed" && message.query_id) showActions(turn, message.query_id);
     if (message.status === "failed" || message.status === "not_answered") {
       const err = message.error || {};
       turn.error.replaceChildren(el("div", { class: "alert warning", role: "alert" }, [
@@ -111,9 +121,13 @@
         else showAssistant(turnFor(event.turn_id), event.message);
         return;
       case "sql": markStage(turnFor(event.turn_id), "executing"); showSql(turnFor(event.turn_id), event.sql); return;
-      case "rows": { const t = turnFor(event.turn_id); markStage(t, "rows"); showRows(t, event.columns, event.rows, event.truncated, event.rows_returned); return; }
+      case "rows": { const t = turnFor(event.turn_id); markStage(t, "rows"); if (event.query_id) t.queryId = event.query_id; showRows(t, event.columns, event.rows, event.truncated, event.rows_returned); return; }
       case "chart": { const t = turnFor(event.turn_id); markStage(t, "chart"); window.IE.results.renderChart(t.chart, event.chart, t.columns, t.rows); return; }
-      case "done": { const t = turnFor(event.turn_id); finishStages(t, event.status === "completed"); setBusy(false); return; }
+      case "done": {
+        const t = turnFor(event.turn_id); finishStages(t, event.status === "completed"); setBusy(false);
+        if (event.status === "completed") showActions(t, event.query_id);
+        return;
+      }
       case "error": {
         const err = event.error || event;
         const target = event.turn_id ? turnFor(event.turn_id).error : document.getElementById("chat-error");

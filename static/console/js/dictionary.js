@@ -46,10 +46,17 @@
   }
 
   function showSuggestions(jobId, suggestions) {
+    // The decision endpoints answer with counts only: keep the statuses here, so that deciding one
+    // suggestion after another never brings an earlier one back.
     const pending = suggestions.filter((s) => s.status === "pending");
     if (!pending.length) { $("suggestions").replaceChildren(el("p", { class: "small muted" }, "No pending suggestions: the dictionary already covers what auto-guess could tell.")); return; }
     const decide = async (action, ids) => {
-      try { const r = await api("POST", `/metadata/auto-guess/${jobId}/${action}`, ids ? { suggestion_ids: ids } : {}); showSuggestions(jobId, r.suggestions || suggestions.map((s) => (!ids || ids.includes(s.id) ? Object.assign({}, s, { status: action === "apply" ? "applied" : "rejected" }) : s))); loadSchema(); }
+      try {
+        const r = await api("POST", `/metadata/auto-guess/${jobId}/${action}`, ids ? { suggestion_ids: ids } : {});
+        showSuggestions(jobId, (r && r.suggestions) || suggestions.map((s) => (s.status === "pending" && (!ids || ids.includes(s.id)) ? Object.assign({}, s, { status: action === "apply" ? "applied" : "rejected" }) : s)));
+        if (r && typeof r.applied === "number") $("guess-note").textContent = `Applied ${r.applied}, rejected ${r.rejected}` + (r.skipped ? `, skipped ${r.skipped} (edited by a person since)` : "") + ".";
+        loadSchema();
+      }
       catch (e) { showError($("suggestions"), e); }
     };
     $("suggestions").replaceChildren(

@@ -7,6 +7,8 @@
   let schema = null;
   let running = null;
   let pollTimer = null;
+  let ranSql = "";
+  let ranDatabase = "";
 
   function insertAtCursor(text) {
     const area = $("sql");
@@ -72,6 +74,7 @@
     if (run.status === "completed") {
       window.IE.results.renderTable($("result"), run.columns, run.results, { truncated: run.truncated });
       if (run.chart) window.IE.results.renderChart($("result-chart"), run.chart, run.columns, run.results); else $("result-chart").replaceChildren();
+      window.IE.actions.render($("result-actions"), { queryId: run.id, sql: ranSql || run.sql, databaseId: ranDatabase || run.database_id });
     } else if (run.status === "failed") {
       showError($("result"), { message: (run.error && run.error.message) || "The query failed.", details: [] },
         run.timed_out ? "It hit the time limit: add filters or a LIMIT, or aggregate." : "Fix the statement (Validate shows where) and run it again.");
@@ -92,7 +95,8 @@
   async function run() {
     const sql = $("sql").value.trim();
     if (!sql) { $("issues").replaceChildren(el("li", { class: "warning" }, "Write a SELECT statement first.")); return; }
-    $("issues").replaceChildren(); $("result-chart").replaceChildren();
+    $("issues").replaceChildren(); $("result-chart").replaceChildren(); $("result-actions").replaceChildren();
+    ranSql = sql; ranDatabase = $("database").value;
     $("result").replaceChildren(el("p", { class: "muted" }, "Running…"));
     try {
       const started = await api("POST", "/queries/execute", { mode: "sql", input: sql, database_id: $("database").value, async: true });
