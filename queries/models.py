@@ -55,7 +55,7 @@ class QueryRun(BaseModel):
     timed_out = models.BooleanField(default=False)
     is_async = models.BooleanField(default=False)
     reasoning = models.JSONField(default=dict, blank=True, help_text="Questions: how the assistant got to the SQL.")
-    chart = models.JSONField(null=True, blank=True, help_text="Questions: a chart for the result (Vega-Lite).")
+    chart = models.JSONField(null=True, blank=True, help_text="A chart for the result (Vega-Lite), chosen from its shape.")
     celery_task_id = models.CharField(max_length=255, blank=True)
 
     class Meta:

@@ -380,6 +380,8 @@ def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource,
         run.columns, run.rows_returned, run.truncated = cached["columns"], len(cached["rows"]), cached["truncated"]
         run.execution_time_ms = 0.0
         run.preview = cached["rows"][: settings.QUERY_PREVIEW_ROWS]
+        if mode != QueryRun.Mode.AI:  # the assistant draws its own, with its engine's hint
+            run.chart = _chart(run)
         run.result_key = result_store_save(run, cached["columns"], cached["rows"])  # named after run.pk, set already
         run.save()
         run.results = cached["rows"]  # type: ignore[attr-defined]
@@ -404,6 +406,13 @@ def query_execute(*, workspace: Any, user: Any, membership: Any, ds: DataSource,
     run_now(run)
     _audit_run(run, request)
     return run
+
+
+def _chart(run: QueryRun) -> dict[str, Any] | None:
+    """A Vega-Lite spec for the rows the user sees, chosen from their shape (None: the table is the view)."""
+    from assistant.charts import chart_for
+
+    return chart_for(run.columns, run.preview, (run.reasoning or {}).get("chart_hint"))
 
 
 def _audit_run(run: QueryRun, request: Any) -> None:
@@ -469,11 +478,10 @@ def run_now(run: QueryRun) -> QueryRun:
         fields = {"status": QueryRun.Status.COMPLETED, "columns": run.columns, "rows_returned": run.rows_returned,
                   "truncated": run.truncated, "execution_time_ms": run.execution_time_ms, "preview": run.preview,
                   "result_key": run.result_key}
-        if run.mode == QueryRun.Mode.AI and run.is_async:
-            # A queued question gets its chart when its rows exist (a synchronous one from the assistant).
-            from assistant.charts import chart_for
-
-            fields["chart"] = chart_for(run.columns, run.preview, (run.reasoning or {}).get("chart_hint"))
+        if run.mode != QueryRun.Mode.AI or run.is_async:
+            # SQL runs and queued questions get their chart when their rows exist (a synchronous question
+            # gets it from the assistant).
+            fields["chart"] = _chart(run)
     if fields.get("error_message") and _redacts_errors(run):
         fields["error_message"] = redact_error(fields["error_message"])
     fields["finished_at"] = timezone.now()

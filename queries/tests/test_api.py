@@ -254,3 +254,16 @@ def test_untraceable_output_over_personal_tables_is_masked_entirely(team):
     owner = team["owner"].post(EXECUTE, {"input": "SELECT * FROM customers, json_each('[1]') ORDER BY customer_id"},
                                format="json").json()
     assert "ana@example.com" in str(owner["results"])
+
+
+def test_sql_runs_get_a_chart_from_their_shape_cached_or_not(team):
+    sql = "SELECT country, count(*) AS n FROM customers GROUP BY country ORDER BY n DESC"
+    first = team["analyst"].post(EXECUTE, {"input": sql}, format="json").json()
+    assert first["chart"]["type"] == "bar" and first["chart"]["spec"]["data"]["values"] == [
+        {"country": "Germany", "n": 2}, {"country": "France", "n": 1}]
+    again = team["analyst"].post(EXECUTE, {"input": sql}, format="json").json()
+    assert again["cached"] is True and again["chart"] == first["chart"]
+    single = team["analyst"].post(EXECUTE, {"input": "SELECT count(*) AS n FROM customers"}, format="json").json()
+    assert single["chart"]["type"] == "number"
+    listing = team["analyst"].post(EXECUTE, {"input": "SELECT email, country FROM customers"}, format="json").json()
+    assert listing["chart"] is None or listing["chart"]["type"] == "table"  # a listing: the table is the view
