@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install migrate seed lint ci clean bench
+.PHONY: run test install migrate seed lint ci clean bench bench-quick
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,18 +35,15 @@ run: seed
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## Benchmarks (some engines need the local PostgreSQL and MariaDB); each prints its figures.
-## SPIDER: a Spider-format dataset folder (train.json, database/) for the question-to-SQL engine.
+## Benchmarks (some engines need the local PostgreSQL and MariaDB; the load and fan-out benches need Redis),
+## one after another, then a summary table. SPIDER: a Spider-format dataset folder (train.json, database/) for
+## the question-to-SQL engine. `make bench-quick` shortens the long ones (load 60 s, fan-out 200 clients).
 SPIDER ?= ../shared/benchmarks/spider-train
 bench: install
-	$(PY) bench/schema_sync.py
-	$(PY) bench/query_overhead.py
-	$(PY) bench/cancel.py
-	$(PY) bench/export.py
-	$(PY) bench/ws_fanout.py
-	@if [ -f "$(SPIDER)/train.json" ]; then \
-		$(PY) bench/nl2sql.py $(SPIDER)/train.json --db-root $(SPIDER)/database --sample 500 --seed 0; \
-	else echo "bench/nl2sql.py skipped: no Spider dataset at $(SPIDER) (set SPIDER=…)"; fi
+	$(PY) bench/all.py --spider $(SPIDER)
+
+bench-quick: install
+	$(PY) bench/all.py --spider $(SPIDER) --quick
 
 lint: install
 	$(VENV)/bin/ruff check .
