@@ -20,3 +20,10 @@ def deliver_webhook(self: Any, delivery_id: str) -> None:
         return
     if retry_in is not None:
         raise self.retry(countdown=retry_in)
+
+
+@shared_task(name="auditing.reap_stale_deliveries", ignore_result=True)
+def reap_stale_deliveries() -> int:
+    """Periodic: retry (or fail, once out of attempts) deliveries a dead worker or a lost message left
+    unfinished."""
+    return webhooks.deliveries_reap_stale()

@@ -5,6 +5,13 @@
 
 `emit` costs one query when nobody listens. Deliveries are created after the caller's transaction
 commits (a rolled-back run notifies no one) and sent by the Celery task `auditing.deliver_webhook`.
+
+Delivery is at least once, with an idempotency key: every attempt of a delivery carries the same id
+(header `X-InsightEngine-Delivery`, and `id` in the body), so a receiver that remembers the ids it
+has processed applies each event once. An attempt is claimed on the row (status `sending`) before
+the request goes out, so a duplicate task message never sends a delivery twice at the same time; an
+attempt whose worker died (killed mid-request) is found by `deliveries_reap_stale` (every minute,
+from beat) and retried while attempts remain, else marked failed — never left pending for good.
 """
 from __future__ import annotations
 
@@ -20,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core import crypto
@@ -42,6 +49,16 @@ def max_retries() -> int:
 
 def max_consecutive_failures() -> int:
     return int(getattr(settings, "WEBHOOK_MAX_CONSECUTIVE_FAILURES", 10))
+
+
+# An attempt in flight for longer than this was abandoned by its worker: the delivery task's hard time
+# limit (90 s) kills anything slower, and one POST takes at most the connect + read timeouts.
+ATTEMPT_TIMEOUT = timedelta(seconds=120)
+
+
+def stale_after() -> timedelta:
+    """How overdue a pending or retrying delivery may be before the reaper takes it (its message was lost)."""
+    return timedelta(seconds=int(getattr(settings, "WEBHOOK_STALE_AFTER_SECONDS", 900)))
 
 
 def retry_countdown(attempt: int) -> int:
@@ -222,7 +239,8 @@ def _create_deliveries(workspace_id: Any, event: str, data: dict[str, Any]) -> l
 # --- delivering -----------------------------------------------------------------------------------
 
 def attempt_delivery(delivery: WebhookDelivery) -> ssrf.HttpOutcome:
-    """One POST of `delivery`, recorded on its row (status left to the caller)."""
+    """One POST of `delivery` (whose attempt the caller has claimed), recorded on the instance
+    (status and saving left to the caller)."""
     webhook = delivery.webhook
     body = json.dumps(_envelope(delivery), separators=(",", ":"), sort_keys=True).encode()
     timestamp = str(int(time.time()))
@@ -235,7 +253,6 @@ def attempt_delivery(delivery: WebhookDelivery) -> ssrf.HttpOutcome:
         SIGNATURE_HEADER: sign(crypto.decrypt(webhook.secret_encrypted), timestamp, body),
     }
     outcome = ssrf.post(webhook.url, body=body, headers=headers)
-    delivery.attempt += 1
     delivery.response_status_code = outcome.status_code
     delivery.duration_ms = outcome.duration_ms
     delivery.error = outcome.error[:500]
@@ -251,10 +268,19 @@ def deliver(delivery_id: Any) -> int | None:
                     .filter(pk=delivery_id).first())
         if delivery is None or delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED):
             return None  # idempotent: a redelivered task message does nothing
+        if (delivery.status == DeliveryStatus.SENDING
+                and delivery.updated_at > timezone.now() - ATTEMPT_TIMEOUT):
+            return None  # another worker is sending it right now: a duplicate message must not send it too
         if not delivery.webhook.is_active and not delivery.is_test:
             delivery.status, delivery.error = DeliveryStatus.FAILED, "The webhook is disabled."
             delivery.save(update_fields=["status", "error", "updated_at"])
             return None
+        # Claim the attempt before the request goes out: a worker killed mid-request leaves a
+        # `sending` row with the attempt counted, which the reaper (or the redelivered message,
+        # once the claim is older than any attempt can take) picks up.
+        delivery.attempt += 1
+        delivery.status = DeliveryStatus.SENDING
+        delivery.save(update_fields=["attempt", "status", "updated_at"])
     outcome = attempt_delivery(delivery)
     now = timezone.now()
     delivery.delivered_at = now
@@ -302,6 +328,50 @@ def _finished(delivery: WebhookDelivery) -> None:
     if disabled:
         record(actor=None, action="webhook.disabled", target=webhook, workspace=webhook.workspace_id,
                details={"url": webhook.url, "consecutive_failures": limit, "last_error": delivery.error})
+
+
+def deliveries_reap_stale() -> int:
+    """Finish deliveries that a dead worker or a lost task message left unfinished: an attempt in
+    flight for longer than any attempt can take, or a pending/retrying delivery long overdue. Each is
+    queued again while it has attempts left (the receiver may have seen the lost attempt: it dedupes
+    on the delivery id), else marked failed. Returns how many were taken; reaping twice does nothing."""
+    now = timezone.now()
+    overdue = now - stale_after()
+    stale = (Q(status=DeliveryStatus.SENDING, updated_at__lt=now - ATTEMPT_TIMEOUT)
+             | Q(status=DeliveryStatus.PENDING, updated_at__lt=overdue)
+             | Q(status=DeliveryStatus.RETRYING, next_attempt_at__lt=overdue))
+    reaped = 0
+    for pk in list(WebhookDelivery.objects.filter(stale).values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            # Re-checked under the row lock; a delivery a worker holds right now is skipped.
+            delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                        .select_related("webhook").filter(stale, pk=pk).first())
+            if delivery is None:
+                continue
+            reaped += 1
+            lost = ("The worker making this attempt stopped before it finished."
+                    if delivery.status == DeliveryStatus.SENDING else "The queued attempt never ran.")
+            if delivery.is_test or delivery.attempt > max_retries() or not delivery.webhook.is_active:
+                delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+                delivery.error = f"Abandoned: {lost}"[:500]
+                delivery.save(update_fields=["status", "next_attempt_at", "error", "updated_at"])
+                if not delivery.is_test:
+                    _finished(delivery)
+                continue
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.RETRYING, now
+            delivery.error = f"{lost} Retrying."[:500]
+            delivery.save(update_fields=["status", "next_attempt_at", "error", "updated_at"])
+            transaction.on_commit(lambda pk=str(delivery.pk): _enqueue(pk))
+    return reaped
+
+
+def _enqueue(delivery_id: str) -> None:
+    from .tasks import deliver_webhook
+
+    try:
+        deliver_webhook.apply_async(args=[delivery_id], queue="interactive")
+    except Exception:  # the broker may be down: the next reaping finds the delivery again
+        logger.exception("Could not enqueue webhook delivery %s", delivery_id)
 
 
 def webhook_test(*, webhook: Webhook, user: Any, request: Any = None) -> WebhookDelivery:

@@ -54,7 +54,7 @@ class ChatConsumer(EnvelopeJsonConsumer):
     async def disconnect(self, code: int) -> None:
         await self.stop_session_guard()
         if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.leave_group(self.group)
         # Turns already started keep running: the other people in the session are waiting for them.
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:

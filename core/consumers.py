@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +26,82 @@ from .ws_auth import CLOSE_UNAUTHENTICATED, session_still_valid
 
 POLL_SECONDS = 1.0
 SESSION_CHECK_SECONDS = 10.0
+# The channel layer (Redis) is unavailable: reconnect with backoff. (RFC 6455's 1013 "try again later"
+# cannot be sent by an application through daphne/autobahn, which allow only 1000 and 3000-4999; the
+# code follows 4401/4403/4404 of core/ws_auth.py.)
+CLOSE_TRY_AGAIN_LATER = 4503
+
+logger = logging.getLogger(__name__)
+
+
+def _channel_layer_errors() -> tuple[type[BaseException], ...]:
+    """What a channel layer raises when its server (Redis) goes away or cannot be reached."""
+    errors: list[type[BaseException]] = [OSError]  # ConnectionError, TimeoutError, refused sockets
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - the embedded stack has no Redis client
+        pass
+    else:
+        errors.append(RedisError)
+    return tuple(errors)
+
+
+CHANNEL_LAYER_ERRORS = _channel_layer_errors()
+# The expected ones (the server went away) are logged without a traceback; any other OSError with one.
+_LAYER_DOWN = tuple(e for e in CHANNEL_LAYER_ERRORS if e is not OSError) + (ConnectionError, TimeoutError)
 
 
 class EnvelopeJsonConsumer(AsyncJsonWebsocketConsumer):
     """JSON consumer whose bad frames get the API's error envelope instead of a crash, and whose
-    login is re-checked while the socket is open."""
+    login is re-checked while the socket is open.
+
+    When the channel layer (Redis) goes away, the socket is not dropped with a server error: the
+    client gets an `error` event with code `SERVICE_UNAVAILABLE` and the close code 4503 (try again
+    later), and reconnects with backoff; until Redis is back, a new connection is closed the same way
+    right after the handshake. Nothing is lost: messages and job states live in the database, which
+    the client re-reads when it reconnects."""
+
+    accepted = False
+    client_gone = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except CHANNEL_LAYER_ERRORS as exc:
+            await self.channel_layer_lost(exc)
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol=subprotocol, headers=headers)
+        self.accepted = True
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        self.client_gone = True
+        await super().websocket_disconnect(message)
+
+    async def leave_group(self, group: str) -> None:
+        """Leave a group; with the channel layer down there is nothing to leave (its keys expire)."""
+        try:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        except CHANNEL_LAYER_ERRORS:
+            logger.info("Channel layer unavailable while leaving %s", group)
+
+    async def channel_layer_lost(self, exc: BaseException) -> None:
+        logger.warning("Channel layer unavailable (%s); closing the socket with %s", type(exc).__name__,
+                       CLOSE_TRY_AGAIN_LATER, exc_info=not isinstance(exc, _LAYER_DOWN))
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.stop_session_guard()
+        await self.stop_background()
+        if self.client_gone:
+            return
+        with contextlib.suppress(Exception):  # the client may have gone meanwhile
+            if not self.accepted:
+                await self.accept(subprotocol=self.scope.get("auth_subprotocol"))
+            await self.send_error("SERVICE_UNAVAILABLE", "Live updates are unavailable for a moment. "
+                                  "Reconnect shortly; nothing you saved is lost.")
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+
+    async def stop_background(self) -> None:
+        """Subclasses stop their own background tasks here."""
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         if text_data is None:
@@ -83,9 +155,13 @@ class NotificationsConsumer(EnvelopeJsonConsumer):
     async def disconnect(self, code: int) -> None:
         await self.stop_session_guard()
         if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.leave_group(self.group)
+        await self.stop_background()
+
+    async def stop_background(self) -> None:
         poller = getattr(self, "poller", None)
         if poller is not None:
+            self.poller = None
             poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await poller

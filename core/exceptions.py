@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -114,6 +115,28 @@ _DRF_CODES: dict[type[exceptions.APIException], str] = {
 }
 
 
+# The app database went away (connection dropped or refused, server restarting, SQLite locked for too
+# long): a transient condition the client can retry, answered as such rather than as a bug. Whatever the
+# request was writing in a transaction was rolled back with the connection.
+DATABASE_UNAVAILABLE = ("DATABASE_UNAVAILABLE", "The database is unavailable for a moment. Try again in a few seconds.")
+DATABASE_RETRY_AFTER = "5"
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """An error of the app database's connection (Django wraps the driver's; a user's data source raises
+    its own driver's errors), not a bug: SQLite reports "no such column" as an OperationalError too."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    import sqlite3
+
+    if isinstance(exc.__cause__, sqlite3.Error):
+        text = str(exc).lower()
+        return any(sign in text for sign in ("locked", "busy", "unable to open", "disk i/o"))
+    return True
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception raised in an API view becomes the envelope."""
     request = context.get("request")
@@ -173,6 +196,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return Response(envelope(code, message), status=exc.status_code, headers=headers or None)
 
     request_id = getattr(getattr(request, "_request", request), "request_id", "-")
+    if is_database_unavailable(exc):
+        logger.error("App database unavailable (request %s): %s", request_id, exc)
+        return Response(envelope(*DATABASE_UNAVAILABLE), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": DATABASE_RETRY_AFTER})
     logger.exception("Unhandled error in API view (request %s)", request_id)
     return Response(
         envelope("INTERNAL_ERROR", f"An unexpected error occurred. Quote request id {request_id} when reporting it."),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from .exceptions import json_error
+from .exceptions import DATABASE_RETRY_AFTER, DATABASE_UNAVAILABLE, is_database_unavailable, json_error
 
 logger = logging.getLogger("insightengine.errors")
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -81,6 +81,9 @@ class ApiExceptionMiddleware:
         if not is_api_path(request.path) or settings.DEBUG and not getattr(settings, "API_ENVELOPE_IN_DEBUG", True):
             return None
         request_id = getattr(request, "request_id", "-")
+        if is_database_unavailable(exception):
+            logger.error("App database unavailable (request %s): %s", request_id, exception)
+            return json_error(*DATABASE_UNAVAILABLE, 503, headers={"Retry-After": DATABASE_RETRY_AFTER})
         logger.exception("Unhandled error (request %s)", request_id)
         return json_error(
             "INTERNAL_ERROR",

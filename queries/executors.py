@@ -282,7 +282,19 @@ def _classify(exc: BaseException, control: _Control, timeout_s: float) -> Execut
     first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     # Drop SQLAlchemy's "(Background on this error ...)" tail and driver class prefixes.
     first_line = first_line.split("(Background on this error")[0].strip()
+    if any(marker in lowered for marker in CONNECTION_LOST_MARKERS):
+        return SourceConnectionLost(
+            f"The database closed the connection while the query ran ({first_line[:300]}): it may have "
+            "restarted, or an administrator ended the session. Nothing was changed; try again.")
     return ExecutionError(first_line[:1000])
+
+
+# What drivers say when the server ends a connection in the middle of a statement.
+CONNECTION_LOST_MARKERS = (
+    "terminating connection", "server closed the connection", "connection already closed",
+    "the connection is closed", "consuming input failed", "ssl syscall error", "lost connection to",
+    "server has gone away", "connection reset by peer", "broken pipe",
+)
 
 
 def _approximate_size(value: Any) -> int:
@@ -375,6 +387,12 @@ class SourceUnreachable(ExecutionError):
     """The data source could not be connected to (down, wrong credentials, file gone)."""
 
     code = "DATA_SOURCE_UNREACHABLE"
+
+
+class SourceConnectionLost(SourceUnreachable):
+    """The data source ended the connection mid-statement (restarted, session terminated)."""
+
+    code = "DATA_SOURCE_CONNECTION_LOST"
 
 
 class RowStream:

@@ -20,6 +20,9 @@ class Receiver:
     # Each answer: (status, headers, body); the last one repeats.
     answers: list[tuple[int, dict[str, str], bytes]] = field(default_factory=lambda: [(200, {}, b"ok")])
     requests: list[Received] = field(default_factory=list)
+    # When set, a request is recorded and then held until the event is set (a receiver that is slow
+    # to answer: the sender can be killed while it waits).
+    hold: threading.Event | None = None
 
     @property
     def port(self) -> int:
@@ -37,6 +40,8 @@ def start() -> Receiver:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            if receiver.hold is not None:
+                receiver.hold.wait(timeout=60)
             index = min(len(receiver.requests) - 1, len(receiver.answers) - 1)
             status, headers, payload = receiver.answers[index]
             self.send_response(status)

@@ -191,6 +191,7 @@ CELERY_BEAT_SCHEDULE = {
     "reap-stale-jobs": {"task": "core.reap_stale_jobs", "schedule": 60.0},
     "flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 6 * 3600.0},
     "reap-stale-query-runs": {"task": "queries.reap_stale_runs", "schedule": 60.0},
+    "reap-stale-webhook-deliveries": {"task": "auditing.reap_stale_deliveries", "schedule": 60.0},
     "purge-deleted-chat-sessions": {"task": "chat.purge_deleted_sessions", "schedule": 86400.0},
     "purge-expired-exports": {"task": "exports.purge_expired", "schedule": 3600.0},
 }
@@ -389,6 +390,8 @@ WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=6)
 WEBHOOK_MAX_CONSECUTIVE_FAILURES = env.int("WEBHOOK_MAX_CONSECUTIVE_FAILURES", default=10)
 WEBHOOK_CONNECT_TIMEOUT = env.int("WEBHOOK_CONNECT_TIMEOUT", default=3)
 WEBHOOK_READ_TIMEOUT = env.int("WEBHOOK_READ_TIMEOUT", default=10)
+# A pending or retrying delivery overdue by this long lost its task message: the reaper queues it again.
+WEBHOOK_STALE_AFTER_SECONDS = env.int("WEBHOOK_STALE_AFTER_SECONDS", default=900)
 
 # --- i18n, static, email, logging ------------------------------------------------------------
 LANGUAGE_CODE = "en"
