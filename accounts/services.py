@@ -101,9 +101,10 @@ def user_register(*, email: str, password: str, username: str | None = None, nam
     if not settings.ALLOW_REGISTRATION:
         raise Forbidden("Registration is closed on this installation. Ask an administrator for an account.",
                         code="REGISTRATION_CLOSED")
-    user = user_create(email=email, password=password, username=username, name=name, request=request)
-    record(actor=user, action="auth.register", target=user, request=request)
-    return user, session_start(user=user, request=request)
+    with transaction.atomic():  # all or nothing: a failure after the account is made must not keep it
+        user = user_create(email=email, password=password, username=username, name=name, request=request)
+        record(actor=user, action="auth.register", target=user, request=request)
+        return user, session_start(user=user, request=request)
 
 
 def check_not_last_admin(user: User) -> None:

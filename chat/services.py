@@ -52,8 +52,8 @@ def broadcast(session_id: Any, event: dict[str, Any]) -> None:
         return
     try:
         async_to_sync(layer.group_send)(session_group(session_id), {"type": "chat.event", "event": event})
-    except Exception:
-        logger.warning("Could not push a chat event for session %s", session_id, exc_info=True)
+    except Exception as exc:  # one line per event: during an outage a traceback each would drown the log
+        logger.warning("Could not push a chat event for session %s: %s: %s", session_id, type(exc).__name__, exc)
 
 
 # --- projects -------------------------------------------------------------------------------------------

@@ -245,6 +245,12 @@ _VERSION_SQL = {
 }
 
 
+def _connection_lost_markers() -> tuple[str, ...]:
+    from queries.executors import CONNECTION_LOST_MARKERS
+
+    return CONNECTION_LOST_MARKERS
+
+
 def friendly_error(exc: BaseException, ds: DataSource) -> str:
     """A message a person can act on, never containing the password."""
     text = str(getattr(exc, "orig", None) or exc)
@@ -263,6 +269,9 @@ def friendly_error(exc: BaseException, ds: DataSource) -> str:
         message = f"Could not reach {where}: the server is not answering (is it running, and is the port open?)."
     elif "unable to open database file" in lowered or "no such file" in lowered:
         message = f"The database file “{ds.database}” cannot be opened."
+    elif any(marker in lowered for marker in _connection_lost_markers()) or "adminshutdown" in lowered:
+        message = (f"{where} closed the connection while it was being read (the server restarted, or an "
+                   "administrator ended the session). Nothing was changed; try again.")
     elif "ssl" in lowered:
         message = "The SSL/TLS handshake failed: check the server's SSL settings."
     else:
