@@ -329,10 +329,20 @@ def test_deactivation_refuses_existing_tokens_at_once(api_client, user):
                  401, "TOKEN_INVALID")
 
 
-def test_argon2_is_the_production_password_hasher():
+def test_argon2id_with_owasp_parameters_is_the_production_password_hasher_and_old_hashes_still_verify():
+    from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
+
+    from accounts.hashers import OwaspArgon2PasswordHasher
     from config.settings import base
 
-    assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    assert base.PASSWORD_HASHERS[0] == "accounts.hashers.OwaspArgon2PasswordHasher"
+    ours = OwaspArgon2PasswordHasher()
+    encoded = make_password("a long passphrase", hasher=ours)
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert ours.verify("a long passphrase", encoded) and not ours.verify("wrong", encoded)
+    # A hash made with Django's defaults (m=100 MiB, p=8) still verifies, and is due for re-hashing.
+    legacy = Argon2PasswordHasher().encode("a long passphrase", Argon2PasswordHasher().salt())
+    assert ours.verify("a long passphrase", legacy) and ours.must_update(legacy)
 
 
 def test_auth_events_record_address_user_agent_and_request_id(api_client, user):

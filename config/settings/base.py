@@ -113,7 +113,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    # 0: a connection per request. Under ASGI (daphne) every request runs in a thread of its own, so a
+    # "persistent" connection is never reused: it stays open until its thread is garbage-collected, and
+    # 50 busy users exhausted PostgreSQL's max_connections (bench/load.py). Django's advice for ASGI is
+    # to disable persistent connections; a Celery worker, where they are reused, may set a lifetime.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -205,7 +209,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.EmailOrUsernameBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.OwaspArgon2PasswordHasher",  # Argon2id, m=19 MiB, t=2, p=1 (see accounts/hashers.py)
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
