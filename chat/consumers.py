@@ -65,17 +65,23 @@ class ChatConsumer(EnvelopeJsonConsumer):
         if kind != "question":
             await self.send_error("VALIDATION_ERROR", 'Send {"type": "question", "content": "…"} or {"type": "ping"}.')
             return
-        try:
-            prepared = await DatabaseSyncToAsync(self._prepare, thread_sensitive=False)(content)
-        except DomainError as exc:
-            await self.send_error(exc.code, exc.message)
-            return
-        # Not thread-sensitive: Channels runs every consumer's thread-sensitive calls on one shared
-        # thread, so a turn there (seconds, with an LLM) would hold up every other socket's database
-        # access in the process. A turn owns its connection in a pool thread instead.
-        task = asyncio.create_task(DatabaseSyncToAsync(services.turn_dispatch, thread_sensitive=False)(**prepared))
+        # The socket keeps reading (pings, more questions) while the turn runs.
+        task = asyncio.create_task(self._ask(content))
         self.turns.add(task)
         task.add_done_callback(self.turns.discard)
+
+    async def _ask(self, content: dict[str, Any]) -> None:
+        # Checks and turn in one pool thread, so the question's first events wait for one thread hop,
+        # not two. Not thread-sensitive: Channels runs every consumer's thread-sensitive calls on one
+        # shared thread, so a turn there (seconds, with an LLM) would hold up every other socket's
+        # database access in the process. A turn owns its connection in a pool thread instead.
+        try:
+            await DatabaseSyncToAsync(self._prepare_and_run, thread_sensitive=False)(content)
+        except DomainError as exc:
+            await self.send_error(exc.code, exc.message)
+
+    def _prepare_and_run(self, content: dict[str, Any]) -> None:
+        services.turn_dispatch(**self._prepare(content))
 
     def _prepare(self, content: dict[str, Any]) -> dict[str, Any]:
         """Checks, in the database thread, with fresh rows: the session may have been deleted or

@@ -195,8 +195,9 @@ async def test_a_viewer_question_is_an_error_event_and_the_socket_stays_open(dem
     assert error["type"] == "error" and error["error"]["code"] == "PERMISSION_DENIED"
     await communicator.send_json_to({"type": "question", "content": ""})
     await communicator.send_json_to({"type": "ping"})
-    assert (await communicator.receive_json_from(timeout=5))["type"] == "error"
-    assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+    # The socket keeps reading while a question is checked: the pong may overtake the refusal.
+    replies = [await communicator.receive_json_from(timeout=5) for _ in range(2)]
+    assert sorted(reply["type"] for reply in replies) == ["error", "pong"]
     await communicator.send_to(text_data="{not json")
     assert (await communicator.receive_json_from(timeout=5))["error"]["code"] == "PARSE_ERROR"
     await communicator.disconnect()
