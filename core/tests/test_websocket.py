@@ -197,3 +197,25 @@ async def test_an_open_socket_is_closed_after_logout(monkeypatch):
         output = await communicator.receive_output(timeout=5)
     assert output["code"] == 4401
     await communicator.disconnect()
+
+
+async def test_an_open_socket_is_closed_when_its_user_is_deactivated(monkeypatch):
+    from core import consumers
+
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.2)
+    user, tokens = await make_user_and_token()
+    communicator, connected, _ = await connect(f"/ws/notifications/?token={tokens['access_token']}")
+    assert connected
+
+    @sync_to_async
+    def deactivate():  # the flag alone, sessions untouched: the guard reads both
+        from accounts.models import User
+
+        User.objects.filter(pk=user.pk).update(is_active=False)
+
+    await deactivate()
+    output = await communicator.receive_output(timeout=5)
+    while output["type"] != "websocket.close":
+        output = await communicator.receive_output(timeout=5)
+    assert output["code"] == 4401
+    await communicator.disconnect()
