@@ -26,6 +26,7 @@ urlpatterns = [
     path("sources/", page("console/sources.html", title="Data sources"), name="sources"),
     path("sources/<uuid:source_id>/dictionary/", page("console/dictionary.html", title="Data dictionary"),
          name="dictionary"),
+    path("documents/", page("console/documents.html", title="Documents"), name="documents"),
     path("saved/", page("console/saved_queries.html", title="Saved queries"), name="saved_queries"),
     path("templates/", page("console/templates.html", title="Query templates"), name="templates"),
     path("schedules/", page("console/schedules.html", title="Schedules"), name="schedules"),

@@ -419,6 +419,9 @@ def test_admin_runs_webhooks_schedules_and_usage_analytics(browser: Any, server:
         receiver.shutdown()
 
     page.get_by_role("link", name="Schedules").click()
+    # The list drawn means the page's script is running, so the form posts through the API (on a
+    # busy machine a click before that would submit the bare HTML form).
+    page.wait_for_function("() => !document.getElementById('schedules').innerText.includes('Loading')")
     page.get_by_label("Name", exact=True).fill("Morning customers")
     page.get_by_label("Question").fill("How many customers are there?")
     page.get_by_label("Frequency").select_option("weekly")
@@ -435,4 +438,160 @@ def test_admin_runs_webhooks_schedules_and_usage_analytics(browser: Any, server:
     page.wait_for_selector("#an-per-day canvas")
     page.wait_for_selector("#an-tables canvas")
     assert page.locator("#an-users tr").count() >= 1
+    ui.finish()
+
+
+# --- documents, results, dictionary history, tablet layout ------------------------------------------
+
+def test_upload_a_document_watch_it_get_ready_search_it_and_delete_it(browser: Any, server: str, tmp_path: Path) -> None:
+    ui = Page(browser, server, "documents-upload-search-delete")
+    ui.sign_in(ANALYST, "/console/documents/")
+    page = ui.page
+    page.wait_for_function("() => !document.getElementById('documents').innerText.includes('Loading')")
+    upload = tmp_path / "glossary.txt"
+    upload.write_text("Glossary of the sales team.\n\nA zanzibarquota is the monthly revenue target of one store, "
+                      "net of refunds. Stores report their zanzibarquota every first Monday.\n")
+    page.get_by_label("File").set_input_files(str(upload))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.get_by_text("✔ Uploaded glossary.txt").wait_for()
+    row = page.locator("#documents tr", has_text="glossary.txt")
+    row.locator(".badge", has_text="ready").wait_for(timeout=90_000)  # polled while it is processed
+    assert row.locator("progress").count() == 0
+    assert int(row.locator("td.num").nth(1).inner_text()) >= 1  # its passages
+
+    page.get_by_label("Words to look for").fill("zanzibarquota target")
+    page.get_by_role("button", name="Search", exact=True).click()
+    hit = page.locator("#passages li", has_text="glossary.txt").first
+    hit.wait_for()
+    assert "monthly revenue target" in hit.inner_text()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Delete glossary.txt").click()
+    page.wait_for_function("() => !document.getElementById('documents').innerText.includes('glossary.txt')")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_function("() => !document.getElementById('passages').innerText.includes('glossary.txt')"
+                           " && !document.getElementById('passages').innerText.includes('Searching')")
+    ui.finish()
+
+
+def test_change_the_chart_type_and_open_the_answer_sql_in_the_editor(browser: Any, server: str) -> None:
+    ui = Page(browser, server, "chart-type-and-editor")
+    ui.sign_in(ANALYST)
+    page = ui.page
+    page.get_by_label("Title").fill("Charts")
+    page.get_by_role("button", name="Start a conversation").click()
+    page.wait_for_selector("#connection.ok")
+    page.get_by_label("Shared with the workspace").check()
+    page.get_by_text("Every member of the workspace can read it now").wait_for()
+    page.get_by_label("Your question").fill("Revenue by month")
+    page.get_by_role("button", name="Ask").click()
+    turn = page.locator(".turn").first
+    turn.locator(".chart canvas").wait_for()
+    switcher = turn.get_by_role("group", name="Chart type")
+    assert switcher.get_by_role("button", name="Line").get_attribute("aria-pressed") == "true"
+    switcher.get_by_role("button", name="Bar").click()
+    turn.locator(".chart canvas").wait_for()
+    assert switcher.get_by_role("button", name="Bar").get_attribute("aria-pressed") == "true"
+    switcher.get_by_role("button", name="Table only").click()
+    turn.get_by_text("Chart hidden").wait_for()
+    assert turn.locator(".chart canvas").count() == 0
+
+    # The reasoning names the tables, and the mappings of the question's words.
+    turn.get_by_text("Show reasoning").click()
+    reasoning = turn.locator("details.reasoning").inner_text()
+    assert "Tables" in reasoning and "orders" in reasoning.lower() and "{" not in reasoning
+
+    sql = turn.locator("pre.sql").inner_text()
+    turn.get_by_role("button", name="Open in SQL editor").click()
+    page.wait_for_url("**/console/editor/")
+    page.wait_for_selector("#schema details")
+    assert page.get_by_label("SQL", exact=True).input_value().split()[:4] == sql.split()[:4]
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_selector("#result table")
+    page.locator("#result-chart").get_by_role("group", name="Chart type").wait_for()
+    ui.finish()
+
+
+def test_dictionary_version_history_shows_a_change_and_restores_it(browser: Any, server: str) -> None:
+    ui = Page(browser, server, "dictionary-version-history")
+    ui.sign_in(ADMIN, "/console/sources/")
+    page = ui.page
+    page.locator("#source-list li", has_text="Demo retail warehouse").get_by_role("link", name="Dictionary").click()
+    page.wait_for_selector("#tables details")
+    page.wait_for_selector("#versions li")
+    table = page.locator("#tables > details").first
+    table.locator("summary").first.click()
+    form = table.locator("form").first
+    alias = form.locator("[name=alias]")
+    before = alias.input_value()
+    alias.fill("Renamed by the browser test")
+    form.get_by_role("button", name="Save table").click()
+    form.get_by_text("✔ Saved").wait_for()
+    change = page.locator("#versions > li").first
+    change.get_by_text("Renamed by the browser test").wait_for()
+    assert change.locator(".badge").inner_text() == "manual"
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    change.get_by_role("button", name="Restore").click()
+    page.locator("#versions > li").first.locator(".badge", has_text="restore").wait_for()
+    page.reload()
+    page.wait_for_selector("#tables details")
+    page.locator("#tables > details").first.locator("summary").first.click()
+    assert page.locator("#tables > details").first.locator("form [name=alias]").first.input_value() == before
+    ui.finish()
+
+
+def test_tablet_width_pages_fit_the_screen_and_work_with_the_keyboard(browser: Any, server: str) -> None:
+    ui = Page(browser, server, "tablet-768", width=768)
+    ui.sign_in(ADMIN, "/console/chat/")
+    page = ui.page
+    pages = ["/console/chat/", "/console/editor/", "/console/saved/", "/console/templates/", "/console/sources/",
+             "/console/documents/", "/console/schedules/", "/console/admin/members/", "/console/admin/ai-providers/",
+             "/console/admin/webhooks/", "/console/admin/analytics/", "/console/admin/audit-log/",
+             "/console/admin/api-keys/"]
+    page.goto(server + "/console/sources/")
+    pages.append(page.locator("#source-list a", has_text="Dictionary").first.get_attribute("href"))
+    session = page.evaluate("async () => (await IE.api('POST', '/chat/sessions', {title: 'On a tablet'})).id")
+    pages.append(f"/console/chat/{session}/")
+    too_wide, unlabelled = {}, {}
+    for path in pages:
+        page.goto(server + path)
+        page.wait_for_load_state("networkidle")
+        widths = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+        if widths[0] > widths[1]:
+            too_wide[path] = widths
+        # Every form control has a name a screen reader can announce.
+        missing = page.evaluate("""() => [...document.querySelectorAll("input, select, textarea, button")]
+            .filter((e) => e.type !== "hidden" && !(e.labels && e.labels.length) && !e.getAttribute("aria-label")
+                           && !e.getAttribute("aria-labelledby") && !e.textContent.trim())
+            .map((e) => e.outerHTML.slice(0, 120))""")
+        if missing:
+            unlabelled[path] = missing
+    assert too_wide == {}, too_wide
+    assert unlabelled == {}, unlabelled
+
+    # The first Tab reaches the skip link, which moves the focus past the navigation.
+    page.goto(server + "/console/documents/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to content"
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#content")
+    ui.finish()
+
+
+def test_admin_grants_and_removes_access_to_a_data_source(browser: Any, server: str) -> None:
+    ui = Page(browser, server, "source-access-grant")
+    ui.sign_in(ADMIN, "/console/sources/")
+    page = ui.page
+    row = page.locator("#source-list li", has_text="Demo retail warehouse")
+    row.locator("summary", has_text="Access").click()
+    row.get_by_text("No grants").wait_for()
+    row.get_by_label("Member").select_option(label="Demo Analyst — analyst@insightengine.local (analyst)")
+    row.get_by_label("Permission").select_option("view_pii")
+    row.get_by_role("button", name="Set access").click()
+    grant = row.locator("details.access li", has_text="analyst@insightengine.local")
+    grant.get_by_text("Read, PII unmasked").wait_for()
+    grant.get_by_role("button", name="Remove the grant of analyst@insightengine.local").click()
+    row.get_by_text("No grants").wait_for()
     ui.finish()

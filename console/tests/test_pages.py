@@ -4,6 +4,7 @@ and admin pages refused to non-admins."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from django.core import mail
@@ -18,7 +19,7 @@ from teams.tests.factories import Role, make_workspace
 pytestmark = pytest.mark.django_db
 
 PAGES = ["/console/chat/", "/console/editor/", "/console/sources/", "/console/admin/api-keys/",
-         "/console/saved/", "/console/templates/", "/console/schedules/"]
+         "/console/saved/", "/console/templates/", "/console/schedules/", "/console/documents/"]
 ADMIN_PAGES = ["/console/admin/members/", "/console/admin/ai-providers/", "/console/admin/audit-log/",
                "/console/admin/webhooks/", "/console/admin/analytics/"]
 
@@ -276,3 +277,60 @@ def test_share_page_without_password_shows_the_snapshot(shared_result) -> None:
     html = page.content.decode()
     assert "France" in html and 'name="password"' not in html and "SQL" in html
     assert Client().get("/share/" + "z" * 43).status_code == 404
+
+
+def _member(client: Client, make_user, role: Role) -> tuple[object, object]:
+    owner, member = make_user(), make_user()
+    workspace = make_workspace(owner, members={member: role})
+    sign_in(client, member.email)
+    client.post("/console/workspace/", {"workspace": str(workspace.pk)})
+    return workspace, member
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.ANALYST, Role.ADMIN])
+def test_documents_page_for_every_role_uploads_only_from_analyst_up(client: Client, make_user, role: Role) -> None:
+    _member(client, make_user, role)
+    response = client.get("/console/documents/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "<script>" not in html and " style=" not in html and " on" + "click=" not in html
+    assert 'href="/console/documents/"' in html and 'aria-current="page"' in html
+    assert "console/js/documents.js" in html and 'id="doc-search"' in html and 'id="documents"' in html
+    # Every control of the page has a label.
+    for control in ("doc-q", "doc-status", "doc-name"):
+        assert f'<label for="{control}"' in html, control
+    can_upload = role != Role.VIEWER
+    assert ('id="upload"' in html) is can_upload
+    assert ('<label for="doc-file"' in html) is can_upload
+    assert f'data-can-upload="{"1" if can_upload else ""}"' in html
+    assert f'data-is-admin="{"1" if role == Role.ADMIN else ""}"' in html
+
+
+def test_dictionary_page_shows_version_history_and_restore_for_admins(client: Client, make_user) -> None:
+    _member(client, make_user, Role.ADMIN)
+    html = client.get(f"/console/sources/{uuid.uuid4()}/dictionary/").content.decode()
+    assert 'id="versions"' in html and "Version history" in html and "Restore puts back" in html
+    analyst_client = Client()
+    _member(analyst_client, make_user, Role.ANALYST)
+    html = analyst_client.get(f"/console/sources/{uuid.uuid4()}/dictionary/").content.decode()
+    assert 'id="versions"' in html and "Restore puts back" not in html and 'data-can-edit=""' in html
+
+
+def test_pages_carry_the_user_for_the_scripts_and_label_their_screen_reader_only_headers(
+        client: Client, make_user) -> None:
+    _, admin = _member(client, make_user, Role.ADMIN)
+    html = client.get("/console/sources/").content.decode()
+    assert f'data-user-id="{admin.pk}"' in html and "console/js/access.js" in html
+    members = client.get("/console/admin/members/").content.decode()
+    assert '<span class="visually-hidden">Actions</span>' in members and 'class="table-wrap"' in members
+    chat = client.get(f"/console/chat/{uuid.uuid4()}/").content.decode()
+    assert '<label for="question" class="visually-hidden">' in chat
+    assert '<label for="session-shared"' in chat and 'id="suggested"' in chat
+
+
+def test_viewer_gets_no_sharing_switch_nor_suggestions_in_a_conversation(client: Client, make_user) -> None:
+    _member(client, make_user, Role.VIEWER)
+    chat = client.get(f"/console/chat/{uuid.uuid4()}/").content.decode()
+    assert 'id="session-shared"' not in chat and 'id="suggested"' not in chat and 'id="copy-link"' in chat

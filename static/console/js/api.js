@@ -30,7 +30,9 @@
     const headers = { "Accept": "application/json", "Authorization": "Bearer " + await accessToken(),
                       "X-Workspace-ID": body.dataset.workspaceId };
     const init = { method: method, headers: headers, credentials: "omit" };
-    if (payload !== undefined) { headers["Content-Type"] = "application/json"; init.body = JSON.stringify(payload); }
+    // A FormData payload (a file upload) goes out as multipart: the browser sets its boundary.
+    if (payload instanceof FormData) init.body = payload;
+    else if (payload !== undefined) { headers["Content-Type"] = "application/json"; init.body = JSON.stringify(payload); }
     let response;
     try { response = await fetch("/api/v1" + path, init); }
     catch (e) { throw new ApiError(0, "NETWORK", "The server cannot be reached. Check your connection and try again.", []); }
@@ -149,6 +151,14 @@
     }
   }
 
+  function formatBytes(bytes) {
+    if (typeof bytes !== "number" || !isFinite(bytes)) return "—";
+    const units = ["bytes", "KB", "MB", "GB"];
+    let value = bytes, unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+    return (unit ? new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(value) : formatNumber(value)) + " " + units[unit];
+  }
+
   window.IE = { api, fetchRaw, saveResponse, socket, accessToken, ApiError, el, showError, formatNumber, compactNumber,
-                formatDate, copyText, openInEditor, waitForJob, role: body.dataset.role };
+                formatBytes, formatDate, copyText, openInEditor, waitForJob, role: body.dataset.role, userId: body.dataset.userId };
 })();

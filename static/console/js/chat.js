@@ -21,6 +21,7 @@
     const turn = {
       root: el("article", { class: "turn", "data-turn-id": id }),
       question: el("p", { class: "question" }, question || ""),
+      understood: el("p", { class: "small muted understood" }),
       stages: stages,
       answer: el("p", { class: "answer" }),
       sql: el("div", { class: "sql-block" }),
@@ -31,7 +32,7 @@
       error: el("div"),
       sqlText: "", databaseId: null, columns: [], rows: [], queryId: null, questionText: question || "",
     };
-    turn.root.append(turn.question, stages, turn.answer, turn.error, turn.sql, turn.table, turn.chart, turn.actions, turn.reasoning);
+    turn.root.append(turn.question, turn.understood, stages, turn.answer, turn.error, turn.sql, turn.table, turn.chart, turn.actions, turn.reasoning);
     document.getElementById("turns").append(turn.root);
     turns.set(id, turn);
     return turn;
@@ -65,23 +66,65 @@
       caption: total !== null && total !== undefined ? formatNumber(total) + " row(s)" : "" });
   }
 
+  function askAgain(question) {
+    const input = document.getElementById("question");
+    input.value = question; input.focus();
+  }
+
+  function mappingText(m) {
+    if (typeof m === "string") return m;
+    const parts = [m.role ? m.role + ":" : "", m.source ? m.source + " →" : "", m.target || "", m.operator || "",
+                   m.value !== undefined && m.value !== null ? String(m.value) : "", m.direction || ""];
+    return parts.filter(Boolean).join(" ");
+  }
+
+  function passageItem(p) {
+    if (p.type === "answer") return el("li", null, ["Earlier answer to “" + (p.question || "") + "”", typeof p.score === "number" ? el("span", { class: "small muted" }, " · score " + formatNumber(p.score)) : null]);
+    return el("li", null, [el("a", { href: "/console/documents/" }, p.document_name || "Document"),
+      typeof p.chunk === "number" ? " · part " + (p.chunk + 1) : "",
+      typeof p.score === "number" ? el("span", { class: "small muted" }, " · score " + formatNumber(p.score)) : null]);
+  }
+
+  const listOf = (items, render, ordered) => (items && items.length
+    ? el(ordered ? "ol" : "ul", { class: "plain" }, items.map((x) => (render ? render(x) : el("li", null, typeof x === "string" ? x : JSON.stringify(x)))))
+    : el("span", { class: "muted" }, "—"));
+
+  /* What the answer rests on: the tables the assistant read, how the question's words mapped to
+     columns, the document passages and earlier answers it used, its checks and its confidence. */
   function showReasoning(turn, reasoning) {
     if (!reasoning) return;
-    const list = (xs) => (xs && xs.length ? xs.map((x) => (typeof x === "string" ? x : (x.target ? `${x.role || ""} ${x.source ? x.source + " → " : ""}${x.target}` : JSON.stringify(x)))).join("; ") : "—");
+    const context = reasoning.context_retrieved || [];
+    const tables = context.filter((x) => typeof x === "string" || (x && x.type === "table")).map((x) => (typeof x === "string" ? x : x.name));
+    const passages = context.filter((x) => x && typeof x === "object" && (x.type === "document" || x.type === "answer"));
+    const confidence = typeof reasoning.confidence === "number" ? Math.round(reasoning.confidence * 100) : null;
     const rows = [
+      ["Confidence", confidence === null ? el("span", { class: "muted" }, "—")
+        : el("span", null, [el("meter", { min: "0", max: "100", value: String(confidence), low: "50", high: "80", optimum: "100", "aria-label": "Confidence" }),
+          " " + confidence + "%" + (confidence < 50 ? " — low: check the SQL before relying on it" : "")])],
       ["Engine", reasoning.engine || "—"],
-      ["Confidence", typeof reasoning.confidence === "number" ? Math.round(reasoning.confidence * 100) + "%" : "—"],
-      ["Tables used", list(reasoning.context_retrieved)],
-      ["Mappings", list(reasoning.mappings)],
-      ["Passages", list((reasoning.passages || []).map((p) => p.title || p.text || p))],
-      ["Checks", list((reasoning.validation || []).map((v) => v.message || v))],
-      ["Steps", list(reasoning.steps)],
+      ["Tables", listOf(tables, (t) => el("li", null, el("code", null, t)))],
+      ["Mappings", listOf(reasoning.mappings, (m) => el("li", null, mappingText(m)))],
+      ["Passages", listOf(passages, passageItem)],
+      ["Checks", listOf((reasoning.validation || []).map((v) => v.message || v))],
+      ["Steps", listOf(reasoning.steps, null, true)],
     ];
-    if (reasoning.refusal) rows.push(["Why not answered", typeof reasoning.refusal === "string" ? reasoning.refusal : JSON.stringify(reasoning.refusal)]);
+    if (reasoning.refusal) {
+      const refusal = typeof reasoning.refusal === "string" ? { reason: reasoning.refusal } : reasoning.refusal;
+      rows.push(["Why not answered", refusal.reason || "—"]);
+      if ((refusal.suggestions || []).length) {
+        rows.push(["Try instead", listOf(refusal.suggestions, (q) => el("li", null, el("button", { type: "button", class: "linkish", onclick: () => askAgain(q) }, q)))]);
+      }
+    }
     turn.reasoning.replaceChildren(el("details", { class: "reasoning" }, [
       el("summary", null, "Show reasoning"),
-      el("dl", null, rows.flatMap(([k, v]) => [el("dt", null, k), el("dd", null, String(v))])),
+      el("dl", null, rows.flatMap(([k, v]) => [el("dt", null, k), el("dd", null, v)])),
     ]));
+  }
+
+  // A follow-up ("and by country?") is answered as the question it completes: say which.
+  function showUnderstoodAs(turn, asked, resolved) {
+    if (!resolved || !asked || resolved.trim() === asked.trim()) return;
+    turn.understood.textContent = "Understood as: “" + resolved + "”";
   }
 
   function showActions(turn, queryId) {
@@ -117,7 +160,10 @@
       case "pong": return;
       case "status": markStage(turnFor(event.turn_id), event.stage); return;
       case "message":
-        if (event.message.role === "user") turnFor(event.turn_id, event.message.content);
+        if (event.message.role === "user") {
+          const t = turnFor(event.turn_id, event.message.content);
+          showUnderstoodAs(t, event.message.content, (event.follow_up && event.follow_up.rewritten && event.follow_up.question) || event.message.resolved_content);
+        }
         else showAssistant(turnFor(event.turn_id), event.message);
         return;
       case "sql": markStage(turnFor(event.turn_id), "executing"); showSql(turnFor(event.turn_id), event.sql); return;
@@ -165,16 +211,33 @@
     const data = await api("GET", "/chat/sessions/" + sessionId + "/messages?limit=100");
     const messages = data.results.slice().sort((a, b) => a.created_at.localeCompare(b.created_at));
     for (const m of messages) {
-      if (m.role === "user") { turnFor(m.id, m.content).stages.classList.add("hidden"); continue; }
+      if (m.role === "user") { const t = turnFor(m.id, m.content); t.stages.classList.add("hidden"); showUnderstoodAs(t, m.content, m.resolved_content); continue; }
       const t = turnFor(m.reply_to || m.id);
       t.stages.classList.add("hidden");
       showAssistant(t, m);
       if (m.columns && m.columns.length) showRows(t, m.columns, m.rows, m.truncated, m.rows_returned);
       if (m.chart) window.IE.results.renderChart(t.chart, m.chart, m.columns, m.rows || []);
     }
+    const shared = document.getElementById("session-shared");
+    if (shared) shared.checked = !!session.shared;
     const sources = await api("GET", "/databases?limit=100");
     const select = document.getElementById("data-source");
     for (const s of sources.results) select.append(el("option", { value: s.id, selected: s.id === session.data_source_id }, s.name));
+  }
+
+  // Questions this data source can answer (its most-asked ones, and ones its dictionary supports):
+  // a start for someone who does not know what to ask, or a next question after an answer.
+  async function loadSuggestions() {
+    const box = document.getElementById("suggested");
+    if (!box) return;
+    const source = document.getElementById("data-source").value;
+    try {
+      const data = await api("POST", "/queries/suggestions", source ? { database_id: source, limit: 6 } : { limit: 6 });
+      const items = (data.suggestions || []).map((s) => s.question).filter(Boolean);
+      document.getElementById("suggested-list").replaceChildren(...items.map((q) => el("li", null,
+        el("button", { type: "button", class: "linkish", onclick: () => askAgain(q) }, q))));
+      box.classList.toggle("hidden", !items.length);
+    } catch (e) { box.classList.add("hidden"); }  // only a help: the page works without it
   }
 
   document.addEventListener("DOMContentLoaded", async () => {
@@ -191,7 +254,21 @@
       input.value = ""; setBusy(true);
       document.getElementById("chat-error").replaceChildren();
     });
+    // Sharing makes the conversation readable by every member (the API lets its creator and admins
+    // change it); the link is this page's address, for members of the workspace.
+    const shared = document.getElementById("session-shared");
+    if (shared) shared.addEventListener("change", async () => {
+      const note = document.getElementById("share-note");
+      try {
+        const session = await api("PATCH", "/chat/sessions/" + sessionId, { shared: shared.checked });
+        shared.checked = !!session.shared;
+        note.textContent = session.shared ? "✔ Every member of the workspace can read it now." : "✔ Only you (and admins) can read it now.";
+      } catch (e) { shared.checked = !shared.checked; note.textContent = "✖ " + e.message; }
+    });
+    document.getElementById("copy-link").addEventListener("click", (e) => copyText(location.origin + "/console/chat/" + sessionId + "/", e.currentTarget));
     try { await loadHistory(); } catch (e) { showError(document.getElementById("chat-error"), e); }
     connect();
+    loadSuggestions();
+    document.getElementById("data-source").addEventListener("change", loadSuggestions);
   });
 })();

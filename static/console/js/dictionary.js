@@ -2,7 +2,7 @@
    auto-guess and approve or reject its suggestions side by side with the current values. */
 (function () {
   "use strict";
-  const { api, el, showError, waitForJob } = window.IE;
+  const { api, el, showError, waitForJob, formatDate } = window.IE;
   const $ = (id) => document.getElementById(id);
   const sourceId = document.body.dataset.sourceId;
   const canEdit = document.body.dataset.canEdit === "1";
@@ -29,6 +29,7 @@
         await api("PATCH", `/metadata/${kind}/${path}${q}`, { alias: form.elements.alias.value.trim(), description: form.elements.description.value.trim(),
           tags: list(form.elements.tags.value), synonyms: list(form.elements.synonyms.value) });
         note.textContent = "✔ Saved";
+        loadVersions(true);
       } catch (e) { note.textContent = "✖ " + e.message + (e.details.length ? ": " + e.details.map((d) => d.message).join("; ") : ""); }
     });
     return form;
@@ -55,7 +56,7 @@
         const r = await api("POST", `/metadata/auto-guess/${jobId}/${action}`, ids ? { suggestion_ids: ids } : {});
         showSuggestions(jobId, (r && r.suggestions) || suggestions.map((s) => (s.status === "pending" && (!ids || ids.includes(s.id)) ? Object.assign({}, s, { status: action === "apply" ? "applied" : "rejected" }) : s)));
         if (r && typeof r.applied === "number") $("guess-note").textContent = `Applied ${r.applied}, rejected ${r.rejected}` + (r.skipped ? `, skipped ${r.skipped} (edited by a person since)` : "") + ".";
-        loadSchema();
+        loadSchema(); loadVersions(true);
       }
       catch (e) { showError($("suggestions"), e); }
     };
@@ -82,6 +83,44 @@
     $("guess").disabled = false;
   }
 
+  // --- version history ------------------------------------------------------------------------
+  let versionPage = 1;
+  const shown = (value) => (value === undefined || value === null || value === "" ? "—"
+    : Array.isArray(value) ? (value.length ? value.join(", ") : "—") : String(value));
+
+  function versionItem(v) {
+    const fields = Array.from(new Set(Object.keys(v.before || {}).concat(Object.keys(v.after || {}))));
+    const note = el("span", { class: "small", role: "status", "aria-live": "polite" });
+    const target = v.table + (v.column ? "." + v.column : "");
+    return el("li", { "data-version-id": v.id }, [
+      el("div", { class: "row" }, [el("code", null, target), el("span", { class: "badge" }, v.source),
+        el("span", { class: "small muted" }, formatDate(v.created_at) + (v.edited_by ? " · " + v.edited_by : "")),
+        el("span", { class: "spacer" }),
+        canEdit ? el("button", { type: "button", "aria-label": "Restore the values before this change to " + target, onclick: async () => {
+          if (!window.confirm("Put back the values " + target + " had before this change?")) return;
+          try { await api("POST", "/metadata/versions/" + v.id + "/restore"); note.textContent = "✔ Restored"; loadVersions(true); loadSchema(); }
+          catch (e) { note.textContent = "✖ " + e.message; }
+        } }, "Restore") : null, note]),
+      fields.length ? el("table", { class: "data small diff" }, [
+        el("thead", null, el("tr", null, [el("th", { scope: "col" }, "Field"), el("th", { scope: "col" }, "Before"), el("th", { scope: "col" }, "After")])),
+        el("tbody", null, fields.map((f) => el("tr", null, [el("th", { scope: "row" }, f), el("td", null, shown((v.before || {})[f])), el("td", null, shown((v.after || {})[f]))]))),
+      ]) : null,
+    ]);
+  }
+
+  async function loadVersions(reset) {
+    if (reset) versionPage = 1;
+    const params = new URLSearchParams({ database_id: sourceId, page: String(versionPage), limit: "10" });
+    try {
+      const data = await api("GET", "/metadata/versions?" + params);
+      const items = data.results.map(versionItem);
+      if (versionPage === 1) $("versions").replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, "No changes yet: edits, approved suggestions and restores show here.")]));
+      else $("versions").append(...items);
+      $("versions-more").classList.toggle("hidden", !data.next);
+      $("versions-error").replaceChildren();
+    } catch (e) { showError($("versions-error"), e); }
+  }
+
   async function loadSchema() {
     try {
       schema = await api("GET", "/databases/" + sourceId + "/schema");
@@ -92,6 +131,9 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     loadSchema();
+    loadVersions(true);
+    $("versions-refresh").addEventListener("click", () => loadVersions(true));
+    $("versions-more").addEventListener("click", () => { versionPage++; loadVersions(false); });
     $("dict-filter").addEventListener("input", () => schema && draw());
     if ($("guess")) $("guess").addEventListener("click", guess);
   });

@@ -73,7 +73,7 @@
     if (run.warnings && run.warnings.length) showIssues({ errors: [], warnings: run.warnings });
     if (run.status === "completed") {
       window.IE.results.renderTable($("result"), run.columns, run.results, { truncated: run.truncated });
-      if (run.chart) window.IE.results.renderChart($("result-chart"), run.chart, run.columns, run.results); else $("result-chart").replaceChildren();
+      window.IE.results.renderChart($("result-chart"), run.chart, run.columns, run.results);
       window.IE.actions.render($("result-actions"), { queryId: run.id, sql: ranSql || run.sql, databaseId: ranDatabase || run.database_id });
     } else if (run.status === "failed") {
       showError($("result"), { message: (run.error && run.error.message) || "The query failed.", details: [] },

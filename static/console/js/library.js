@@ -205,7 +205,7 @@
     if (result.status === "completed") {
       $("sq-run-status").textContent = `Done: ${formatNumber(result.rows_returned || 0)} row(s) in ${formatNumber(result.execution_time_ms || 0)} ms${result.cached ? " (cached)" : ""}.`;
       window.IE.results.renderTable($("sq-result"), result.columns, result.results, { truncated: result.truncated });
-      if (result.chart) window.IE.results.renderChart($("sq-chart"), result.chart, result.columns, result.results);
+      window.IE.results.renderChart($("sq-chart"), result.chart, result.columns, result.results);
       window.IE.actions.render($("sq-actions"), { queryId: result.id, sql: result.sql, save: false });
     } else {
       $("sq-run-status").textContent = result.status === "cancelled" ? "Cancelled." : "Failed.";

@@ -80,60 +80,112 @@
     const values = spec.data && spec.data.values;
     if (!Array.isArray(values) || !values.length) return spec;
     const names = Object.keys(values[0]);
-    const rename = new Map(names.map((n, i) => [n, "f" + i]));
+    // Only names Vega-Lite would misread are renamed: the others keep their names (and a folded
+    // series its legend).
+    const rename = new Map(names.map((n, i) => [n, "f" + i]).filter(([n]) => /[.[\]\\'"]/.test(n)));
+    if (!rename.size) return spec;
     spec.data.values = values.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [rename.get(k) || k, v])));
     (function walk(node) {
       if (Array.isArray(node)) { node.forEach(walk); return; }
       if (!node || typeof node !== "object") return;
-      if (typeof node.field === "string" && rename.has(node.field)) {
-        if (node.title === undefined) node.title = node.field;
-        node.field = rename.get(node.field);
+      const plain = typeof node.field === "string" ? node.field.replace(/\\(.)/g, "$1") : null;
+      if (plain !== null && rename.has(plain)) {
+        if (node.title === undefined) node.title = plain;
+        node.field = rename.get(plain);
       }
+      if (Array.isArray(node.fold)) node.fold = node.fold.map((f) => { const name = String(f).replace(/\\(.)/g, "$1"); return rename.get(name) || f; });
       for (const [key, value] of Object.entries(node)) if (key !== "data") walk(value);
     })(spec);
     return spec;
   }
 
-  const CHART_TYPES = { bar: "bar", line: "line", area: "area", point: "point" };
+  const MARKS = ["bar", "line", "area", "point"];
+  const VIEW_LABELS = { bar: "Bar", line: "Line", area: "Area", point: "Point", number: "Number", table: "Table only" };
 
+  function numericColumns(columns, rows) {
+    return (columns || []).map((c, i) => i).filter((i) => isNumeric(columns[i], rows) ||
+      (rows.length > 0 && rows.every((r) => r[i] === null || r[i] === undefined || (typeof r[i] === "number" && isFinite(r[i])))
+        && rows.some((r) => typeof r[i] === "number")));
+  }
+
+  function markOf(spec) {
+    return typeof spec.mark === "string" ? spec.mark : (spec.mark && spec.mark.type);
+  }
+
+  // When the API suggests no chart (its "table" kind) but the rows have a category and a number,
+  // the user may still plot them: a plain bar chart of the first such pair, in the rows' order.
+  function fallbackSpec(columns, rows, numbers) {
+    if (!columns || columns.length < 2 || rows.length < 2 || rows.length > 500) return null;
+    const category = columns.findIndex((c, i) => !numbers.includes(i));
+    const value = numbers.find((i) => i !== category);
+    if (category < 0 || value === undefined) return null;
+    return {
+      data: { values: rows.map((r) => ({ category: r[category], value: r[value] })) },
+      mark: "bar",
+      encoding: { x: { field: "category", type: "nominal", title: columns[category].name, sort: null },
+                  y: { field: "value", type: "quantitative", title: columns[value].name } },
+    };
+  }
+
+  /* A chart from the API's suggestion ({type, spec}), with a switch between chart types (bar, line,
+     area, point), a big number for a one-row result, and "table only". */
   async function renderChart(container, chart, columns, rows) {
     container.replaceChildren();
-    if (!chart || !chart.spec) {
-      container.append(el("p", { class: "small muted", text: "No chart for this result (a chart needs a category or date column and a number)." }));
+    rows = rows || []; columns = columns || [];
+    if (!rows.length) return;  // the table already says there are no rows, and what to do
+    const numbers = numericColumns(columns, rows);
+    const suggested = chart && chart.spec && chart.type !== "number" ? chart.spec : null;
+    const spec = suggested || fallbackSpec(columns, rows, numbers);
+    const baseMark = spec ? markOf(spec) : null;
+    const views = [];
+    if (rows.length === 1 && numbers.length) views.push("number");
+    if (spec) views.push(...(MARKS.includes(baseMark) ? MARKS : [baseMark]));
+    if (!views.length) {
+      container.append(el("p", { class: "small muted", text: "No chart for this result: a chart needs a category or date column and a number, a single value shows as a number. The table has every row." }));
       return;
     }
-    if (chart.type === "number" && rows && rows.length === 1 && rows[0].length === 1) {
-      // A single value reads better as a number than as a chart.
-      container.append(el("div", { class: "big-number", role: "img", "aria-label": String(rows[0][0]), text: compactNumber(rows[0][0]) }),
-        el("div", { class: "small muted", text: columns && columns[0] ? columns[0].name : "" }));
-      return;
-    }
+    views.push("table");
+    const initial = chart && chart.type === "number" && views.includes("number") ? "number"
+      : suggested ? baseMark : (views[0] === "number" ? "number" : "table");
     const target = el("div", { class: "chart-canvas" });
     const switcher = el("div", { class: "tabs", role: "group", "aria-label": "Chart type" });
-    const baseMark = typeof chart.spec.mark === "string" ? chart.spec.mark : (chart.spec.mark && chart.spec.mark.type);
-    async function draw(mark) {
-      const spec = safeFields(JSON.parse(JSON.stringify(chart.spec)));
-      if (mark && spec.mark) spec.mark = typeof spec.mark === "string" ? mark : Object.assign({}, spec.mark, { type: mark });
-      spec.width = "container";
-      switcher.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.mark === (mark || baseMark))));
+
+    function drawNumber() {
+      const row = rows[0];
+      target.replaceChildren(el("div", { class: "numbers" }, numbers.slice(0, 4).map((i) => el("div", { class: "number-card" }, [
+        el("div", { class: "big-number", role: "img", title: formatNumber(row[i]), "aria-label": columns[i].name + ": " + formatNumber(row[i]),
+                    text: row[i] === null || row[i] === undefined ? "—" : compactNumber(row[i]) }),
+        el("div", { class: "small muted", text: columns[i].name }),
+      ]))));
+    }
+
+    async function draw(view) {
+      switcher.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.view === view)));
+      if (view === "table") {
+        target.replaceChildren(el("p", { class: "small muted", text: suggested ? "Chart hidden: the table above has the data." : "The table above shows this result best; pick a chart type to plot it." }));
+        return;
+      }
+      if (view === "number") { drawNumber(); return; }
+      const drawn = safeFields(JSON.parse(JSON.stringify(spec)));
+      if (drawn.mark) drawn.mark = typeof drawn.mark === "string" ? view : Object.assign({}, drawn.mark, { type: view });
+      drawn.width = "container";
+      target.replaceChildren();
       try {
-        await window.vegaEmbed(target, spec, {
+        await window.vegaEmbed(target, drawn, {
           actions: false, renderer: "canvas", tooltip: false, defaultStyle: false,
           // No eval under the Content-Security-Policy: Vega's AST interpreter instead of new Function.
           ast: true, expr: window.vega.expressionInterpreter,
         });
       } catch (e) {
-        target.replaceChildren(el("div", { class: "alert warning", text: "The chart could not be drawn (" + e.message + "); the table has the data." }));
+        target.replaceChildren(el("div", { class: "alert warning", text: "The chart could not be drawn (" + e.message + "); the table has the data. Try another chart type." }));
       }
     }
-    if (CHART_TYPES[baseMark]) {
-      for (const mark of Object.keys(CHART_TYPES)) {
-        switcher.append(el("button", { type: "button", "data-mark": mark, onclick: () => draw(mark) }, mark[0].toUpperCase() + mark.slice(1)));
-      }
-      container.append(switcher);
+
+    for (const view of views) {
+      switcher.append(el("button", { type: "button", "data-view": view, "aria-pressed": String(view === initial), onclick: () => draw(view) }, VIEW_LABELS[view] || view));
     }
-    container.append(target);
-    await draw(null);
+    container.append(switcher, target);
+    await draw(initial);
   }
 
   window.IE.results = { renderTable, renderChart, toTsv };

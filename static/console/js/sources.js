@@ -9,7 +9,7 @@
     const status = el("span", { class: "badge " + (s.status === "connected" ? "ok" : s.status === "error" ? "bad" : ""), text: s.status });
     const note = el("div", { class: "small", role: "status", "aria-live": "polite" });
     const bar = el("progress", { class: "progress hidden", max: "100", value: "0", "aria-label": "Sync progress of " + s.name });
-    const test = el("button", { type: "button", onclick: async () => {
+    const test = el("button", { type: "button", "data-action": "test", onclick: async () => {
       note.textContent = "Testing…";
       try { const r = await api("POST", "/databases/" + s.id + "/test-connection"); note.textContent = r.success === false ? "✖ " + (r.message || "Failed") : "✔ Connected" + (r.server_version ? " (" + r.server_version + ")" : "") + (r.latency_ms ? " in " + formatNumber(r.latency_ms) + " ms" : ""); }
       catch (e) { note.textContent = "✖ " + e.message + " — check host, port, credentials and that the server accepts connections from here."; }
@@ -24,9 +24,11 @@
       } catch (e) { note.textContent = "✖ " + e.message; }
       sync.disabled = false;
     } }, "Sync schema");
+    const access = el("div");
+    if (isAdmin && window.IE.access) window.IE.access.render(access, { resourceId: s.id, kind: "data_source", name: s.name });
     return el("li", { "data-source-id": s.id }, [
-      el("div", null, [el("strong", null, s.name), " ", el("span", { class: "small muted" }, `${s.engine} · ${s.database}${s.host ? " @ " + s.host : ""} · ${formatNumber(s.tables_count || 0)} tables · synced ${formatDate(s.last_synced_at)}`),
-        " ", status, s.is_default ? el("span", { class: "badge" }, "default") : null, bar, note]),
+      el("div", { class: "grow" }, [el("strong", null, s.name), " ", el("span", { class: "small muted" }, `${s.engine} · ${s.database}${s.host ? " @ " + s.host : ""} · ${formatNumber(s.tables_count || 0)} tables · synced ${formatDate(s.last_synced_at)}`),
+        " ", status, s.is_default ? el("span", { class: "badge" }, "default") : null, bar, note, access]),
       el("div", { class: "row" }, [
         el("a", { class: "button", href: "/console/sources/" + s.id + "/dictionary/" }, "Dictionary"),
         isAdmin ? test : null, isAdmin ? sync : null]),
@@ -67,7 +69,7 @@
         form.reset(); engineChanged(); $("sources-error").replaceChildren();
         await load();
         const row = document.querySelector(`[data-source-id="${created.id}"]`);
-        if (row) row.querySelector("button").click();  // test the new connection straight away
+        if (row) row.querySelector("button[data-action=test]").click();  // test the new connection straight away
       } catch (e) { showError($("sources-error"), e, "Fix the fields above and add it again."); }
     });
   });
