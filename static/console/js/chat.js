@@ -10,6 +10,8 @@
   let ws = null;
   let canAsk = false;
   let reconnectDelay = 1000;
+  let connectedBefore = false; // a later "ready" is a reconnect: fetch what was missed meanwhile
+  const seen = new Set(); // ids of the messages on the page
 
   function turnFor(id, question) {
     if (turns.has(id)) {
@@ -153,6 +155,8 @@
     switch (event.type) {
       case "ready":
         canAsk = event.can_ask; reconnectDelay = 1000;
+        if (connectedBefore) catchUp().catch((e) => console.warn("could not fetch missed messages", e));
+        connectedBefore = true;
         setConnection(canAsk ? "Connected" : "Connected (read-only: your role cannot ask)", true);
         document.getElementById("ask-button").disabled = !canAsk;
         document.getElementById("question").disabled = !canAsk;
@@ -160,6 +164,7 @@
       case "pong": return;
       case "status": markStage(turnFor(event.turn_id), event.stage); return;
       case "message":
+        seen.add(event.message.id);
         if (event.message.role === "user") {
           const t = turnFor(event.turn_id, event.message.content);
           showUnderstoodAs(t, event.message.content, (event.follow_up && event.follow_up.rewritten && event.follow_up.question) || event.message.resolved_content);
@@ -176,6 +181,11 @@
       }
       case "error": {
         const err = event.error || event;
+        if (err.code === "SERVICE_UNAVAILABLE" && !event.turn_id) {
+          // The server's live channel is down for a moment: a connection state, not the user's error.
+          setConnection("Live updates paused — reconnecting…", false);
+          return;
+        }
         const target = event.turn_id ? turnFor(event.turn_id).error : document.getElementById("chat-error");
         showError(target, { message: err.message || "Something went wrong.", details: err.details || [] }, "Try again, or rephrase the question.");
         setBusy(false);
@@ -199,25 +209,48 @@
     ws.addEventListener("close", (e) => {
       if (e.code === 4404) { setConnection("This conversation is not available", false); return; }
       if (e.code === 4403) { setConnection("Connection refused (origin)", false); return; }
-      setConnection("Disconnected — reconnecting…", false);
+      setConnection(e.code === 4503 ? "Live updates paused — reconnecting…" : "Disconnected — reconnecting…", false);
       setTimeout(connect, reconnectDelay); reconnectDelay = Math.min(reconnectDelay * 2, 15000);
     });
   }
 
-  async function loadHistory() {
-    const session = await api("GET", "/chat/sessions/" + sessionId);
-    document.getElementById("session-title").textContent = session.title || "Conversation";
-    document.title = (session.title || "Conversation") + " · InsightEngine";
-    const data = await api("GET", "/chat/sessions/" + sessionId + "/messages?limit=100");
-    const messages = data.results.slice().sort((a, b) => a.created_at.localeCompare(b.created_at));
+  function renderStored(results) {
+    const messages = results.slice().sort((a, b) => a.created_at.localeCompare(b.created_at));
     for (const m of messages) {
+      if (seen.has(m.id)) continue;
+      seen.add(m.id);
       if (m.role === "user") { const t = turnFor(m.id, m.content); t.stages.classList.add("hidden"); showUnderstoodAs(t, m.content, m.resolved_content); continue; }
       const t = turnFor(m.reply_to || m.id);
       t.stages.classList.add("hidden");
       showAssistant(t, m);
       if (m.columns && m.columns.length) showRows(t, m.columns, m.rows, m.truncated, m.rows_returned);
       if (m.chart) window.IE.results.renderChart(t.chart, m.chart, m.columns, m.rows || []);
+      setBusy(false);
     }
+  }
+
+  // After a reconnect: the events sent while the socket was down are lost, the messages are not.
+  async function catchUp() {
+    renderStored(await allMessages());
+  }
+
+  // Every message of the session, oldest first, following the cursor pages.
+  async function allMessages() {
+    const base = "/chat/sessions/" + sessionId + "/messages";
+    let data = await api("GET", base + "?limit=200");
+    const results = data.results.slice();
+    while (data.next) {
+      data = await api("GET", base + new URL(data.next, window.location.href).search);
+      results.push(...data.results);
+    }
+    return results;
+  }
+
+  async function loadHistory() {
+    const session = await api("GET", "/chat/sessions/" + sessionId);
+    document.getElementById("session-title").textContent = session.title || "Conversation";
+    document.title = (session.title || "Conversation") + " · InsightEngine";
+    renderStored(await allMessages());
     const shared = document.getElementById("session-shared");
     if (shared) shared.checked = !!session.shared;
     const sources = await api("GET", "/databases?limit=100");
