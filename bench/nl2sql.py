@@ -2,6 +2,7 @@
 """Execution accuracy of the built-in NL→SQL engine on a Spider-format dataset.
 
     .venv/bin/python bench/nl2sql.py DATA --db-root DIR [--sample N --seed S] [--harness PATH]
+        [--split heldout|dev]
 
 DATA is a Spider-format JSON list (or JSONL) of {db_id, question, query}; databases are
 DIR/<db_id>/<db_id>.sqlite. The engine runs as one long-lived `manage.py ask --jsonl` process.
@@ -13,11 +14,15 @@ measured by the same code. The harness prints total/answered/correct, execution 
 precision (correct / answered), coverage and per-hardness figures; this script then reads the
 harness's per-item output and adds the latency p50/p95 per question as the harness timed it (one
 JSON line in, one line out, so the time includes the engine's first-use introspection of each DB).
+
+`--split` keeps a fixed part of the databases: `heldout` is every database whose
+sha1(db_id) % 5 == 0 (never develop on it; measure it only to report), `dev` is the rest.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import subprocess
@@ -37,6 +42,28 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
+def held_out(db_id: str) -> bool:
+    """The fixed held-out split: databases whose sha1(db_id) is divisible by 5."""
+    return int(hashlib.sha1(db_id.encode("utf-8")).hexdigest(), 16) % 5 == 0
+
+
+def split_data(data: Path, split: str) -> Path:
+    """A temporary copy of DATA with only the databases of `split` (db_path made absolute)."""
+    text = data.read_text(encoding="utf-8")
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError:
+        items = [json.loads(line) for line in text.splitlines() if line.strip()]
+    kept = [item for item in items if held_out(item["db_id"]) == (split == "heldout")]
+    for item in kept:
+        if "db_path" in item and not Path(item["db_path"]).is_absolute():
+            item["db_path"] = str((data.parent / item["db_path"]).resolve())
+    handle, name = tempfile.mkstemp(suffix=".json")
+    with open(handle, "w", encoding="utf-8") as file:
+        json.dump(kept, file)
+    return Path(name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data")
@@ -45,17 +72,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--harness", default=str(DEFAULT_HARNESS), help="path to exec_acc.py")
     parser.add_argument("--out", help="keep the per-item results (JSONL) here")
+    parser.add_argument(
+        "--split", choices=("heldout", "dev"), help="only the held-out databases (sha1(db_id) %% 5 == 0) or only the others"
+    )
     args = parser.parse_args(argv)
 
     harness = Path(args.harness)
     if not harness.exists():
         parser.error(f"harness not found: {harness} (pass --harness)")
     out = Path(args.out) if args.out else Path(tempfile.mkstemp(suffix=".jsonl")[1])
+    data = split_data(Path(args.data), args.split) if args.split else Path(args.data)
     engine = f"{sys.executable} {REPO_ROOT / 'manage.py'} ask --jsonl"
     command = [
         sys.executable,
         str(harness),
-        args.data,
+        str(data),
         "--db-root",
         args.db_root,
         "--engine-cmd",
@@ -68,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.sample:
         command += ["--sample", str(args.sample)]
-    completed = subprocess.run(command, cwd=REPO_ROOT, check=False)
+    try:
+        completed = subprocess.run(command, cwd=REPO_ROOT, check=False)
+    finally:
+        if args.split:
+            data.unlink(missing_ok=True)
     if completed.returncode != 0:
         return completed.returncode
 

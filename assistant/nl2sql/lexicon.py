@@ -164,6 +164,33 @@ HEAD_VERBS = {
 
 DISTINCT_WORDS = {"distinct", "different", "unique"}
 
+# Column words that name a category many rows share: "show all majors" lists each major once.
+CATEGORY_WORDS = {
+    "type",
+    "code",
+    "category",
+    "status",
+    "major",
+    "rank",
+    "color",
+    "colour",
+    "city",
+    "country",
+    "state",
+    "nationality",
+    "position",
+    "role",
+    "genre",
+    "kind",
+    "class",
+    "grade",
+    "level",
+    "location",
+    "language",
+    "industry",
+    "region",
+}
+
 AGGREGATE_WORDS = {
     "average": "AVG",
     "mean": "AVG",
@@ -175,6 +202,16 @@ AGGREGATE_WORDS = {
     "max": "MAX",
     "minimum": "MIN",
     "min": "MIN",
+}
+
+# Superlatives that read as MAX/MIN inside a list of aggregates ("the average and largest salary").
+LIST_SUPERLATIVES = {
+    "largest": "MAX",
+    "highest": "MAX",
+    "biggest": "MAX",
+    "greatest": "MAX",
+    "smallest": "MIN",
+    "lowest": "MIN",
 }
 
 # Superlatives: True = largest first (DESC).
@@ -513,4 +550,15 @@ RELATION_VERBS = {
     "through",
     "via",
     "within",
+    "correspond",
+    "corresponds",
+    "advise",
+    "advises",
+    "support",
+    "supports",
+    "cause",
+    "causes",
+    "receive",
+    "receives",
+    "provides",
 }

@@ -39,6 +39,7 @@ IRREGULAR_PLURALS = {
     "theses": "thesis",
     "crises": "crisis",
     "media": "medium",
+    "ids": "id",
     "phenomena": "phenomenon",
 }
 UNCHANGED = {
@@ -118,6 +119,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "ref": ("reference",),
     "doc": ("document",),
     "prev": ("previous",),
+    "prereq": ("prerequisite",),
     "max": ("maximum",),
     "min": ("minimum",),
     "lat": ("latitude",),
@@ -351,11 +353,40 @@ def _phrases_for_column(table: Table, column: Column) -> list[Phrase]:
     return [phrase for phrase in phrases if phrase.words]
 
 
+def _head_nouns(schema: SchemaInfo) -> dict[str, str]:
+    """Tables named by their last word alone ("interactions" for medicine_enzyme_interaction) when no
+    other table ends in, or is called, that word."""
+    endings: dict[str, list[str]] = defaultdict(list)
+    whole: set[str] = set()
+    for table in schema.tables:
+        words = identifier_words(table.name)
+        if len(words) == 1:
+            whole.add(words[0])
+        endings[words[-1]].append(table.name)
+    keyed = {(key.table, key.column) for key in schema.foreign_keys}
+    links = {
+        table.name
+        for table in schema.tables
+        if table.columns and len(table.columns) <= 3 and sum((table.name, c.name) in keyed for c in table.columns) >= 2
+    }
+    named: dict[str, str] = {}
+    for word, tables in endings.items():
+        if word in whole or len(word) <= 3 or word in ("id", "code", "type", "detail"):
+            continue
+        content = [name for name in tables if name not in links] if len(tables) > 1 else tables
+        if len(content) == 1:
+            named[content[0]] = word  # a pure link table (two keys) does not compete for the noun
+    return named
+
+
 def _build_index(schema: SchemaInfo) -> SchemaIndex:
     index = SchemaIndex()
+    head_nouns = _head_nouns(schema)
     for table in schema.tables:
         document: Counter[str] = Counter()
         phrases = _phrases_for_table(table)
+        if table.name in head_nouns and len(identifier_words(table.name)) > 1:
+            phrases.append(Phrase((head_nouns[table.name],), table.name, None, 0.85))
         for column in table.columns:
             phrases.extend(_phrases_for_column(table, column))
             for value in column.values:
@@ -507,6 +538,33 @@ def _first_words(token: Token, index: SchemaIndex) -> set[str]:
     return words
 
 
+def _elliptical(
+    tokens: list[Token],
+    position: int,
+    index: SchemaIndex,
+    allowed_tables: set[str] | None,
+    found: dict[tuple[int, int, str, str | None], Mention],
+) -> None:
+    """ "first and last name": the first word alone names the column "first name" (the noun is shared)."""
+    if position + 3 >= len(tokens) or tokens[position + 1].lower not in ("and", "or", ","):
+        return
+    token, noun = tokens[position], tokens[position + 3]
+    if token.kind != "word" or noun.kind != "word" or tokens[position + 2].kind != "word":
+        return
+    for phrase in index.phrases_by_first.get(token.lemma, ()):
+        if phrase.column is None or phrase.words != (token.lemma, noun.lemma):
+            continue
+        if allowed_tables is not None and phrase.table not in allowed_tables:
+            continue
+        if not any(
+            p.words == (tokens[position + 2].lemma, noun.lemma) and p.table == phrase.table
+            for p in index.phrases_by_first.get(tokens[position + 2].lemma, ())
+        ):
+            continue  # only when the second word also names a column with that noun
+        key = (position, position + 1, phrase.table, phrase.column)
+        found.setdefault(key, Mention(position, position + 1, "column", phrase.table, phrase.column, score=0.95 * phrase.weight))
+
+
 def schema_mentions(tokens: list[Token], schema: SchemaInfo, allowed_tables: set[str] | None = None) -> list[Mention]:
     """Every span that matches a table or column phrase, with a score; overlaps are resolved later."""
     index = schema_index(schema)
@@ -533,6 +591,7 @@ def schema_mentions(tokens: list[Token], schema: SchemaInfo, allowed_tables: set
                     kind2: Literal["table", "column"] = "column" if phrase.column else "table"
                     key = (position, position + 2, phrase.table, phrase.column)
                     found.setdefault(key, Mention(position, position + 2, kind2, phrase.table, phrase.column, score=0.95))
+        _elliptical(tokens, position, index, allowed_tables, found)
         for synonym_target in SYNONYMS.get(token.lower, ()):
             for phrase in index.phrases_by_first.get(synonym_target, ()):
                 if phrase.column and len(phrase.words) == 1 and (allowed_tables is None or phrase.table in allowed_tables):
@@ -542,10 +601,37 @@ def schema_mentions(tokens: list[Token], schema: SchemaInfo, allowed_tables: set
     return list(found.values())
 
 
+# Words that name a value of a sex/gender column stored as a code or a word ("female" → 'F').
+GENDER_WORDS = {"female": "f", "male": "m", "woman": "f", "man": "m", "girl": "f", "boy": "m"}
+
+
+def _gender_mentions(tokens: list[Token], schema: SchemaInfo, allowed_tables: set[str] | None) -> list[Mention]:
+    """ "female students" → sex = 'F' when one sex/gender column stores F/M (or Female/Male) values."""
+    mentions: list[Mention] = []
+    for position, token in enumerate(tokens):
+        letter = GENDER_WORDS.get(token.lemma) if token.kind == "word" else None
+        if letter is None:
+            continue
+        hits: list[tuple[str, str, str]] = []
+        for table in schema.tables:
+            if allowed_tables is not None and table.name not in allowed_tables:
+                continue
+            for column in table.columns:
+                if not {"sex", "gender"} & set(identifier_words(column.name)):
+                    continue
+                stored = [value for value in column.values if value.strip().lower() in (letter, token.lemma)]
+                if len(stored) == 1:
+                    hits.append((table.name, column.name, stored[0]))
+        if hits:
+            table_name, column_name, value = hits[0]
+            mentions.append(Mention(position, position + 1, "value", table_name, column_name, value, 0.9, candidates=hits))
+    return mentions
+
+
 def value_mentions(tokens: list[Token], schema: SchemaInfo, allowed_tables: set[str] | None = None) -> list[Mention]:
     """Spans equal to a known column value (case/punctuation-insensitive), longest first."""
     index = schema_index(schema)
-    mentions: list[Mention] = []
+    mentions: list[Mention] = _gender_mentions(tokens, schema, allowed_tables)
     for start in range(len(tokens)):
         if tokens[start].kind == "symbol":
             continue

@@ -90,6 +90,7 @@ class InterpreterBase:
         self.superlative_limit = False
         self.group_by_subject = False
         self.having_count: list[tuple[str, object, str]] = []
+        self.exists_tables: list[str] = []
         self.select_all = False
         self.top_used = False
         self.order_count = False

@@ -112,7 +112,11 @@ class ConditionPasses(ShapePasses):
                 if target is None or target.role is not None or target.kind not in ("table", "column"):
                     break
                 value = number_slot.best.value
-                if target.kind == "table":
+                if target.kind == "table" and (operator, value) in ((">=", 1), (">", 0)):
+                    # "customers with at least one order": existence, which the join itself expresses.
+                    target.role = "related"
+                    self.exists_tables.append(target.best.table or "")
+                elif target.kind == "table":
                     self.having_count.append((operator, value, target.best.table or ""))
                     target.role = "having"
                     self.plan.add_table(target.best.table or "")
@@ -486,6 +490,19 @@ class ConditionPasses(ShapePasses):
             if lemma in ("detail", "information", "info", "everything") and not self.selected:
                 self.select_all = True
                 self.mark(position, position + 1)
+                if self.words_at(position + 1, ("about",)) or self.words_at(position + 1, ("regarding",)):
+                    self.mark(position + 1, position + 2)
+        aggregated = self.count_expression is not None or any(e.aggregate for _, e in self.selected)
+        for position, lemma in enumerate(self.lemmas):
+            # "how many countries are there in total": the total restates the count.
+            if (
+                aggregated
+                and lemma in ("total", "altogether")
+                and position not in self.explained
+                and self.slot_at(position) is None
+            ):
+                if lemma == "altogether" or (position > 0 and self.lemmas[position - 1] == "in"):
+                    self.mark(position - (lemma == "total"), position + 1)
 
     def check_explained(self) -> None:
         unexplained = [

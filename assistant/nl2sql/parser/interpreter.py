@@ -72,18 +72,20 @@ class Interpreter(ConditionPasses):
         for ref in group_refs:
             plan.group_by.append(Expression(ref[0]))
         shown_tables = {e.column.table for e in select if e.column is not None and not e.aggregate}
-        group_first = [
-            Expression(ref[1])
+        shown_groups = [
+            (slot.start, Expression(ref[1]))
             for slot, ref in zip(groups, group_refs, strict=True)
             if all(not self.same_values(ref[1], e.column) or e.aggregate for e in select)
             and not (slot.kind == "table" and slot.best.table in shown_tables)
         ]
+        group_first = [expression for _, expression in shown_groups]
         for _, bucket in self.date_groups:
             plan.group_by.append(bucket)
             group_first.append(bucket)
             plan.order_by.append(OrderItem(bucket))
         plan.select = []
-        for expression in group_first + select:
+        asked = items if [expression for _, expression in items] == select else []
+        for expression in self.in_asked_order(group_first, shown_groups, asked, select):
             if not any(e == expression for e in plan.select):
                 plan.select.append(expression)
             elif expression not in group_first:
@@ -127,6 +129,7 @@ class Interpreter(ConditionPasses):
             for position, lemma in enumerate(self.lemmas):
                 if lemma in lx.DISTINCT_WORDS:
                     self.mark(position, position + 1)
+        self.categories_once()
         self.collect_tables()
         self.check_explained()
         confidence = 1.0
@@ -134,6 +137,43 @@ class Interpreter(ConditionPasses):
             confidence *= factor
             self.reasoning.append(f"uncertain: {why}")
         return Interpretation(plan, confidence, self.reasoning)
+
+    def in_asked_order(
+        self,
+        group_first: list[Expression],
+        shown_groups: list[tuple[float, Expression]],
+        items: list[tuple[float, Expression]],
+        select: list[Expression],
+    ) -> list[Expression]:
+        """Columns in the order the question names them ("the count for each nationality" → count first).
+
+        Time buckets always lead (a series reads left to right); a grouped column asked for only by
+        "for each X" goes where it was said, unless what is shown is a time series. "How many … in each
+        X" reads as a breakdown and shows X first."""
+        if self.date_groups or not shown_groups or not items or self.count_cue == ("how", "many"):
+            return group_first + select
+        merged = sorted(shown_groups + list(items), key=lambda item: item[0])
+        return [expression for _, expression in merged]
+
+    def categories_once(self) -> None:
+        """ "Show all majors", "what ranks do we have": a lone category column is listed once per value."""
+        plan = self.plan
+        if plan.distinct or len(plan.select) != 1 or plan.conditions or plan.group_by or plan.order_by or plan.limit:
+            return
+        expression = plan.select[0]
+        if expression.aggregate or expression.column is None or expression.column.column == "*":
+            return
+        column = self.column_info(expression.column)
+        if column is None or column.primary_key or column.is_numeric:
+            return
+        words = identifier_words(column.name)
+        if (
+            words[-1:]
+            and words[-1] in lx.CATEGORY_WORDS
+            and not any(s.kind == "table" and s.role == "related" for s in self.slots)
+        ):
+            plan.distinct = True
+            self.reasoning.append(f"each {column.name} once")
 
     def same_values(self, left: ColumnRef | None, right: ColumnRef | None) -> bool:
         """Two columns hold the same values when equal or joined by a foreign key."""
@@ -181,20 +221,72 @@ class Interpreter(ConditionPasses):
     def add_negations(self) -> None:
         for position, table in self.negated:
             subject = self.subject or ""
+            if table == subject:
+                self.negate_within(position, table)
+                continue
             keys = [k for k in self.schema.foreign_keys if k.table == table and k.ref_table == subject]
+            inner_tables = [table]
+            if not keys:
+                # "dorms that do not have any amenity": dorm ← has_amenity → dorm_amenity.
+                bridges = self.bridges(subject, table)
+                if len(bridges) == 1:
+                    bridge, keys = bridges[0], [bridges[0][0]]
+                    inner_tables = [bridge[0].table, table]
+                    self.penalise(0.9, f"'no {table}' read through {bridge[0].table}")
+            if len(keys) > 1:
+                # prereq(course_id, prereq_id) → course: the key named like the referenced column is the row's own.
+                same = [k for k in keys if k.column.lower() == k.ref_column.lower()]
+                if len(same) == 1:
+                    keys = same
+                    self.penalise(0.85, f"{table} refers to {subject} twice; used {same[0].column}")
             if len(keys) != 1:
                 raise Refusal(f"I could not tell how {table} refers to {subject}.")
             key = keys[0]
-            inner = QueryPlan(select=[Expression(ColumnRef(table, key.column))], tables=[table])
+            inner = QueryPlan(select=[Expression(ColumnRef(key.table, key.column))], tables=list(inner_tables))
             inside = [
                 f for f in self.filters if f[0] > position and f[1].expression.column and f[1].expression.column.table == table
             ]
+            if not inside and len(inner_tables) > 1:
+                inner.tables = inner_tables[:1]  # no condition on the far table: the bridge rows are enough
+            for slot in self.slots:
+                if slot.kind == "table" and slot.role == "related" and slot.best.table in inner_tables and slot.start > position:
+                    slot.role = "negated"  # "shops that have no devices in stock": stock is the bridge itself
             for item in inside:
                 self.filters.remove(item)
                 inner.conditions.append(item[1])
             condition = Condition(Expression(ColumnRef(subject, key.ref_column)), "NOT IN", subquery=inner)
             self.filters.append((position, condition))
             self.reasoning.append(f"rows of {subject} with no {table} row")
+
+    def negate_within(self, position: int, table: str) -> None:
+        """ "countries that do not have a stadium opened after 2006": values of the shown column that
+        never occur on a row meeting the conditions (EXCEPT, written as DISTINCT … NOT IN)."""
+        plain = [e for e in self.plan.select if not e.aggregate and e.column is not None]
+        inside = [f for f in self.filters if f[0] > position and f[1].expression.column and f[1].expression.column.table == table]
+        if len(plain) != 1 or len(self.plan.select) != 1 or not inside or plain[0].column.table != table:  # type: ignore[union-attr]
+            raise Refusal(f"I could not tell which {table} rows are excluded.")
+        shown = plain[0].column
+        inner = QueryPlan(select=[Expression(shown)], tables=[table])
+        for item in inside:
+            self.filters.remove(item)
+            inner.conditions.append(item[1])
+        self.filters.append((position, Condition(Expression(shown), "NOT IN", subquery=inner)))
+        self.plan.distinct = True
+        self.penalise(0.9, f"{shown.column} values with no such {table} row")  # type: ignore[union-attr]
+
+    def bridges(self, subject: str, table: str) -> list[tuple[object, object]]:
+        """Link tables with one key to `subject` and one to `table` (many-to-many through a bridge)."""
+        found = []
+        if subject == table:
+            return found
+        for bridge in self.schema.tables:
+            if bridge.name in (subject, table):
+                continue
+            to_subject = [k for k in self.schema.foreign_keys if k.table == bridge.name and k.ref_table == subject]
+            to_table = [k for k in self.schema.foreign_keys if k.table == bridge.name and k.ref_table == table]
+            if len(to_subject) == 1 and len(to_table) == 1:
+                found.append((to_subject[0], to_table[0]))
+        return found
 
     def choose_subject(self) -> None:
         if self.counted_table:
@@ -322,6 +414,10 @@ class Interpreter(ConditionPasses):
             if lemma == "either":
                 self.mark(position, position + 1)
         if not ors:
+            clash = self.clashing_column()
+            if clash is not None:
+                self.intersect(clash)
+                return
             columns = [c.expression.column for c in plan.conditions if c.operator == "="]
             if len(columns) != len(set(columns)):
                 raise Refusal("Two values are required of the same column at once; I do not answer 'both … and …' questions.")
@@ -335,6 +431,69 @@ class Interpreter(ConditionPasses):
                 plan.connector = "OR"
             return
         raise Refusal("The question mixes 'and' and 'or' conditions; I would be guessing how they group.")
+
+    def clashing_column(self) -> ColumnRef | None:
+        """A column that two AND-ed conditions cannot both hold on one row: two different values, or
+        ranges that do not overlap ("older than 23 and younger than 20")."""
+        conditions = [c for c in self.plan.conditions if c.subquery is None and c.expression.column is not None]
+        for i, first in enumerate(conditions):
+            for second in conditions[i + 1 :]:
+                if (
+                    first.expression.column != second.expression.column
+                    or first.expression.aggregate
+                    or second.expression.aggregate
+                ):
+                    continue
+                if first.operator == second.operator == "=" and first.value != second.value:
+                    return first.expression.column
+                if {first.operator, second.operator} == {"=", "!="} and "but" in self.lemmas:
+                    return first.expression.column  # "allergic to milk but not cat": a difference of sets
+                bounds = {first.operator[0]: first.value, second.operator[0]: second.value}
+                if {first.operator[0], second.operator[0]} == {">", "<"}:
+                    low, high = bounds[">"], bounds["<"]
+                    if isinstance(low, int | float) and isinstance(high, int | float) and low >= high:
+                        return first.expression.column
+        return None
+
+    def intersect(self, column: ColumnRef) -> None:
+        """ "hometowns shared by people older than 23 and younger than 20", "publishers with books in
+        2001 and books in 2005": the shown values found on rows of each kind (INTERSECT), written as
+        DISTINCT … IN (…) AND … IN (…)."""
+        plan = self.plan
+        plain = [e for e in plan.select if not e.aggregate and e.column is not None and e.column.column != "*"]
+        if len(plain) != 1 or len(plan.select) != 1 or plan.group_by or plan.having or self.having_count or self.negated:
+            raise Refusal("Two conditions on the same column at once: I can only intersect them for one shown column.")
+        shown = plain[0].column
+        assert shown is not None
+        split = [c for c in plan.conditions if c.expression.column == column and c.subquery is None]
+        shared = [c for c in plan.conditions if c not in split]
+        if len(split) != 2 or any(c.subquery is not None for c in shared):
+            raise Refusal("More than two conditions on one column: I would be guessing how they combine.")
+        if shown == column:
+            raise Refusal("The shown column is the one with two conditions; no row can meet both.")
+        plan.conditions = []
+        for condition in split:
+            inner = QueryPlan(select=[Expression(shown)], tables=[shown.table])
+            operator = "IN"
+            if condition.operator == "!=":
+                condition = Condition(condition.expression, "=", condition.value)
+                operator = "NOT IN"
+            inner.conditions = [condition, *shared]
+            for other in inner.conditions:
+                if other.expression.column is not None:
+                    inner.add_table(other.expression.column.table)
+            plan.conditions.append(Condition(Expression(shown), operator, subquery=inner))
+        if any(c.operator == "NOT IN" for c in plan.conditions):
+            for position, lemma in enumerate(self.lemmas):
+                if lemma == "but" and self.words_at(position + 1, ("not",)):
+                    self.mark(position, position + 2)
+        plan.distinct = True
+        for position, lemma in enumerate(self.lemmas):
+            if lemma in ("both", "shared", "share", "common", "also"):
+                self.mark(position, position + 1)
+        kind = "difference" if any(c.operator == "NOT IN" for c in plan.conditions) else "intersection"
+        self.penalise(0.9, f"{shown.column} values found on rows meeting each condition ({kind})")
+        self.reasoning.append(f"{shown.column} values by two conditions on {column.column} ({kind})")
 
     def collect_tables(self) -> None:
         plan = self.plan
@@ -364,6 +523,18 @@ class Interpreter(ConditionPasses):
         for table in tables:
             if table not in evidenced:
                 self.penalise(0.7, f"joined {table} only because a column name matched there")
-        if len(tables) > 1 and self.count_expression is not None and self.count_expression.column is not None:
+        if (
+            self.exists_tables
+            and self.count_expression is not None
+            and self.count_expression.column == ColumnRef(self.subject or "", "*")
+            and not plan.group_by
+        ):
+            keys = self.table(self.subject or "").primary_keys
+            if len(keys) != 1:
+                raise Refusal(f"I could not tell how to count {self.subject} rows that have {self.exists_tables[0]}.")
+            # Each counted row once, however many related rows it has.
+            self.count_expression.column = ColumnRef(self.subject or "", keys[0].name)
+            self.count_expression.distinct = True
+        elif len(tables) > 1 and self.count_expression is not None and self.count_expression.column is not None:
             if self.count_expression.column.column == "*" and self.counted_table:
                 self.penalise(0.9, "counting rows across a join")

@@ -264,7 +264,10 @@ class ShapePasses(InterpreterBase):
                 continue
             before = self.skip_back(slot.start, {"the", "a", "an", "of", "their", "its"})
             if before < 0 or self.lemmas[before] not in lx.AGGREGATE_WORDS:
-                continue
+                if before < 0 or self.lemmas[before] not in lx.LIST_SUPERLATIVES or before >= self.boundary:
+                    continue
+                if len(self.aggregate_list(before)[0]) < 2:
+                    continue  # "the average and largest salary": a superlative only inside a list
             if self.skip_back(before, {"the", "a", "an"}) >= 0 and self.lemmas[self.skip_back(before, {"the", "a", "an"})] in (
                 "than",
                 "above",
@@ -275,16 +278,39 @@ class ShapePasses(InterpreterBase):
                 "exceeding",
             ):
                 continue  # "above the average price" compares against a subquery
-            function = lx.AGGREGATE_WORDS[self.lemmas[before]]
+            function = lx.AGGREGATE_WORDS.get(self.lemmas[before]) or lx.LIST_SUPERLATIVES[self.lemmas[before]]
             if function in ("MAX", "MIN") and before >= self.boundary:
                 continue  # "with the maximum price" is a superlative, handled later
             column = self.schema.column(slot.best.table or "", slot.best.column or "")
-            if column is not None and not column.is_numeric and function in ("AVG", "SUM"):
-                raise Refusal(f"'{column.name}' is not a number, so I cannot take its {function.lower()}.")
+            functions, first = self.aggregate_list(before)
+            for other in functions:
+                if column is not None and not column.is_numeric and other in ("AVG", "SUM"):
+                    raise Refusal(f"'{column.name}' is not a number, so I cannot take its {other.lower()}.")
             slot.role = "aggregate"
-            self.selected.append((slot.start, Expression(ColumnRef(slot.best.table or "", slot.best.column or ""), function)))
-            self.mark(before, slot.end)
+            for offset, other in enumerate(functions):
+                ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+                self.selected.append((first + offset / 100, Expression(ref, other)))
+            self.mark(first, slot.end)
             self.distribute_aggregate(slot, function)
+
+    def aggregate_list(self, last: int) -> tuple[list[str], int]:
+        """ "the minimum, maximum, and average seating": every function named before the column, in order."""
+        word = self.lemmas[last]
+        functions = [lx.AGGREGATE_WORDS.get(word) or lx.LIST_SUPERLATIVES[word]]
+        first = last
+        position = last - 1
+        while position >= 1 and self.lemmas[position] in ("and", ",", "or"):
+            previous = position - 1
+            while previous >= 0 and self.lemmas[previous] in ("and", ","):
+                previous -= 1
+            word = self.lemmas[previous] if previous >= 0 else ""
+            function = lx.AGGREGATE_WORDS.get(word) or lx.LIST_SUPERLATIVES.get(word)
+            if function is None or function in functions or self.slot_at(previous) is not None:
+                break
+            functions.insert(0, function)
+            first = previous
+            position = previous - 1
+        return functions, first
 
     def distribute_aggregate(self, slot: Slot, function: str) -> None:
         """ "the maximum price and score" takes the maximum of both."""
@@ -349,6 +375,17 @@ class ShapePasses(InterpreterBase):
 
     def most_common(self, position: int, after: int, descending: bool) -> None:
         slot = self.slot_at(self.skip(after + 1, {"the", "a", "an"}))
+        start = position
+        if slot is None:
+            # "which allergy type is the most common": the column comes before the verb.
+            back = self.skip_back(position, {"the", "is", "are", "was", "were"})
+            if back < position - 1 and self.lemmas[back + 1] in ("is", "are", "was", "were"):
+                slot = self.slot_ending_at(back + 1)
+                columns = [m for m in slot.options if m.kind == "column"] if slot is not None else []
+                if slot is not None and slot.role is None and columns:
+                    slot.chosen = max(columns, key=lambda m: m.score)
+                    start = slot.start
+                    self.mark(after, after + 1)
         if slot is None or slot.kind != "column" or slot.role is not None:
             return
         slot.role = "select"
@@ -357,7 +394,7 @@ class ShapePasses(InterpreterBase):
         self.plan.group_by.append(Expression(ref))
         self.plan.order_by.append(OrderItem(Expression(ColumnRef(ref.table, "*"), "COUNT"), descending))
         self.superlative_limit = True
-        self.mark(position, slot.end)
+        self.mark(min(start, position), max(slot.end, after + 1))
 
     def count_superlative(self, slot: Slot, descending: bool) -> None:
         slot.role = "count_superlative"
