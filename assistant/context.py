@@ -2,9 +2,11 @@
 
 `schema_info_for(ds)` turns synced tables, columns, keys, aliases, synonyms, descriptions and
 sample values into the `nl2sql.SchemaInfo` both engines read. Columns tagged PII keep their names
-(a question may be about them) but never their values. Tables outside the source's default schema
-are known by their bare name where it is unambiguous; `qualify_tables` puts the schema back into
-generated SQL before it reaches the gate.
+(a question may be about them) but never their values. Sample values were drawn from every row: for
+someone whose access policy filters a table's rows, that table carries none (they could name rows the
+filter withholds, and whatever is in a prompt can come back in the model's explanation). Tables
+outside the source's default schema are known by their bare name where it is unambiguous;
+`qualify_tables` puts the schema back into generated SQL before it reaches the gate.
 """
 from __future__ import annotations
 
@@ -38,9 +40,11 @@ def _stamp(ds: DataSource) -> str:
 def schema_info_for(ds: DataSource, access: Any = None) -> tuple[SchemaInfo, dict[str, str]]:
     """The source's schema for the engines, and {bare table name: schema} for tables that need one —
     as `access` (metadata.access.Access of the person asking) lets them see it: hidden columns, and
-    tables with nothing visible, are not there at all (nor are foreign keys through them)."""
+    tables with nothing visible, are not there at all (nor are foreign keys through them); tables whose
+    rows are filtered for them keep no sample values."""
     hidden = getattr(access, "hidden", None) or {}
-    key = f"assistant-schema:{_stamp(ds)}:{access.key if hidden else 'all'}"
+    filtered = {(p.schema, p.table) for p in getattr(access, "policies", ()) if p.row_filter.strip()}
+    key = f"assistant-schema:{_stamp(ds)}:{access.key if access is not None else 'all'}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -70,7 +74,8 @@ def schema_info_for(ds: DataSource, access: Any = None) -> tuple[SchemaInfo, dic
             name=table.name,
             aliases=_words(table.alias, table.synonyms),
             description=table.description or table.comment,
-            columns=[_column(c) for c in columns.get(table.pk, [])],
+            columns=[_column(c, samples=(table.schema_name, table.name) not in filtered)
+                     for c in columns.get(table.pk, [])],
         ))
     for relation in SchemaRelationship.objects.filter(data_source=ds, is_removed=False):
         if relation.from_table_id in names and relation.to_table_id in names:
@@ -86,13 +91,13 @@ def schema_info_for(ds: DataSource, access: Any = None) -> tuple[SchemaInfo, dic
     return result
 
 
-def _column(column: SchemaColumn) -> Column:
+def _column(column: SchemaColumn, *, samples: bool = True) -> Column:
     pii = "PII" in (column.tags or [])
     return Column(
         name=column.name,
         type=column.data_type,
         primary_key=column.is_primary_key,
-        values=() if pii else tuple(str(v) for v in (column.sample_values or []) if v is not None),
+        values=tuple(str(v) for v in (column.sample_values or []) if v is not None) if samples and not pii else (),
         aliases=_words(column.alias, column.synonyms),
         description=column.description or column.comment,
         pii=pii,

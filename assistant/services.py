@@ -229,6 +229,10 @@ def _llm(provider: Any, question: str, ds: DataSource, workspace: Any, info: Any
     for example in knowledge.examples():
         if example not in examples:
             examples.append(example)
+    examples = usable_examples(examples, ds=ds, workspace=workspace, info=info, schemas=schemas, membership=membership)
+    used = set(examples)
+    knowledge = Knowledge(documents=knowledge.documents,
+                          answers=tuple(p for p in knowledge.answers if (p.question, p.sql) in used))
     answer = llm.generate_sql(
         provider, question=question, dialect=DIALECTS[ds.engine], schema_context=ddl_context(info, tables),
         examples=examples, passages=knowledge.passage_texts(), history=history,
@@ -241,6 +245,43 @@ def _llm(provider: Any, question: str, ds: DataSource, workspace: Any, info: Any
                  attempts=answer.attempts, tokens=answer.tokens or None,
                  chart_hint=(answer.chart_hint or {}).get("type"), explanation=answer.explanation,
                  validation=validation, knowledge=knowledge.document_entries() + knowledge.answer_entries())
+
+
+def usable_examples(examples: list[tuple[str, str]], *, ds: DataSource, workspace: Any, info: Any,
+                    schemas: dict[str, str], membership: Any) -> list[tuple[str, str]]:
+    """The examples a prompt for this asker may carry. Saved queries and earlier answers were written by
+    people who may see more: SQL naming a column hidden from the asker, or a table taken away, would put
+    it in the prompt (and a model can repeat its prompt), so only SQL the asker's own gate accepts is kept;
+    SQL comparing a PII column with a written value (`email = '…'`) is left out for everyone."""
+    kept: list[tuple[str, str]] = []
+    for question, sql in examples:
+        try:
+            ok = query_services.check_sql(ds, qualify_tables(sql, ds.engine, schemas), limit=None,
+                                          workspace=workspace, membership=membership).ok
+        except Exception:  # an example that cannot be checked is not shown
+            ok = False
+        if ok and not _names_pii_value(sql, info, DIALECTS[ds.engine]):
+            kept.append((question, sql))
+    return kept
+
+
+def _names_pii_value(sql: str, info: Any, dialect: str) -> bool:
+    """Whether `sql` compares a PII column with a string it spells out (that string is personal data)."""
+    pii = {column.name.lower() for table in info.tables for column in table.columns if column.pii}
+    if not pii:
+        return False
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except Exception:
+        return True
+    for literal in tree.find_all(exp.Literal):
+        predicate = literal.find_ancestor(exp.Predicate) if literal.is_string else None
+        if predicate is not None and any(c.name.lower() in pii for c in predicate.find_all(exp.Column)):
+            return True
+    return False
 
 
 def _with_earlier_answer(draft: Draft, question: str, knowledge: Knowledge, passes: Callable[[str], bool]) -> Draft:
