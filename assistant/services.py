@@ -225,7 +225,7 @@ def _llm(provider: Any, question: str, ds: DataSource, workspace: Any, info: Any
     from . import llm
     from .prompts import active_system_prompt_text
 
-    examples = list(golden_examples(ds, question))
+    examples = list(golden_examples(ds, question, user_id=getattr(membership, "user_id", None)))
     for example in knowledge.examples():
         if example not in examples:
             examples.append(example)
@@ -299,12 +299,12 @@ def _with_earlier_answer(draft: Draft, question: str, knowledge: Knowledge, pass
     return draft
 
 
-def golden_examples(ds: DataSource, question: str, limit: int = 3) -> list[tuple[str, str]]:
+def golden_examples(ds: DataSource, question: str, limit: int = 3, *, user_id: Any = None) -> list[tuple[str, str]]:
     """Saved queries of this source that answer a question like this one: vetted by the people who
-    saved them (unvetted past runs would teach the model their mistakes)."""
+    saved them (unvetted past runs would teach the model their mistakes), and readable by the asker."""
     from queries.library import golden_examples_for
 
-    return golden_examples_for(ds, question, limit=limit)
+    return golden_examples_for(ds, question, limit=limit, user_id=user_id)
 
 
 # --- the pipeline ---------------------------------------------------------------------------------------

@@ -87,14 +87,16 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
 
 
-def golden_examples_for(ds: DataSource, question: str, limit: int = 3) -> list[tuple[str, str]]:
+def golden_examples_for(ds: DataSource, question: str, limit: int = 3, *, user_id: Any = None) -> list[tuple[str, str]]:
     """Saved queries with a question and parameter-free SQL on `ds`, most word overlap with `question`
     first (ties: most run): examples the assistant may show its engine. Only queries that already ran
-    through the gate are kept, so their SQL is known to be valid."""
+    through the gate are kept, so their SQL is known to be valid, and only those the asker (`user_id`)
+    may read — their own and those shared with them: a private saved query stays private."""
     wanted = _words(question)
-    if not wanted or limit <= 0:
+    if not wanted or limit <= 0 or user_id is None:
         return []
-    candidates = (SavedQuery.objects.filter(data_source=ds).exclude(question="").exclude(sql="")
+    readable = Q(owner_id=user_id) | Q(pk__in=SavedQueryShare.objects.filter(user_id=user_id).values("saved_query_id"))
+    candidates = (SavedQuery.objects.filter(readable, data_source=ds).exclude(question="").exclude(sql="")
                   .exclude(sql__contains="{{").order_by("-run_count", "-updated_at")
                   .values_list("question", "sql", "run_count")[:500])
     scored = []
@@ -130,19 +132,23 @@ def _clean_tags(tags: Any) -> list[str]:
     return out
 
 
-def check_statement(*, ds: DataSource, workspace: Any, sql: str, specs: list[dict[str, Any]]) -> None:
-    """Vet a statement when it is saved: bound with its defaults (or samples), then the safety gate."""
+def check_statement(*, ds: DataSource, workspace: Any, sql: str, specs: list[dict[str, Any]],
+                    membership: Any = None) -> None:
+    """Vet a statement when it is saved: bound with its defaults (or samples), then the safety gate under
+    the saver's access rules (whoever runs it later does so under theirs)."""
     if not sql:
         return
     from .services import SqlRejected, check_sql, issues_as_details
 
     bound = params.bind(sql, params.resolve(specs, {}, use_samples=True), engine=ds.engine)
-    gate = check_sql(ds, bound, limit=None, workspace=workspace)
+    gate = check_sql(ds, bound, limit=None, workspace=workspace,
+                     **({"membership": membership} if membership is not None else {}))
     if not gate.ok:
         raise SqlRejected(gate.errors[0].message, code=gate.errors[0].code, details=issues_as_details(gate.errors))
 
 
-def _prepared(workspace: Any, data: dict[str, Any], current: SavedQuery | None = None) -> dict[str, Any]:
+def _prepared(workspace: Any, data: dict[str, Any], current: SavedQuery | None = None,
+              user: Any = None) -> dict[str, Any]:
     """Merge `data` over `current`, validate, and return the fields to store."""
     from metadata.selectors import data_source_for
 
@@ -166,13 +172,14 @@ def _prepared(workspace: Any, data: dict[str, Any], current: SavedQuery | None =
     specs_in = data["parameters"] if "parameters" in data else (current.parameters if current else [])
     fields["parameters"] = params.validate_specs(specs_in, sql)
     if "sql" in fields or "parameters" in fields or "data_source" in fields:
-        check_statement(ds=ds, workspace=workspace, sql=sql, specs=fields["parameters"])
+        membership = Membership.objects.filter(workspace=workspace, user=user).first() if user is not None else None
+        check_statement(ds=ds, workspace=workspace, sql=sql, specs=fields["parameters"], membership=membership)
     return fields
 
 
 def saved_query_create(*, workspace: Any, user: Any, data: dict[str, Any], template: QueryTemplate | None = None,
                        request: Any = None) -> SavedQuery:
-    fields = _prepared(workspace, data)
+    fields = _prepared(workspace, data, user=user)
     saved = SavedQuery.objects.create(workspace=workspace, owner=user, template=template, **fields)
     record(actor=user, action="saved_query.created", target=saved, workspace=workspace, request=request,
            details={"title": saved.title, "template_id": str(template.pk) if template else None})
@@ -180,7 +187,7 @@ def saved_query_create(*, workspace: Any, user: Any, data: dict[str, Any], templ
 
 
 def saved_query_update(*, saved: SavedQuery, user: Any, data: dict[str, Any], request: Any = None) -> SavedQuery:
-    fields = _prepared(saved.workspace, data, current=saved)
+    fields = _prepared(saved.workspace, data, current=saved, user=user)
     for name, value in fields.items():
         setattr(saved, name, value)
     saved.save()

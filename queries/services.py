@@ -222,13 +222,21 @@ def can_view_pii(membership: Any, ds: Any) -> bool:
 _EMAIL = re.compile(r"^([^@\s])[^@\s]*(@.+)$")
 
 
+# An e-mail address anywhere in a value (lists, concatenations, JSON arrays of them).
+_EMAILS = re.compile(r"([^@\s,;:\"'`\[\]{}()<>|])[^@\s,;:\"'`\[\]{}()<>|]*(@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
 def mask_value(value: Any) -> Any:
     if value is None:
         return None
     text = str(value)
     email = _EMAIL.match(text)
-    if email:
+    if email and text.count("@") == 1 and not re.search(r"\s", text):
         return f"{email.group(1)}***{email.group(2)}"
+    if "@" in text:  # several addresses in one value (group_concat, ||, json arrays): every one is masked
+        masked = _EMAILS.sub(lambda m: f"{m.group(1)}***{m.group(2)}", text)
+        if masked != text:
+            return masked
     digits = re.sub(r"\D", "", text)
     if len(digits) >= 7 and len(digits) >= len(text) * 0.6:
         return "***-***-" + digits[-4:]

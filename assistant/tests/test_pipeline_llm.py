@@ -108,7 +108,18 @@ def test_saved_queries_with_a_question_are_the_models_examples(llm_team):
         "sql": "SELECT segment, COUNT(*) AS n FROM customers GROUP BY segment", "database_id": llm_team["ds"]["id"]},
         format="json")
     assert saved.status_code == 201, saved.content
+    private = llm_team["owner"].post("/api/v1/saved-queries", {
+        "title": "Customers by country", "question": "How many customers are there per country?",
+        "sql": "SELECT country, COUNT(*) AS n FROM customers GROUP BY country", "database_id": llm_team["ds"]["id"]},
+        format="json")
+    assert private.status_code == 201, private.content
+    # Shared with the analyst: an example for their questions; the owner's private one is not.
+    analyst_id = llm_team["analyst"].get("/api/v1/auth/me").json()["id"]
+    shared = llm_team["owner"].put(f"/api/v1/permissions/{saved.json()['id']}",
+                                   {"user_id": analyst_id, "permission": "read"}, format="json")
+    assert shared.status_code == 200, shared.content
     llm_team["server"].reply(reply(GOOD))
     assert ask(llm_team, "How many customers per country?")["status"] == "completed"
     prompt = llm_team["server"].requests[0].text()
     assert "How many customers are there per segment?" in prompt and "GROUP BY segment" in prompt
+    assert "How many customers are there per country?" not in prompt and "GROUP BY country" not in prompt

@@ -385,24 +385,22 @@ def test_a_compromised_model_cannot_read_what_the_asker_may_not(llm):
     assert outcomes["WITH t AS (SELECT * FROM employees) SELECT salary FROM t"] == "failed"
 
 
-# Holes in the query engine (queries/), not in the assistant: for someone under a policy the gate lets
-# SQLite's catalog through (sqlite_master's DDL and the table-valued pragma functions list every column,
-# hidden ones included), and masking masks only the first e-mail address of a value that holds several.
-# Strict: these turn into failures once queries/ is fixed, and move to READS then.
-GATE_GAPS = [
-    pytest.param("SELECT name FROM pragma_table_info('employees')", id="pragma-table-info-lists-hidden-columns"),
-    pytest.param("SELECT name FROM pragma_table_xinfo('employees')", id="pragma-table-xinfo-lists-hidden-columns"),
-    pytest.param("SELECT sql FROM sqlite_master", id="sqlite-master-shows-hidden-columns-ddl"),
-    pytest.param("SELECT sql FROM sqlite_schema", id="sqlite-schema-shows-hidden-columns-ddl"),
-    pytest.param("SELECT group_concat(email, ',') FROM employees", id="group-concat-masks-first-address-only"),
-    pytest.param("SELECT email || ' ' || email FROM employees", id="concatenation-masks-first-address-only"),
-    pytest.param("SELECT json_group_array(email) FROM employees", id="json-array-masks-first-address-only"),
+# Reads of the database's own description and values that hold several addresses: for someone under a
+# policy the gate refuses SQLite's catalog (sqlite_master's DDL and the table-valued pragma functions would
+# list every column, hidden ones included), and masking masks every address in a value, not the first.
+CATALOG_AND_AGGREGATED_PII = [
+    pytest.param("SELECT name FROM pragma_table_info('employees')", id="pragma-table-info-refused"),
+    pytest.param("SELECT name FROM pragma_table_xinfo('employees')", id="pragma-table-xinfo-refused"),
+    pytest.param("SELECT sql FROM sqlite_master", id="sqlite-master-refused"),
+    pytest.param("SELECT sql FROM sqlite_schema", id="sqlite-schema-refused"),
+    pytest.param("SELECT group_concat(email, ',') FROM employees", id="group-concat-masks-every-address"),
+    pytest.param("SELECT email || ' ' || email FROM employees", id="concatenation-masks-every-address"),
+    pytest.param("SELECT json_group_array(email) FROM employees", id="json-array-masks-every-address"),
 ]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="queries/ gate and masking gaps, see GATE_GAPS")
-@pytest.mark.parametrize("sql", GATE_GAPS)
-def test_known_gaps_of_the_query_engine(llm, sql):
+@pytest.mark.parametrize("sql", CATALOG_AND_AGGREGATED_PII)
+def test_catalog_reads_are_refused_and_every_address_in_a_value_is_masked(llm, sql):
     for _ in range(3):
         llm["server"].reply(reply(sql))
     body = ask(llm["analyst"], QUESTION)

@@ -91,11 +91,75 @@ def _derived(node: exp.Table, policy: TablePolicy, dialect: str) -> exp.Subquery
     return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
 
 
+# What describes the database rather than holding its data: table definitions, column lists, view
+# bodies. For someone under a policy these would name hidden columns (and show a view's filters), so
+# they are refused; the schema endpoints show such a member what they may see.
+CATALOG_SCHEMAS = {
+    "postgres": frozenset({"information_schema", "pg_catalog"}),
+    "mysql": frozenset({"information_schema", "performance_schema", "mysql", "sys"}),
+    "sqlite": frozenset({"temp"}),
+    "duckdb": frozenset({"information_schema", "pg_catalog", "system", "temp"}),
+}
+CATALOG_TABLE_PREFIXES = {
+    "postgres": ("pg_",),
+    "mysql": (),
+    "sqlite": ("sqlite_",),
+    "duckdb": ("duckdb_", "sqlite_", "pg_"),
+}
+# Table-valued functions a governed statement may still read (they make rows, they describe nothing).
+ROW_FUNCTIONS = frozenset({
+    "range", "generate_series", "exploding_generate_series", "unnest", "json_each", "json_tree", "jsonb_each",
+    "jsonb_array_elements", "json_array_elements", "jsonb_to_recordset", "json_to_recordset",
+    "regexp_split_to_table", "explode", "values",
+})
+# Scalar functions that return definitions or comments of database objects.
+CATALOG_FUNCTION_PREFIXES = ("pg_get_", "pg_table_", "pg_relation_", "pg_indexes_", "pg_describe_")
+CATALOG_FUNCTIONS = frozenset({"col_description", "obj_description", "shobj_description", "format_type",
+                               "has_column_privilege", "to_regclass"})
+RLS_CATALOG = "FORBIDDEN_TABLE"
+
+
+def _function_name(node: exp.Expression) -> str:
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower()
+    return (node.sql_name() if hasattr(node, "sql_name") else type(node).__name__).lower()
+
+
+def catalog_reads(tree: exp.Expression, dialect: str) -> list[Issue]:
+    """Reads of the database's own description (catalog tables, pragma and catalog functions)."""
+    schemas = CATALOG_SCHEMAS.get(dialect, frozenset())
+    prefixes = CATALOG_TABLE_PREFIXES.get(dialect, ())
+    for node in tree.find_all(exp.Table):
+        if isinstance(node.this, exp.Identifier):
+            name, schema = node.name.lower(), node.db.lower()
+            if schema in schemas or (not schema or schema in DEFAULT_SCHEMAS) and name.startswith(prefixes):
+                return [_catalog_issue(f"{schema + '.' if schema else ''}{node.name}")]
+        else:  # a table-valued function: pragma_table_info(...), duckdb_columns(), information_schema…
+            function = node.this
+            name = _function_name(function) if isinstance(function, exp.Func) else str(function).lower()
+            if name not in ROW_FUNCTIONS:
+                return [_catalog_issue(f"{name}(…)")]
+    for call in tree.find_all(exp.Anonymous):
+        name = str(call.this).lower()
+        if name.startswith(CATALOG_FUNCTION_PREFIXES) or name in CATALOG_FUNCTIONS or name.startswith("pragma_"):
+            return [_catalog_issue(f"{name}(…)")]
+    return []
+
+
+def _catalog_issue(what: str) -> Issue:
+    return Issue(RLS_CATALOG, f"{what} describes the database itself, which access rules on this data source keep "
+                 "from you (it would name what is hidden).", "The schema browser shows the tables and columns "
+                 "you may use.")
+
+
 def apply_policies(tree: exp.Expression, policies: Sequence[TablePolicy],
                    dialect: str) -> tuple[exp.Expression, list[Issue]]:
     """`tree` with every governed table read replaced by its allowed rows and columns (in place)."""
     if not policies:
         return tree, []
+    refused = catalog_reads(tree, dialect)
+    if refused:
+        return tree, refused
     governed = _governed(tree)
     ctes = cte_names(tree)
     replacements: list[tuple[exp.Table, TablePolicy]] = []

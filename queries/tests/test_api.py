@@ -267,3 +267,11 @@ def test_sql_runs_get_a_chart_from_their_shape_cached_or_not(team):
     assert single["chart"]["type"] == "number"
     listing = team["analyst"].post(EXECUTE, {"input": "SELECT email, country FROM customers"}, format="json").json()
     assert listing["chart"] is None or listing["chart"]["type"] == "table"  # a listing: the table is the view
+
+
+def test_every_address_in_a_value_is_masked_not_only_the_first(team):
+    for sql in ("SELECT group_concat(email, ',') FROM customers",
+                "SELECT email || ' ' || email FROM customers ORDER BY customer_id LIMIT 1"):
+        body = team["analyst"].post(EXECUTE, {"input": sql}, format="json").json()
+        text = str(body["results"])
+        assert "@example.com" in text and not any(name in text for name in ("ana@", "bo@", "cy@")), text

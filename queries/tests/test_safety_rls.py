@@ -154,3 +154,31 @@ def test_ctes_and_subqueries_on_postgresql_read_only_allowed_rows():
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+CATALOG_READS = {
+    "sqlite": ["SELECT sql FROM sqlite_master", "SELECT sql FROM sqlite_schema", "SELECT * FROM main.sqlite_master",
+               "SELECT name FROM pragma_table_info('orders')", "SELECT name FROM pragma_table_xinfo('orders')"],
+    "postgresql": ["SELECT column_name FROM information_schema.columns", "SELECT attname FROM pg_attribute",
+                   "SELECT attname FROM pg_catalog.pg_attribute", "SELECT pg_get_viewdef('v')",
+                   "SELECT col_description('orders'::regclass, 5)"],
+    "mysql": ["SELECT column_name FROM information_schema.columns", "SELECT * FROM mysql.user"],
+    "duckdb": ["SELECT * FROM duckdb_columns()", "SELECT column_name FROM information_schema.columns",
+               "SELECT * FROM pragma_table_info('orders')"],
+}
+
+
+@pytest.mark.parametrize("engine,sql", [(e, s) for e, cases in CATALOG_READS.items() for s in cases])
+def test_someone_under_a_policy_cannot_read_the_catalog_which_would_name_hidden_columns(databases, engine, sql):
+    refused = check(sql, engine=engine, schema=GATE_SCHEMA, policies=[POLICY])
+    assert not refused.ok, refused.sql
+    if engine == "sqlite" and "pragma" not in sql:
+        full, _ = databases  # the threat is real: SQLite's catalog spells the hidden column out
+        assert "secret" in str(full.execute(sql).fetchall())
+
+
+def test_row_functions_stay_usable_under_a_policy():
+    for sql in ("SELECT value FROM json_each('[1, 2]')", "SELECT * FROM generate_series(1, 3)"):
+        assert check(sql, engine="sqlite", schema=GATE_SCHEMA, policies=[POLICY]).ok, sql
+    assert check("SELECT * FROM generate_series(1, 3)", engine="postgresql", schema=GATE_SCHEMA,
+                 policies=[POLICY]).ok

@@ -248,8 +248,31 @@ def test_golden_examples_rank_by_word_overlap(team):
     create(client, title="g3", question="Customers in a country", parameters=[{"name": "country", "type": "text",
                                                                                  "default": "Germany"}])
     ds = DataSource.objects.get(pk=team["ds"]["id"])
-    examples = golden_examples_for(ds, "count customers by country", limit=3)
+    analyst = team["analyst_user"].pk
+    examples = golden_examples_for(ds, "count customers by country", limit=3, user_id=analyst)
     assert examples[0] == ("How many customers per country?",
                            "SELECT country, count(*) AS n FROM customers GROUP BY country")
     assert all("{{" not in sql for _, sql in examples)
-    assert golden_examples_for(ds, "", limit=3) == [] and golden_examples_for(ds, "weather", limit=3) == []
+    assert golden_examples_for(ds, "", limit=3, user_id=analyst) == []
+    assert golden_examples_for(ds, "weather", limit=3, user_id=analyst) == []
+    # Private saved queries teach nobody else's questions.
+    assert golden_examples_for(ds, "count customers by country", limit=3, user_id=team["owner_user"].pk) == []
+
+
+def test_a_saved_query_is_vetted_under_the_savers_access_rules(team):
+    """An owner may save SQL over a column hidden from analysts; an analyst may not; running it as the
+    analyst still reads only what the analyst may see."""
+    owner, analyst = team["owner"], team["analyst"]
+    policy = owner.post("/api/v1/access-policies", {"database_id": team["ds"]["id"], "table": "customers",
+                                                   "role": "analyst", "hidden_columns": ["segment"]}, format="json")
+    assert policy.status_code == 201, policy.content
+    sql = "SELECT segment, count(*) AS n FROM customers GROUP BY segment"
+    saved = create(owner, title="By segment", sql=sql, parameters=[])
+    assert saved["id"]
+    refused = analyst.post("/api/v1/saved-queries", {"title": "Mine", "sql": sql, "database_id": team["ds"]["id"]},
+                           format="json")
+    assert refused.status_code == 422, refused.content
+    owner.post(f"/api/v1/saved-queries/{saved['id']}/share", {"user_ids": [str(team["analyst_user"].pk)],
+                                                              "permission": "read"}, format="json")
+    run = analyst.post(f"/api/v1/saved-queries/{saved['id']}/run", {}, format="json")
+    assert run.status_code == 422 and "segment" in run.json()["error"]["message"]
