@@ -127,12 +127,14 @@ def export_check(*, run: QueryRun, membership: Any, export_format: str, include_
                           code="FORMAT_UNAVAILABLE")
     _exportable(run)
     ds = run.data_source
-    from .safety import check
+    from teams.grants import require_source
 
+    require_source(membership, ds)  # a source taken away since the run is not exported either
     cap = int(setting("EXPORT_MAX_ROWS"))
-    schema = services.gate_schema(ds) if ds.last_synced_at else None
-    # One row past the cap is asked for, so that a cut export is told apart from one that fills it.
-    gate = check(run.sql, engine=ds.engine, schema=schema, limit=cap + 1, max_rows=cap + 1)
+    # Under the exporter's access rules (row filters, hidden columns), like any run. One row past the cap
+    # is asked for, so that a cut export is told apart from one that fills it.
+    gate = services.check_sql(ds, run.sql, limit=None, workspace=run.workspace, membership=membership,
+                              max_rows=cap)
     if not gate.ok:
         raise services.SqlRejected(gate.errors[0].message, code=gate.errors[0].code,
                                    details=services.issues_as_details(gate.errors))

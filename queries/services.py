@@ -62,7 +62,8 @@ def effective_limit(limit: int | None, workspace: Any) -> int:
 _ANYONE = object()
 
 
-def check_sql(ds: DataSource, sql: str, *, limit: int | None, workspace: Any, membership: Any = _ANYONE) -> Any:
+def check_sql(ds: DataSource, sql: str, *, limit: int | None, workspace: Any, membership: Any = _ANYONE,
+              max_rows: int | None = None) -> Any:
     """Vet `sql` for `membership`'s holder: their access policies (row filters, hidden columns) apply.
     Without a membership every policy of the source applies (the strictest reading).
 
@@ -76,7 +77,7 @@ def check_sql(ds: DataSource, sql: str, *, limit: int | None, workspace: Any, me
     schema = gate_schema(ds) if ds.last_synced_at else None
     if schema is not None and access.hidden:
         schema = [_without_hidden(table, access) for table in schema]
-    rows = effective_limit(limit, workspace)
+    rows = effective_limit(limit, workspace) if max_rows is None else max_rows  # max_rows: exports' own cap
     return check(sql, engine=ds.engine, schema=schema, limit=rows + 1, max_rows=rows + 1, policies=access.policies)
 
 

@@ -156,3 +156,20 @@ def test_the_assistant_does_not_know_hidden_columns_or_closed_views(team):
     owner = Membership.objects.get(user=ds.created_by, workspace=team["workspace"])
     owner_info, _ = schema_info_for(ds, access_for(ds, owner))
     assert "email" in [c.name for c in owner_info.table("customers").columns]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_export_reads_under_the_exporters_policy_even_for_a_run_from_before_it(team, fmt):
+    """The export re-runs the statement: it must be vetted under today's rules of the person exporting."""
+    before = run(team["analyst"], "SELECT * FROM customers ORDER BY customer_id").json()
+    assert before["rows_returned"] == 3
+    germany_only(team)
+    response = team["analyst"].post(f"/api/v1/queries/{before['query_id']}/export", {"format": fmt}, format="json")
+    assert response.status_code == 200, response.content
+    text = b"".join(response.streaming_content).decode()
+    assert "France" not in text and "@example.com" not in text and "email" not in text
+    assert text.count("Germany") == 2
+    # The owner's export of the same statement reads everything.
+    mine = run(team["owner"], "SELECT * FROM customers ORDER BY customer_id").json()
+    full = team["owner"].post(f"/api/v1/queries/{mine['query_id']}/export", {"format": fmt}, format="json")
+    assert "France" in b"".join(full.streaming_content).decode()
