@@ -1,5 +1,7 @@
 import django_filters
 
+from core.filters import IsoDateTimeFilter
+
 from .models import AuditEvent
 
 
@@ -10,8 +12,8 @@ class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(field_name="action")
     resource_type = django_filters.CharFilter(field_name="resource_type")
     resource_id = django_filters.CharFilter(field_name="resource_id")
-    date_from = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    date_to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    date_from = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    date_to = IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
     q = django_filters.CharFilter(method="search", label="Search action, actor email or resource id")
 
     class Meta:

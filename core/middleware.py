@@ -46,6 +46,28 @@ class RequestIDMiddleware:
         return response
 
 
+class NullCharacterMiddleware:
+    """A NUL character in an API path or query parameter is a 400, before any view sees it.
+
+    Serializer fields refuse NUL in bodies; path and query values reach lookups directly, and
+    PostgreSQL cannot hold NUL in text (it fails the statement, and the request with a 500).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_api_path(request.path):
+            fields = ["path"] if "\x00" in request.path else []
+            fields += sorted({name.replace("\x00", "") or "query" for name, values in request.GET.lists()
+                              if "\x00" in name or any("\x00" in value for value in values)})
+            if fields:
+                return json_error("VALIDATION_ERROR", "Null characters are not allowed.", 400,
+                                  details=[{"field": field, "message": "Null characters are not allowed."}
+                                           for field in fields])
+        return self.get_response(request)
+
+
 class RateLimitHeadersMiddleware:
     """Copies what the throttle measured onto the response as X-RateLimit-* headers."""
 

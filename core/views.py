@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
@@ -122,7 +123,20 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScop
         return Response(JobSerializer(job).data)
 
 
+@csrf_exempt  # a 404 changes nothing; without this, an unknown path with POST/PUT/... got the CSRF page
 def api_not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
     from django.http import JsonResponse
 
     return JsonResponse(envelope("NOT_FOUND", f"No endpoint at {request.path}."), status=404)
+
+
+def csrf_failure(request: Any, reason: str = "") -> Any:
+    """CSRF_FAILURE_VIEW: the error envelope under /api/, Django's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    from .middleware import is_api_path
+
+    if is_api_path(request.path):
+        return JsonResponse(envelope("CSRF_FAILED", "CSRF verification failed."), status=403)
+    return django_csrf_failure(request, reason=reason)

@@ -97,7 +97,9 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspac
         services.document_delete(document=document, user=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+    @extend_schema(responses={**{(200, media_type): OpenApiResponse(OpenApiTypes.BINARY) for media_type in (
+                                  files.TEXT_PLAIN, files.TEXT_MARKDOWN, files.TEXT_CSV, files.TEXT_HTML, files.PDF,
+                                  files.DOCX)},  # the file as uploaded, in its own type
                               **ERRORS},
                    summary="Download the original file (members of the workspace)")
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, _DocumentBytesRenderer])

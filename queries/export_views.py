@@ -32,6 +32,10 @@ ERRORS = {code: ErrorEnvelopeSerializer for code in (400, 401, 403, 404, 409, 42
 FILE = {(200, fmt.content_type.split(";")[0]): OpenApiResponse(
     OpenApiTypes.BINARY, description="The file, as an attachment named `<question or query>-<date>.<ext>`.")
     for fmt in exports.FORMATS.values()}
+# The JSON file is JSON: an array of objects keyed by column name (of arrays, without headers).
+FILE[(200, "application/json")] = OpenApiResponse(
+    {"type": "array", "items": {"oneOf": [{"type": "object", "additionalProperties": True}, {"type": "array", "items": {}}]}},
+    description="The file, as an attachment named `<question or query>-<date>.json`.")
 
 
 class AnyAccept(BaseContentNegotiation):

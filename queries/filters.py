@@ -1,6 +1,8 @@
 import django_filters
 from django.db.models import Q
 
+from core.filters import IsoDateTimeFilter
+
 from .models import QueryRun
 
 
@@ -8,8 +10,8 @@ class QueryRunFilter(django_filters.FilterSet):
     database_id = django_filters.UUIDFilter(field_name="data_source_id")
     status = django_filters.ChoiceFilter(choices=QueryRun.Status.choices)
     mode = django_filters.ChoiceFilter(choices=QueryRun.Mode.choices)
-    date_from = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    date_to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    date_from = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    date_to = IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
     q = django_filters.CharFilter(method="search", label="Text in the SQL or the question")
 
     class Meta:

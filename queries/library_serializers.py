@@ -247,8 +247,15 @@ class ScheduleWriteSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}(\.\d{1,6})?$", "example": "08:00:00"})
+class LocalTimeField(serializers.TimeField):
+    """A time of day without a UTC offset, as stored ("08:00:00"); OpenAPI's `format: time` means
+    an RFC 3339 time, which requires one."""
+
+
 class ScheduleSerializer(serializers.ModelSerializer):
     format = serializers.CharField(help_text="csv or json")
+    time = LocalTimeField(allow_null=True, help_text="Local time of day (hourly: only the minute counts).")
     saved_query_id = serializers.UUIDField(allow_null=True)
     database_id = serializers.UUIDField(source="data_source_id", allow_null=True)
     owner_id = serializers.UUIDField()
