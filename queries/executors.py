@@ -507,12 +507,15 @@ def open_stream(ds: DataSource, sql: str, *, max_rows: int, timeout_s: float, ch
 
 
 def copy_csv(ds: DataSource, sql: str, *, include_headers: bool, timeout_s: float,
-             should_cancel: Callable[[], bool] = lambda: False, tag: str = "") -> tuple[Any, Callable[[], int]]:
+             should_cancel: Callable[[], bool] = lambda: False, tag: str = "",
+             escape_formulas: bool = False) -> tuple[Any, Callable[[], int]]:
     """PostgreSQL's own CSV writer for a vetted statement: `COPY (sql) TO STDOUT (FORMAT csv)` under the
     same read-only transaction, statement timeout and watcher as `open_stream`. Returns (an iterator
     of bytes, a function giving the rows copied once it is exhausted). The COPY has started when this
     returns, so an error the server reports up front is raised here. About five times as fast as
-    reading rows into Python; values are PostgreSQL's text forms (booleans t/f, exact numerics)."""
+    reading rows into Python; values are PostgreSQL's text forms (booleans t/f, exact numerics).
+    With `escape_formulas`, text that a spreadsheet would run as a formula gets a leading single
+    quote, on the server (see `_copy_escaping_formulas`)."""
     if ds.engine != DataSource.Engine.POSTGRESQL:
         raise ExecutionError("COPY is PostgreSQL's.")
     control = _Control(deadline=time.monotonic() + timeout_s, should_cancel=should_cancel)
@@ -547,11 +550,14 @@ def copy_csv(ds: DataSource, sql: str, *, include_headers: bool, timeout_s: floa
         watcher.start()
         cursor = state["cursor"] = connection.connection.dbapi_connection.cursor()
         header = "true" if include_headers else "false"
-        manager = state["copy"] = cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, HEADER {header})")
+        statement, lead = f"COPY ({sql}) TO STDOUT (FORMAT csv, HEADER {header})", b""
+        if escape_formulas:
+            statement, lead = _copy_escaping_formulas(cursor, sql, include_headers) or (statement, b"")
+        manager = state["copy"] = cursor.copy(statement)
         copy = manager.__enter__()
         # The first block is read here: the statement's errors, and those of its first rows,
         # surface before any byte (the header line comes first) is sent.
-        first = bytearray()
+        first = bytearray(lead)
         while len(first) < 262_144 and (data := copy.read()):
             first += data
     except Exception as exc:
@@ -582,3 +588,50 @@ def copy_csv(ds: DataSource, sql: str, *, include_headers: bool, timeout_s: floa
             release(finished)
 
     return body(), lambda: int(state["rows"])
+
+
+# Types whose text never starts a spreadsheet formula or is not text someone typed (numbers with
+# their minus sign, dates, intervals, JSON, UUIDs, bytea): their columns are copied as they are.
+_COPY_PLAIN_TYPES = frozenset({
+    16, 17, 20, 21, 23, 26, 114, 650, 700, 701, 790, 829, 869, 1082, 1083, 1114, 1184, 1186, 1266, 1560, 1562,
+    1700, 2950, 3802,
+})
+_COPY_TEXT_TYPES = frozenset({19, 25, 1043})  # name, text, varchar
+# = + - @ tab CR, as the code of a value's first character (`ascii()`): exports.FORMULA_PREFIXES.
+_FORMULA_CODES = "61, 43, 45, 64, 9, 13"
+_FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _copy_escaped(alias: str, type_code: int) -> str:
+    """The SQL for one column: as it is, or its text with a quote before a formula's first character.
+    text/varchar/name are used as they are; other types (char(n), enums, domains, arrays, xml…) by
+    their output text (`format('%s', …)`, which keeps char(n)'s padding where a cast would trim it)."""
+    if type_code in _COPY_PLAIN_TYPES:
+        return alias
+    value = alias if type_code in _COPY_TEXT_TYPES else f"format('%s', {alias})"
+    escaped = f"CASE WHEN ascii({value}) IN ({_FORMULA_CODES}) THEN '''' || {value} ELSE {value} END"
+    return escaped if type_code in _COPY_TEXT_TYPES else f"CASE WHEN {alias} IS NULL THEN NULL ELSE {escaped} END"
+
+
+def _copy_escaping_formulas(cursor: Any, sql: str, include_headers: bool) -> tuple[str, bytes] | None:
+    """The COPY statement that quotes formula-like text (OWASP's CSV injection guidance) and its
+    header line, or None when no column holds text. The statement's columns are described first
+    (`LIMIT 0`, in the same read-only transaction), then renamed by position, which keeps duplicate
+    names apart; the header line is written here, with the original names escaped alike."""
+    cursor.execute(f"SELECT * FROM ({sql}) AS q LIMIT 0")
+    description = list(cursor.description or [])
+    if all(column.type_code in _COPY_PLAIN_TYPES for column in description):
+        return None
+    aliases = [f"c{i}" for i in range(len(description))]
+    expressions = [_copy_escaped(alias, column.type_code) for alias, column in zip(aliases, description, strict=True)]
+    statement = (f"COPY (SELECT {', '.join(expressions)} FROM ({sql}) AS q({', '.join(aliases)})) "
+                 "TO STDOUT (FORMAT csv, HEADER false)")
+    if not include_headers:
+        return statement, b""
+    import csv
+    import io
+
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow(
+        ["'" + c.name if c.name.startswith(_FORMULA_CHARS) else c.name for c in description])
+    return statement, line.getvalue().encode("utf-8")

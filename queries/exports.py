@@ -9,6 +9,14 @@ Small results stream back in the request; big ones (EXPORT_SYNC_MAX_ROWS by the 
 the planner's estimate), or on request, become a background Job that writes the file under
 DATA_DIR/exports and whose result is a download link valid for EXPORT_TTL_HOURS.
 
+Formula cells (EXPORT_ESCAPE_FORMULAS, on by default): in CSV, a text cell, column names included,
+that starts with =, +, -, @, a tab or a carriage return gets a leading single quote, as OWASP's CSV
+injection guidance says, so that a spreadsheet shows it as text instead of running it. Numbers are
+never touched (-5 stays -5); PostgreSQL's COPY does the same on the server for its text columns.
+Excel files need no quote: their text cells are never evaluated (one starting with = is written as
+a text cell). JSON and Parquet keep every value as it is. Switch it off for byte-exact text in CSV
+files that programs, not spreadsheets, read.
+
     plan = export_check(run=run, membership=membership, export_format="csv", include_headers=True)
     if export_in_background(plan, requested=False): job = export_enqueue(plan=plan, ...)
     else: body = export_stream(plan=plan, ...)      # bytes, chunk by chunk
@@ -23,6 +31,7 @@ import decimal
 import io
 import json
 import logging
+import operator
 import tempfile
 import time
 import uuid
@@ -64,7 +73,8 @@ FORMATS: dict[str, ExportFormat] = {
 
 def setting(name: str) -> Any:
     defaults = {"EXPORT_MAX_ROWS": 10_000_000, "EXPORT_TIMEOUT": 600, "EXPORT_SYNC_MAX_ROWS": 100_000,
-                "EXPORT_TTL_HOURS": 24, "EXPORT_CHUNK_ROWS": 5000, "EXPORT_PARQUET_ROW_GROUP": 100_000}
+                "EXPORT_TTL_HOURS": 24, "EXPORT_CHUNK_ROWS": 5000, "EXPORT_PARQUET_ROW_GROUP": 100_000,
+                "EXPORT_ESCAPE_FORMULAS": True}
     return getattr(settings, name, defaults[name])
 
 
@@ -249,19 +259,34 @@ def _chunk_needs_conversion(rows: list[Any], width: int) -> list[int]:
 
 # --- writers: each turns (names, chunks of rows) into chunks of bytes --------------------------------
 
+# OWASP's CSV injection guidance: a text cell starting with one of these is read by spreadsheet
+# programs as a formula (`=HYPERLINK(…)`, `@SUM(…)`, `+cmd|…`); a leading single quote makes it text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escape_formula(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
 def _csv_bytes(names: list[str], chunks: Iterable[list[Any]], include_headers: bool,
                mask: Callable[[list[Any]], list[Any]] | None) -> Iterator[bytes]:
+    """CSV (RFC 4180, CRLF). Chunks of plain values go through Arrow's C++ writer (`_ArrowCsv`);
+    the others, and whatever Arrow cannot type, through the csv module. With EXPORT_ESCAPE_FORMULAS
+    (on by default) text cells, headers included, that a spreadsheet would run as a formula get a
+    leading single quote; numbers are never touched (-5 stays a number)."""
+    escape = bool(setting("EXPORT_ESCAPE_FORMULAS"))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     width = len(names)
+    arrow = _ArrowCsv.create(width, escape=escape)
     if include_headers:
-        writer.writerow(names)
+        writer.writerow([_escape_formula(str(name)) for name in names] if escape else names)
     for rows in chunks:
         if mask is not None:
             rows = mask(rows)
         convert = _chunk_needs_conversion(rows, width)
-        if not convert:
-            fast = _arrow_csv(rows, width)
+        if not convert and arrow is not None:
+            fast = arrow.write(rows)
             if fast is not None:
                 if buffer.tell():
                     yield buffer.getvalue().encode("utf-8")
@@ -274,6 +299,9 @@ def _csv_bytes(names: list[str], chunks: Iterable[list[Any]], include_headers: b
             for row in rows:
                 for i in convert:
                     row[i] = _text_cell(row[i])
+        if escape:
+            rows = [[("'" + value) if type(value) is str and value.startswith(FORMULA_PREFIXES) else value
+                     for value in row] for row in rows]
         writer.writerows(rows)
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
@@ -283,32 +311,70 @@ def _csv_bytes(names: list[str], chunks: Iterable[list[Any]], include_headers: b
         yield rest.encode("utf-8")
 
 
-def _arrow_csv(rows: list[Any], width: int) -> bytes | None:
-    """A chunk of plain values (numbers, text, None) through Arrow's C++ CSV writer, which is about
-    half again as fast as the csv module; None when Arrow cannot type a column (mixed values in
-    SQLite's dynamic typing, big integers) — the csv module writes that chunk instead. Text is always
-    quoted here (`"needed"` in Arrow's terms), which CSV readers take as the same values."""
-    try:
+# Not used: the adbc-driver-sqlite package (Arrow batches read from SQLite in C, about 1.5 times as
+# fast again). It fixes each column's type on the first 1024 rows and then fails midway through the
+# file on SQLite's mixed columns (a NUMERIC column holding 12 and 12.5 is one), writes the floats of
+# a text column with six digits (1.234568e+19), passes a text column's blobs on as raw bytes, and
+# runs its own copy of SQLite, not the one the sqlite3 driver (and its guards) use.
+class _ArrowCsv:
+    """A chunk of plain values (numbers, text, None) through Arrow's C++ CSV writer, about twice as
+    fast as the csv module. Built once per export: the write options, the batch's column names and
+    one `itemgetter` per column, which take the rows apart column by column in C (`zip(*rows)`
+    costs as much as the fetch of the values). Each chunk's column types are inferred afresh, as
+    the csv module would see each value. Text is always quoted (`"needed"` in Arrow's terms), which
+    CSV readers take as the same values."""
+
+    def __init__(self, width: int, *, escape: bool) -> None:
         import pyarrow as pa
+        import pyarrow.compute as pc
         import pyarrow.csv as pacsv
-    except ImportError:  # pragma: no cover - pyarrow is a requirement
-        return None
-    if not rows:
-        return b""
-    try:
-        columns = list(zip(*rows, strict=True)) if width else []
-        arrays = [pa.array(column) for column in columns]
-        if any(pa.types.is_binary(a.type) or pa.types.is_large_binary(a.type) or pa.types.is_nested(a.type)
-               or pa.types.is_boolean(a.type) or pa.types.is_temporal(a.type) or pa.types.is_decimal(a.type)
-               for a in arrays):
-            return None  # the csv module's (and the other formats') spelling of these differs: keep it
-        batch = pa.RecordBatch.from_arrays(arrays, names=[str(i) for i in range(width)])
-        out = pa.BufferOutputStream()
-        pacsv.write_csv(batch, out, write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed",
-                                                                       eol="\r\n"))
-        return out.getvalue().to_pybytes()
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, ValueError, TypeError):
-        return None
+
+        self.pa, self.pc, self.pacsv = pa, pc, pacsv
+        self.getters = [operator.itemgetter(i) for i in range(width)]
+        self.names = [str(i) for i in range(width)]
+        self.options = pacsv.WriteOptions(include_header=False, quoting_style="needed", eol="\r\n")
+        self.escape = escape
+        self.prefixes = pa.array(FORMULA_PREFIXES)
+        self.errors = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError,
+                       ValueError, TypeError)
+
+    @classmethod
+    def create(cls, width: int, *, escape: bool) -> _ArrowCsv | None:
+        try:
+            return cls(width, escape=escape)
+        except ImportError:  # pragma: no cover - pyarrow is a requirement
+            return None
+
+    def write(self, rows: list[Any]) -> bytes | None:
+        """The chunk's CSV lines; None when Arrow cannot type a column (mixed values in SQLite's
+        dynamic typing, big integers) or types it differently from the csv module (binary, nested,
+        booleans, dates and times, decimals): the csv module writes that chunk instead."""
+        if not rows:
+            return b""
+        pa = self.pa
+        types = pa.types
+        try:
+            arrays = [pa.array(list(map(get, rows))) for get in self.getters]
+            for i, array in enumerate(arrays):
+                kind = array.type
+                if types.is_binary(kind) or types.is_large_binary(kind) or types.is_nested(kind) \
+                        or types.is_boolean(kind) or types.is_temporal(kind) or types.is_decimal(kind):
+                    return None  # the csv module's (and the other formats') spelling of these differs: keep it
+                if self.escape and (types.is_string(kind) or types.is_large_string(kind)):
+                    arrays[i] = self._escaped(array)
+            batch = pa.RecordBatch.from_arrays(arrays, names=self.names)
+            out = pa.BufferOutputStream()
+            self.pacsv.write_csv(batch, out, write_options=self.options)
+            return out.getvalue().to_pybytes()
+        except self.errors:
+            return None
+
+    def _escaped(self, array: Any) -> Any:
+        pc = self.pc
+        formulas = pc.is_in(pc.utf8_slice_codeunits(array, 0, 1), value_set=self.prefixes)  # null stays null
+        if not formulas.true_count:
+            return array
+        return pc.if_else(formulas, pc.binary_join_element_wise("'", array, ""), array)
 
 
 def _json_default(value: Any) -> Any:
@@ -382,7 +448,9 @@ def _xlsx_write(path: Path, names: list[str], chunks: Iterable[list[Any]], inclu
             return text(json.dumps(executors.jsonable(value), ensure_ascii=False))
         return text(str(value))
 
-    header = [text(str(name)) for name in names] if include_headers else None
+    def header() -> list[Any]:  # per sheet: a text cell made for a formula-like name belongs to its sheet
+        return [text(str(name)) for name in names]
+
     for rows in chunks:
         if mask is not None:
             rows = mask(rows)
@@ -390,15 +458,15 @@ def _xlsx_write(path: Path, names: list[str], chunks: Iterable[list[Any]], inclu
             if sheet_rows >= XLSX_MAX_ROWS:
                 sheet = workbook.create_sheet(f"Sheet{len(workbook.worksheets) + 1}")
                 sheet_rows = 0
-                if header is not None:
-                    sheet.append(header)
+                if include_headers:
+                    sheet.append(header())
                     sheet_rows = 1
             sheet.append([cell(value) for value in row])
             sheet_rows += 1
     if sheet is None:
         sheet = workbook.create_sheet("Sheet1")
-        if header is not None:
-            sheet.append(header)
+        if include_headers:
+            sheet.append(header())
     workbook.save(str(path))
 
 
@@ -591,7 +659,7 @@ def _open_copy(plan: ExportPlan, *, should_cancel: Callable[[], bool] = lambda: 
     try:
         return executors.copy_csv(plan.data_source, plan.sql, include_headers=plan.include_headers,
                                   timeout_s=float(setting("EXPORT_TIMEOUT")), should_cancel=should_cancel,
-                                  tag=tag or uuid.uuid4().hex)
+                                  tag=tag or uuid.uuid4().hex, escape_formulas=bool(setting("EXPORT_ESCAPE_FORMULAS")))
     except executors.ExecutionError as exc:
         raise _as_domain_error(plan, exc) from None
 

@@ -376,6 +376,8 @@ EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=100_000)  # above
 EXPORT_TTL_HOURS = env.int("EXPORT_TTL_HOURS", default=24)  # a background export's file, then 410
 EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=5000)
 EXPORT_PARQUET_ROW_GROUP = env.int("EXPORT_PARQUET_ROW_GROUP", default=100_000)
+# CSV cells starting with = + - @ (formulas to a spreadsheet) get a leading quote (OWASP CSV injection).
+EXPORT_ESCAPE_FORMULAS = env.bool("EXPORT_ESCAPE_FORMULAS", default=True)
 
 # --- Chat and the knowledge base ----------------------------------------------------------------
 # Deleted sessions (and those of a deleted project) can be restored for this many days, then purged.

@@ -121,13 +121,52 @@ def test_a_question_names_the_file_and_awkward_values_survive(team):
     response = export(team["owner"], query_id, format="csv")
     assert 'filename="top-customers-by-sales-' in response["Content-Disposition"]
     names, rows = parse("csv", content(response))
-    assert rows == [['a,"b"', "", "1.5", "base64:AP8=", "=1+1", "1", "1"]]
+    # CSV: a formula becomes text (EXPORT_ESCAPE_FORMULAS, on by default); JSON keeps the value as it is.
+    assert rows == [['a,"b"', "", "1.5", "base64:AP8=", "'=1+1", "1", "1"]]
     items = json.loads(content(export(team["owner"], query_id, format="json")))
     assert items == [{"t": 'a,"b"', "n": None, "f": 1.5, "b": "base64:AP8=", "formula": "=1+1", "id": 1, "id_2": 1}]
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(content(export(team["owner"], query_id, format="xlsx")))).worksheets[0]
     assert sheet["E2"].value == "=1+1" and sheet["E2"].data_type == "s"  # text, never a live formula
+
+
+FORMULAS = ("SELECT '=HYPERLINK(\"x\")' AS \"=h\", '+1' AS p, '-2' AS m, '@SUM(A1)' AS a, char(9) || 'x' AS t, "
+            "-5 AS n, -1.5 AS f, 'a=b' AS inner_eq, NULL AS z FROM customers WHERE customer_id = 1")
+
+
+@pytest.mark.parametrize("escape", [True, False])
+def test_csv_formula_cells_become_text_unless_switched_off(team, settings, escape):
+    settings.EXPORT_ESCAPE_FORMULAS = escape
+    names, rows = parse("csv", content(export(team["owner"], run(team["owner"], FORMULAS), format="csv")))
+    if escape:  # OWASP's CSV injection guidance: a leading single quote; numbers stay numbers
+        assert names == ["'=h", "p", "m", "a", "t", "n", "f", "inner_eq", "z"]
+        assert rows == [["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "-5", "-1.5", "a=b", ""]]
+    else:
+        assert names[0] == "=h"
+        assert rows == [['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "\tx", "-5", "-1.5", "a=b", ""]]
+    # Excel stores each of them as a text cell, which it never evaluates: the values stay as they are.
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(content(export(team["owner"], run(team["owner"], FORMULAS), format="xlsx"))))
+    header, cells = list(sheet.worksheets[0].iter_rows(max_row=2, max_col=5))
+    assert header[0].value == "=h" and header[0].data_type == "s"  # a formula-like name used to crash (500)
+    assert [c.value for c in cells] == ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "\tx"]
+    assert {c.data_type for c in cells} == {"s"}
+
+
+def test_csv_writers_agree_whichever_path_a_chunk_takes(settings):
+    """Arrow's writer (plain chunks) and the csv module (others) give the same cells, escaped alike."""
+    from queries.exports import _csv_bytes
+
+    settings.EXPORT_ESCAPE_FORMULAS = True
+    plain = [(1, "=a", 1.5, None), (2, "b", -2.0, "-x")]
+    mixed = [(3, "=c", 2.5, b"\x00"), ("4", "@d", 3.0, None)]  # bytes and SQLite's mixed typing: the csv module
+    data = b"".join(_csv_bytes(["id", "t", "f", "o"], iter([plain, mixed]), True, None)).decode()
+    assert data.endswith("\r\n") and "\r\n\r\n" not in data
+    assert list(csv.reader(io.StringIO(data))) == [
+        ["id", "t", "f", "o"], ["1", "'=a", "1.5", ""], ["2", "b", "-2", "'-x"],
+        ["3", "'=c", "2.5", "base64:AA=="], ["4", "'@d", "3.0", ""]]
 
 
 def test_bad_inputs_and_states(team):
@@ -288,3 +327,37 @@ def test_postgresql_export(team, postgres_source, django_capture_on_commit_callb
     bad = run(team["owner"], "SELECT id FROM measures", database_id=ds["id"])
     QueryRun.objects.filter(pk=bad).update(sql="SELECT 1 / (id - 1) FROM measures ORDER BY id")
     assert_error(export(team["owner"], bad, format="csv"), 422, "EXECUTION_FAILED")  # division by zero, not a 500
+
+
+@pytest.mark.pg_server
+@pytest.mark.parametrize("escape", [True, False])
+def test_postgresql_copy_escapes_formula_cells_on_the_server(team, postgres_source, settings, escape,
+                                                            django_capture_on_commit_callbacks):
+    import psycopg
+
+    from conftest import TEST_POSTGRES_DSN
+
+    settings.EXPORT_ESCAPE_FORMULAS = escape
+    params = dict(item.split("=", 1) for item in TEST_POSTGRES_DSN.split())
+    with psycopg.connect(**{**params, "dbname": postgres_source["database"]}, autocommit=True) as conn:
+        conn.execute("CREATE TABLE cells (id int, t text, v varchar(20), c char(4), n numeric, note text)")
+        conn.execute("INSERT INTO cells VALUES (1, '=1+1', '@x', '-a', -5, 'a=b'), (2, '+2', NULL, 'b', 1.5, ''), "
+                     "(3, NULL, 'plain', NULL, NULL, E'\\tx')")
+    ds = register(team["owner"], **postgres_source, name="PG cells")
+    sync(team["owner"], ds["id"], django_capture_on_commit_callbacks)
+    sql = "SELECT id, t AS \"=t\", v, c, n, note, id AS id FROM cells ORDER BY id"
+    query_id = run(team["owner"], sql, database_id=ds["id"])
+    data = content(export(team["owner"], query_id, format="csv")).decode()
+    rows = list(csv.reader(io.StringIO(data)))
+    if escape:
+        assert rows == [["id", "'=t", "v", "c", "n", "note", "id"],
+                        ["1", "'=1+1", "'@x", "'-a  ", "-5", "a=b", "1"],  # char(4) keeps its padding
+                        ["2", "'+2", "", "b   ", "1.5", "", "2"],
+                        ["3", "", "plain", "", "", "'\tx", "3"]]
+    else:
+        assert rows[1:] == [["1", "=1+1", "@x", "-a  ", "-5", "a=b", "1"], ["2", "+2", "", "b   ", "1.5", "", "2"],
+                            ["3", "", "plain", "", "", "\tx", "3"]]
+    assert ',"",' in data.splitlines()[2]  # an empty text stays "" and NULL stays empty, as COPY writes them
+    assert AuditEvent.objects.filter(action="query.exported").last().details["rows"] == 3
+    _, without = parse("csv", content(export(team["owner"], query_id, format="csv", include_headers=False)), False)
+    assert without == rows[1:]
