@@ -441,10 +441,16 @@ def _send_email(schedule: Schedule, schedule_run: ScheduleRun, run: QueryRun | N
             content = json.dumps({"columns": columns, "rows": rows}, default=str)
             message.attach(f"{base}-{stamp}.json", content, "application/json")
         else:
+            from .exports import _escape_formula
+
+            def cell(value: Any) -> Any:  # as in exports: spreadsheet formulas arrive as text
+                return _escape_formula(value) if isinstance(value, str) else value
+
+            escape = getattr(settings, "EXPORT_ESCAPE_FORMULAS", True)
             buffer = io.StringIO()
             writer = csv.writer(buffer)
-            writer.writerow(columns)
-            writer.writerows(rows)
+            writer.writerow([cell(c) for c in columns] if escape else columns)
+            writer.writerows(([cell(v) for v in row] for row in rows) if escape else rows)
             message.attach(f"{base}-{stamp}.csv", buffer.getvalue(), "text/csv")
     try:
         message.send(fail_silently=False)

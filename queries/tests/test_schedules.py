@@ -214,3 +214,14 @@ def test_two_workers_racing_for_the_same_period_run_it_once(team):
     assert sorted(r is None for r in results) == [False, True]
     assert ScheduleRun.objects.filter(schedule_id=body["id"]).count() == 1
     assert QueryRun.objects.filter(user=team["analyst_user"], executed_sql__contains="Germany").count() == 1
+
+
+def test_an_emailed_csv_escapes_spreadsheet_formulas(team, settings):
+    saved = team["analyst"].post("/api/v1/saved-queries", {"title": "Formula", "sql": "SELECT '=HYPERLINK(1)' AS f, "
+                                 "-5 AS n FROM customers LIMIT 1", "database_id": team["ds"]["id"]},
+                                 format="json").json()
+    body = team["analyst"].post(URL, {"saved_query_id": saved["id"], "frequency": "daily", "time": "06:00",
+                                      "timezone": "UTC", "notify_emails": ["boss@example.com"], "name": "F"},
+                                format="json").json()
+    schedule_execute(schedule_id=body["id"], now=at("2024-06-01T07:00:00"))
+    assert mail.outbox[-1].attachments[0][1].splitlines() == ["f,n", "'=HYPERLINK(1),-5"]
