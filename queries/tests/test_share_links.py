@@ -147,9 +147,10 @@ def test_html_page_renders_the_snapshot_and_a_password_form(team):
     form = APIClient(enforce_csrf_checks=True).get(f"/share/{protected['token']}")
     assert form.status_code == 401 and 'name="password"' in form.content.decode()
     assert "Germany" not in form.content.decode()
-    wrong = APIClient(enforce_csrf_checks=True).post(f"/share/{protected['token']}", {"password": "nope"}, format="multipart")
+    browser = APIClient(enforce_csrf_checks=True)  # a form post, as the page's form sends it
+    wrong = browser.post(f"/share/{protected['token']}", {"password": "nope"}, format="multipart")
     assert wrong.status_code == 401 and "wrong" in wrong.content.decode()
-    right = APIClient(enforce_csrf_checks=True).post(f"/share/{protected['token']}", {"password": "open sesame"}, format="multipart")
+    right = browser.post(f"/share/{protected['token']}", {"password": "open sesame"}, format="multipart")
     assert right.status_code == 200 and "Germany" in right.content.decode()
     assert APIClient().get("/share/" + "y" * 43).status_code == 404
     ShareLink.objects.filter(pk=open_link["id"]).update(revoked_at=timezone.now())
