@@ -120,6 +120,14 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
         if hasattr(self, "log"):
             self.log.close()
+            lines = (self.workdir / "daphne.log").read_text(errors="replace").splitlines()
+            errors = [line for line in lines if "Traceback" in line or " ERROR " in line or "Exception" in line]
+            print(f"\nserver log: {len(errors)} error lines" + (":" if errors else ""))
+            for line in errors[:5]:
+                print("  " + line[:300])
+            if errors:
+                start = max(0, lines.index(errors[0]))
+                print("\n".join("  " + line[:300] for line in lines[start:start + 30]))
         shutil.rmtree(self.workdir, ignore_errors=True)
         if self.postgres:
             self._admin_sql(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")

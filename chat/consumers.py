@@ -17,6 +17,7 @@ way, and a client leaving mid-answer stops nothing for the others.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
@@ -26,6 +27,8 @@ from core.exceptions import DomainError
 from core.ws_auth import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 
 from . import selectors, services
+
+logger = logging.getLogger(__name__)
 
 
 class ChatConsumer(EnvelopeJsonConsumer):
@@ -79,6 +82,10 @@ class ChatConsumer(EnvelopeJsonConsumer):
             await DatabaseSyncToAsync(self._prepare_and_run, thread_sensitive=False)(content)
         except DomainError as exc:
             await self.send_error(exc.code, exc.message)
+        except Exception:  # a crashed turn must say so, not leave the asker waiting forever
+            logger.exception("A chat turn failed (session %s)", self.session_id)
+            await self.send_error("INTERNAL_ERROR", "The question could not be answered because of a server "
+                                  "error; try again.")
 
     def _prepare_and_run(self, content: dict[str, Any]) -> None:
         services.turn_dispatch(**self._prepare(content))

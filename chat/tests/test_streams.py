@@ -218,3 +218,22 @@ async def test_a_client_leaving_mid_answer_does_not_break_the_other(demo):
     count = await database_sync_to_async(ChatMessage.objects.filter(session=session).count)()
     assert count == 2
     await other.disconnect()
+
+
+async def test_a_turn_that_crashes_tells_the_asker_and_the_socket_stays_open(demo, monkeypatch):
+    from chat import services as chat_services
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(chat_services, "turn_dispatch", broken)
+    session = await shared_session(demo)
+    communicator = await connect(session.pk, demo["access_token"])
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "ready"
+    await communicator.send_json_to({"type": "question", "content": "How many customers are there?"})
+    error = await communicator.receive_json_from(timeout=10)
+    assert error["type"] == "error" and error["error"]["code"] == "INTERNAL_ERROR"
+    assert "boom" not in str(error)  # no internals
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+    await communicator.disconnect()

@@ -139,7 +139,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "ie:channels"},
+            # capacity: messages waiting per Redis key. Every socket of one server process shares one key,
+            # so the default (100) dropped events silently when 50 sessions answered at once (ws_fanout).
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "ie:channels",
+                       "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=10000)},
         }
     }
 else:
