@@ -31,9 +31,10 @@ seed: migrate
 run: seed
 	$(PY) manage.py serve
 
-## Run the whole test suite.
+## Run the whole test suite, on TEST_WORKERS processes (pytest-xdist; 0 = in this process).
+TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## Benchmarks (some engines need the local PostgreSQL and MariaDB; the load and fan-out benches need Redis),
 ## one after another, then a summary table. SPIDER: a Spider-format dataset folder (train.json, database/) for

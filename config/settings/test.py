@@ -23,6 +23,13 @@ if _xdist_worker.startswith("gw") and not os.environ.get("IE_XDIST_CONFIGURED"):
     if os.environ.get("DATA_DIR"):
         os.environ["DATA_DIR"] = os.path.join(os.environ["DATA_DIR"], _xdist_worker)
     os.environ["IE_XDIST_CONFIGURED"] = "1"
+    # `config.settings` (the package) has read the base settings already: read them again under the
+    # worker's environment.
+    import importlib
+
+    from . import base as _base
+
+    importlib.reload(_base)
 
 from .base import *  # noqa: E402,F401,F403
 from .base import REST_FRAMEWORK  # noqa: E402
