@@ -6,7 +6,8 @@ RUN npm ci --no-audit --no-fund --loglevel=error
 
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DATA_DIR=/data
+# MALLOC_ARENA_MAX: one malloc arena per request thread fragments memory under load (see bench/load.py).
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DATA_DIR=/data MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt

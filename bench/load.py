@@ -1,6 +1,6 @@
 """Load benchmark: 50 simulated users against a production-shaped deployment on this machine.
 
-    .venv/bin/python bench/load.py [--users 50] [--duration 600] [--warmup 30] [--think 1.0]
+    .venv/bin/python bench/load.py [--users 50] [--duration 600] [--warmup 90] [--think 1.0]
         [--postgres postgres://postgres@127.0.0.1:5432] [--redis-url redis://127.0.0.1:6379/5]
         [--orders 100000] [--seed 0] [--logs DIR]
 
@@ -49,14 +49,19 @@ One export in four is sent with `async: true` and goes through the worker: `/job
 `/exports/{job}/download` read; that whole path is timed as *export (worker)*.
 
 The first `--warmup` seconds (users start spread over them) are not measured; then `--duration` seconds
-are. Printed: per operation n, throughput, p50/p95/p99/max latency and errors (a 4xx/5xx, a timeout, a
+are. The warm-up (90 s) is long enough for every process to have served every kind of operation — the
+worker's pool processes get their first exports only after a minute or so, and their one-time growth
+(imports, Arrow's pool) is not a leak. The servers run with `MALLOC_ARENA_MAX=2`, as the Dockerfile and
+`manage.py serve` do: glibc otherwise gives each of the many request threads its own arena, and the
+fragmentation alone grew a daphne from 426 to 557 MiB in ten minutes (311 → 345 MiB with it).
+Printed: per operation n, throughput, p50/p95/p99/max latency and errors (a 4xx/5xx, a timeout, a
 refused or failed run, an `error` event); the totals; for each server process the resident memory (VmRSS;
 the worker's with its pool processes) at boot, at the start of the measured window (after the warm-up,
 imports and caches in place) and at its end, the growth over the window, the peak, and the CPU it used;
 the open app-database connections; and the lines of the servers' logs that report errors. Memory at the
 start and the end is the lowest of the samples (one a second) in the first and last tenth of the window:
-a login holds argon2's working memory (100 MiB with Django's parameters) while it runs, so a single
-sample counts the logins in flight; a leak raises the floor. Goals: error rate < 0.1 %, p95 < 300 ms for
+a login holds argon2's working memory (19 MiB) while it runs, so a single sample counts the logins in
+flight; a leak raises the floor. Goals: error rate < 0.1 %, p95 < 300 ms for
 every operation that is not a database query, memory growth < 10 % over the window (10 minutes).
 The figures are those of one 2-core machine running the client, servers, PostgreSQL and Redis together.
 """
@@ -186,6 +191,7 @@ class Deployment:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.ports = [free_port(), free_port()]
         self.env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "DEBUG")}
+        self.env.setdefault("MALLOC_ARENA_MAX", "2")  # as deployed (Dockerfile, manage.py serve)
         self.env.update(
             DJANGO_SETTINGS_MODULE="config.settings", DATA_DIR=str(self.workdir / "data"),
             DATABASE_URL=f"{self.postgres}/{PG_DATABASE}", REDIS_URL=self.redis_url, CELERY_BROKER_URL=self.redis_url,
@@ -724,7 +730,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=600, help="measured seconds (default 600)")
-    parser.add_argument("--warmup", type=float, default=30, help="seconds of load before measuring (users start then)")
+    parser.add_argument("--warmup", type=float, default=90, help="seconds of load before measuring (users start then)")
     parser.add_argument("--think", type=float, default=1.0, help="mean think time between a user's operations, s")
     parser.add_argument("--orders", type=int, default=100_000, help="orders in the demo warehouse")
     parser.add_argument("--seed", type=int, default=0)
