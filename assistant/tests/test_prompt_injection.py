@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 import sqlglot
-from django.core.files.uploadedfile import SimpleUploadedFile
 from sqlglot import exp
 
 from assistant.tests.fake_llm_server import FakeLLMServer
+from assistant.tests.test_pipeline_knowledge import upload
 from metadata.tests.fixtures import register, sync
 from queries.models import QueryRun
 from teams.tests.factories import make_workspace
@@ -89,14 +89,6 @@ def fingerprint(path) -> str:
 def leaks(text: str, secrets=SECRETS) -> list[str]:
     lowered = text.lower()
     return [secret for secret in secrets if secret.lower() in lowered]
-
-
-def upload(client, capture, name, text):
-    with capture(execute=True):
-        response = client.post("/api/v1/documents", {"file": SimpleUploadedFile(name, text.encode())},
-                               format="multipart")
-    assert response.status_code in (201, 202), response.content
-    return response.json()
 
 
 @pytest.fixture

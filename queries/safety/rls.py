@@ -23,7 +23,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 from sqlglot.optimizer.scope import traverse_scope
 
-from .catalog import cte_names
+from .catalog import SYSTEM_SCHEMAS, SYSTEM_TABLES, cte_names
 from .model import Issue
 from .quiet import quiet_sqlglot
 
@@ -94,12 +94,9 @@ def _derived(node: exp.Table, policy: TablePolicy, dialect: str) -> exp.Subquery
 # What describes the database rather than holding its data: table definitions, column lists, view
 # bodies. For someone under a policy these would name hidden columns (and show a view's filters), so
 # they are refused; the schema endpoints show such a member what they may see.
-CATALOG_SCHEMAS = {
-    "postgres": frozenset({"information_schema", "pg_catalog"}),
-    "mysql": frozenset({"information_schema", "performance_schema", "mysql", "sys"}),
-    "sqlite": frozenset({"temp"}),
-    "duckdb": frozenset({"information_schema", "pg_catalog", "system", "temp"}),
-}
+# The catalog's schemas and tables as the gate knows them (catalog.py, by engine), less the ones that
+# describe nothing (MySQL's `dual`), plus what each engine reaches without a schema (`pg_class`, …).
+_ENGINES = {"postgres": "postgresql", "mysql": "mysql", "sqlite": "sqlite", "duckdb": "duckdb"}
 CATALOG_TABLE_PREFIXES = {
     "postgres": ("pg_",),
     "mysql": (),
@@ -127,12 +124,15 @@ def _function_name(node: exp.Expression) -> str:
 
 def catalog_reads(tree: exp.Expression, dialect: str) -> list[Issue]:
     """Reads of the database's own description (catalog tables, pragma and catalog functions)."""
-    schemas = CATALOG_SCHEMAS.get(dialect, frozenset())
+    engine = _ENGINES.get(dialect, dialect)
+    schemas = SYSTEM_SCHEMAS.get(engine, frozenset())
+    tables = SYSTEM_TABLES.get(engine, frozenset()) - {"dual"}
     prefixes = CATALOG_TABLE_PREFIXES.get(dialect, ())
     for node in tree.find_all(exp.Table):
         if isinstance(node.this, exp.Identifier):
             name, schema = node.name.lower(), node.db.lower()
-            if schema in schemas or (not schema or schema in DEFAULT_SCHEMAS) and name.startswith(prefixes):
+            unqualified = not schema or schema in DEFAULT_SCHEMAS
+            if schema in schemas or unqualified and (name in tables or name.startswith(prefixes)):
                 return [_catalog_issue(f"{schema + '.' if schema else ''}{node.name}")]
         else:  # a table-valued function: pragma_table_info(...), duckdb_columns(), information_schema…
             function = node.this
