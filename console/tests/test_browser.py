@@ -274,22 +274,26 @@ def test_auto_guess_suggestion_is_approved_and_applied(browser: Any, server: str
     target, kind = (part.strip() for part in first.split("\n")[0].split("·"))
     buttons = page.locator("#suggestions button").count()
     approve.click()
-    # Decided: one suggestion fewer to review, and the dictionary shows the new value.
+    # Decided: one suggestion fewer to review, and the dictionary shows the new value once it has reloaded
+    # (the reload runs after the decision answers: wait for the value, never read the old form once).
     page.wait_for_function("n => document.querySelectorAll('#suggestions button').length < n", arg=buttons)
-    page.wait_for_load_state("networkidle")
     table, _, column = target.partition(".")
-    ui.page.locator("#tables > details", has_text=table).first.locator("summary").first.click()
     box = page.locator("#tables > details", has_text=table).first
     if column:
-        box.locator("details", has_text=column).first.locator("summary").click()
         form = box.locator("details", has_text=column).first.locator("form")
     else:
         form = box.locator("form").first
     field = form.locator(f"[name={kind}]")
-    if kind in ("alias", "description"):
-        assert field.input_value() == suggested
-    else:
-        assert all(part.strip() in field.input_value() for part in suggested.split(","))
+    def shown() -> bool:
+        value = field.input_value()
+        if kind in ("alias", "description"):
+            return value == suggested
+        return all(part.strip() in value for part in suggested.split(","))
+
+    deadline = time.monotonic() + 30
+    while not shown():
+        assert time.monotonic() < deadline, f"the dictionary never showed {suggested!r} for {target} · {kind}"
+        page.wait_for_timeout(100)
     ui.finish()
 
 
