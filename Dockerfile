@@ -6,8 +6,9 @@ RUN npm ci --no-audit --no-fund --loglevel=error
 
 FROM python:3.11-slim
 
-# MALLOC_ARENA_MAX: one malloc arena per request thread fragments memory under load (see bench/load.py).
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DATA_DIR=/data MALLOC_ARENA_MAX=2
+# glibc malloc for a server (see core/management/commands/serve.py and bench/load.py): two arenas, not one
+# per request thread; a fixed mmap threshold, so argon2's 19 MiB sign-in buffers go back to the system.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DATA_DIR=/data MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt

@@ -49,11 +49,16 @@ One export in four is sent with `async: true` and goes through the worker: `/job
 `/exports/{job}/download` read; that whole path is timed as *export (worker)*.
 
 The first `--warmup` seconds (users start spread over them) are not measured; then `--duration` seconds
-are. The warm-up (90 s) is long enough for every process to have served every kind of operation — the
-worker's pool processes get their first exports only after a minute or so, and their one-time growth
-(imports, Arrow's pool) is not a leak. The servers run with `MALLOC_ARENA_MAX=2`, as the Dockerfile and
-`manage.py serve` do: glibc otherwise gives each of the many request threads its own arena, and the
-fragmentation alone grew a daphne from 426 to 557 MiB in ten minutes (311 → 345 MiB with it).
+are. The warm-up (90 s) is long enough for every process to have served every kind of operation, and it
+ends (10 s before the window) with four background exports sent at once, so that each of the worker's two
+pool processes has served one: a pool process grows once by ~60 MiB with its first export, which is not a
+leak — with slow users (`--think 10`) one had served its first mid-window and counted as +11.5 %.
+The servers run with glibc's malloc set as the Dockerfile and
+`manage.py serve` set it: `MALLOC_ARENA_MAX=2` (glibc otherwise gives each of the many request threads its
+own arena, and the fragmentation alone grew a daphne from 426 to 557 MiB in ten minutes) and
+`MALLOC_MMAP_THRESHOLD_=131072` (left dynamic, the threshold rises after the first sign-in frees argon2's
+19 MiB buffer; later buffers come from the heap and stay, and a daphne's floor rose in 19 MiB steps while
+its Python heap — `--memtrace objects` — stayed flat).
 Printed: per operation n, throughput, p50/p95/p99/max latency and errors (a 4xx/5xx, a timeout, a
 refused or failed run, an `error` event); the totals; for each server process the resident memory (VmRSS;
 the worker's with its pool processes) at boot, at the start of the measured window (after the warm-up,
@@ -92,7 +97,12 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from core.management.commands.serve import MALLOC_ENVIRONMENT  # noqa: E402 (the servers' glibc settings)
+
 PG_DATABASE = "ie_bench_load"
+WORKER_CONCURRENCY = 2
+PRIME_LEAD = 10  # seconds before the window when the worker's pool processes are primed (prime_worker)
 PASSWORD = "load bench passphrase 2024"
 RAISED_RATE = "1000000/min"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -186,12 +196,15 @@ class Deployment:
         self.postgres = args.postgres.rstrip("/")
         self.redis_url = args.redis_url
         self.users = args.users
+        self.memtrace_mode = args.memtrace
+        self.trace_every = args.duration / 10 if args.memtrace else 0
         self.workdir = Path(tempfile.mkdtemp(prefix="ie-bench-load-"))
         self.logs = Path(args.logs) if args.logs else self.workdir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.ports = [free_port(), free_port()]
         self.env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "DEBUG")}
-        self.env.setdefault("MALLOC_ARENA_MAX", "2")  # as deployed (Dockerfile, manage.py serve)
+        for name, value in MALLOC_ENVIRONMENT.items():
+            self.env.setdefault(name, value)  # as deployed (Dockerfile, manage.py serve)
         self.env.update(
             DJANGO_SETTINGS_MODULE="config.settings", DATA_DIR=str(self.workdir / "data"),
             DATABASE_URL=f"{self.postgres}/{PG_DATABASE}", REDIS_URL=self.redis_url, CELERY_BROKER_URL=self.redis_url,
@@ -223,11 +236,22 @@ class Deployment:
             raise SystemExit(f"manage.py {command[0]} failed:\n{done.stderr.decode()[-3000:]}")
         return done.stdout.decode()
 
-    def _spawn(self, name: str, command: list[str]) -> None:
+    def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 (closed in stop)
         self.handles.append(log)
-        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                                start_new_session=True)
+        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env or self.env, stdout=log,
+                                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    @property
+    def memtrace(self) -> Path:
+        return self.logs / "memtrace"
+
+    def _memtrace_env(self) -> dict[str, str]:
+        """daphne-1's environment under --memtrace: bench/memtrace/sitecustomize.py samples its heap."""
+        self.memtrace.mkdir(exist_ok=True)
+        return {**self.env, "PYTHONPATH": str(ROOT / "bench" / "memtrace"), "IE_MEMTRACE_DIR": str(self.memtrace),
+                "IE_MEMTRACE_MODE": self.memtrace_mode,
+                "IE_MEMTRACE_GO": str(self.memtrace / "go"), "IE_MEMTRACE_EVERY": str(self.trace_every)}
 
     def start(self) -> None:
         self._flush_redis()
@@ -241,11 +265,12 @@ class Deployment:
         print(f"  migrated, seeded the demo warehouse and {self.users} users ({members} members in the demo "
               f"workspace) in {time.perf_counter() - started:.0f} s", flush=True)
         self._spawn("worker", [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q",
-                               "interactive,queries,long_running", "--concurrency", "2", "--loglevel", "INFO",
+                               "interactive,queries,long_running", "--concurrency", str(WORKER_CONCURRENCY), "--loglevel", "INFO",
                                "-n", "load@%h"])
         for index, port in enumerate(self.ports):
             self._spawn(f"daphne-{index + 1}", [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                                                "config.asgi:application"])
+                                                "config.asgi:application"],
+                        self._memtrace_env() if self.trace_every and index == 0 else None)
         deadline = time.monotonic() + 90
         waiting = set(self.ports)
         while waiting and time.monotonic() < deadline:
@@ -476,21 +501,23 @@ class User:
                 if not size:
                     raise Failed("empty export")
 
-        async def worker() -> None:
-            queued = self.expect(await self.request("POST", f"/queries/{self.last_query}/export",
-                                                    json={"format": "csv", "async": True}), 202).json()
-            job_id = queued["job_id"]
-            deadline = time.monotonic() + 60
-            while True:
-                job = self.expect(await self.request("GET", f"/jobs/{job_id}"), 200).json()
-                if job["status"] == "succeeded":
-                    break
-                if job["status"] in ("failed", "cancelled") or time.monotonic() > deadline:
-                    raise Failed(f"export job {job['status']}: {str(job.get('error'))[:200]}")
-                await asyncio.sleep(0.2)
-            self.expect(await self.request("GET", f"/exports/{job_id}/download"), 200)
+        await self.timed("export (worker)" if background else "export",
+                         self.background_export() if background else inline())
 
-        await self.timed("export (worker)" if background else "export", worker() if background else inline())
+    async def background_export(self) -> None:
+        """An export through the worker: queued, polled until done, downloaded."""
+        queued = self.expect(await self.request("POST", f"/queries/{self.last_query}/export",
+                                                json={"format": "csv", "async": True}), 202).json()
+        job_id = queued["job_id"]
+        deadline = time.monotonic() + 60
+        while True:
+            job = self.expect(await self.request("GET", f"/jobs/{job_id}"), 200).json()
+            if job["status"] == "succeeded":
+                break
+            if job["status"] in ("failed", "cancelled") or time.monotonic() > deadline:
+                raise Failed(f"export job {job['status']}: {str(job.get('error'))[:200]}")
+            await asyncio.sleep(0.2)
+        self.expect(await self.request("GET", f"/exports/{job_id}/download"), 200)
 
     async def open_chat(self) -> None:
         async def work() -> None:
@@ -667,8 +694,12 @@ async def drive(args: argparse.Namespace, deployment: Deployment) -> None:
     ramp = max(0.0, min(args.warmup * 0.6, 20.0))
     tasks = [asyncio.create_task(u.run(ramp * i / max(1, args.users), stop_at)) for i, u in enumerate(users)]
 
+    await asyncio.sleep(max(0.0, measure_from - PRIME_LEAD - time.monotonic()))
+    await prime_worker(users)
     await asyncio.sleep(max(0.0, measure_from - time.monotonic()))
     results.measuring = True
+    if deployment.trace_every:
+        (deployment.memtrace / "go").touch()
     window_start = time.perf_counter()
     cpu_start, busy_start = deployment.cpu(), machine_busy()
     print(f"measuring for {args.duration:.0f} s …", flush=True)
@@ -703,7 +734,56 @@ async def drive(args: argparse.Namespace, deployment: Deployment) -> None:
     for client in pool:
         await client.aclose()
     ok = report(results, seen, deployment.problems())
+    if deployment.trace_every:
+        heap_report(deployment.memtrace)
     print(f"\nall goals: {'met' if ok else 'NOT met'}")
+
+
+def heap_report(folder: Path) -> None:
+    """--memtrace: daphne-1's heap over the window, and which kinds of objects grew."""
+    print()
+    print("daphne-1 heap samples (--memtrace):")
+    print("| sample | RSS MiB | Python allocator blocks | live gc objects | traced MiB |")
+    print("|---|---|---|---|---|")
+    for line in (folder / "timeline.tsv").read_text().splitlines():
+        index, _, rss, blocks, live, traced = line.split("\t")
+        print(f"| {index} | {int(rss) / 1024:.0f} | {int(blocks):,} | {int(live):,} | {int(traced) / 1024:.1f} |")
+    counts = sorted(folder.glob("objects-*.json"))
+    if len(counts) >= 2:
+        first, last = json.loads(counts[0].read_text()), json.loads(counts[-1].read_text())
+        grown = sorted(((last[k] - first.get(k, 0), k) for k in last), reverse=True)[:12]
+        print("  live objects that grew most, first → last sample: " + ", ".join(
+            f"{name} {first.get(name, 0):,}→{last[name]:,}" for diff, name in grown if diff > 0))
+    snapshots = sorted(folder.glob("snapshot-*.pickle"))
+    if len(snapshots) >= 2:
+        import tracemalloc
+
+        old = tracemalloc.Snapshot.load(str(snapshots[0]))
+        new = tracemalloc.Snapshot.load(str(snapshots[-1]))
+        print("  traced allocations that grew most, by line:")
+        for stat in new.compare_to(old, "lineno")[:15]:
+            print(f"    {stat.size_diff / 1024:+9.0f} KiB {stat.count_diff:+8d} blocks  {stat.traceback[0]}")
+
+
+async def prime_worker(users: list[User]) -> None:
+    """End the warm-up with background exports sent at once, so that every worker pool process has served
+    one before the window: a pool process's first export grows it once by ~60 MiB, which is not a leak (with
+    slow users, a process could otherwise serve its first one mid-window and count it as growth)."""
+    ready = [user for user in users if user.token][: 2 * WORKER_CONCURRENCY]
+    for user in ready:
+        if user.last_query is None:
+            await user.sql()
+
+    async def one(user: User) -> str | None:
+        try:
+            await user.background_export()
+        except (Failed, httpx.HTTPError) as exc:
+            return str(exc)
+        return None
+
+    failures = [f for f in await asyncio.gather(*(one(u) for u in ready if u.last_query)) if f]
+    print(f"  warm-up ended with {len(ready)} background exports at once ({len(failures)} failed"
+          f"{': ' + failures[0] if failures else ''})", flush=True)
 
 
 def unavailable(args: argparse.Namespace) -> str | None:
@@ -738,6 +818,9 @@ def main() -> None:
                         help="PostgreSQL server URL (the database ie_bench_load is created there, then dropped)")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/5",
                         help="a Redis database of the benchmark's own: emptied at start and end")
+    parser.add_argument("--memtrace", choices=["objects", "tracemalloc"],
+                        help="diagnose memory in daphne-1: sample its live objects by type each tenth of the window "
+                             "(objects), and also trace allocations (tracemalloc: slows that process several-fold)")
     parser.add_argument("--logs", help="keep the servers' logs in this folder (default: thrown away)")
     args = parser.parse_args()
     if (urlsplit(args.redis_url).path.strip("/") or "0") == "0":

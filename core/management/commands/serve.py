@@ -14,6 +14,15 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+# glibc malloc, tuned for a server (bench/load.py measured both):
+# * MALLOC_ARENA_MAX: glibc gives every thread its own arena; daphne runs each request in a thread, and
+#   the fragmentation grew a server by a third in ten minutes under load. Two arenas keep it flat.
+# * MALLOC_MMAP_THRESHOLD_: glibc raises its mmap threshold each time a large block is freed, so after
+#   the first sign-in argon2's 19 MiB working memory comes from the heap, where it stays: the server's
+#   memory rose in 19 MiB steps with overlapping sign-ins. Fixing the threshold at glibc's default
+#   (128 KiB) keeps large blocks mapped and returned to the system when freed.
+MALLOC_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
+
 
 class Command(BaseCommand):
     help = "Run daphne (ASGI) and a Celery worker with beat, until interrupted."
@@ -33,10 +42,7 @@ class Command(BaseCommand):
                 "--concurrency", os.environ.get("WORKER_CONCURRENCY", "2"),
                 "-s", str(settings.DATA_DIR / "celerybeat-schedule"),
             ])
-        # glibc gives every thread its own malloc arena; daphne runs each request in a thread, and the
-        # fragmentation grew a server by a third in ten minutes under load (bench/load.py). Two arenas
-        # keep it flat at no measurable cost.
-        environment = {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
+        environment = {**MALLOC_ENVIRONMENT, **os.environ}
         processes = [subprocess.Popen(cmd, env=environment) for cmd in commands]
         self.stdout.write(self.style.SUCCESS(
             f"InsightEngine on http://{options['host']}:{options['port']}/  "
