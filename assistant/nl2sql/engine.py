@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from . import analytics, suggestions
 from .parser import Interpretation, Interpreter, Refusal
 from .plan import Expression, JoinError, QueryPlan, Renderer, to_dialect
+from .rephrase import rephrase
 from .schema import SchemaInfo
 
 # Below this the engine refuses rather than show SQL; tuned for precision on held-out databases.
@@ -69,8 +70,8 @@ def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) ->
     renderer = Renderer(schema, interpretation.plan)
     sql = renderer.sql()
     confidence = interpretation.confidence
-    if len(renderer.keys) > 2:
-        confidence *= 0.7 ** (len(renderer.keys) - 2)
+    if len(renderer.path_keys) > 2:
+        confidence *= 0.7 ** (len(renderer.path_keys) - 2)
         interpretation.reasoning.append("uncertain: a long join path")
     if renderer.alternatives > 1:
         confidence *= AMBIGUOUS_JOIN_PENALTY
@@ -91,6 +92,7 @@ def answer(question: str, schema: SchemaInfo, dialect: str = "sqlite", today: dt
 
 def _answer(question: str, schema: SchemaInfo, dialect: str, today: dt.date | None) -> Result:
     today = today or dt.date.today()
+    question = rephrase(question)
     try:
         analytic = analytics.interpret(question, schema, today)
         if analytic is not None:

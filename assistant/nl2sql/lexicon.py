@@ -470,6 +470,7 @@ RELATION_VERBS = {
     "writes",
     "use",
     "uses",
+    "used",
     "serve",
     "serves",
     "hold",

@@ -275,6 +275,11 @@ def identifier_words(identifier: str) -> list[str]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", identifier)
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
     parts = [part for part in re.split(r"[^A-Za-z0-9]+|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", spaced) if part]
+    # "LName", "FName": a lone capital glued to the next word is an abbreviation ("lname" → last name).
+    for index in range(len(parts) - 1, 0, -1):
+        joined = (parts[index - 1] + parts[index]).lower()
+        if len(parts[index - 1]) == 1 and joined in ABBREVIATIONS:
+            parts[index - 1 : index + 1] = [joined]
     words: list[str] = []
     for part in parts:
         lowered = part.lower()

@@ -288,7 +288,39 @@ class Renderer:
             self.order, self.keys, self.alternatives = _explicit_tree(plan.tables, plan.join_keys)
         else:
             self.order, self.keys, self.alternatives = join_tree(schema, plan.tables)
+        # The join as the question asked for it (confidence is judged on this), before lookups are pruned.
+        self.path_keys = list(self.keys)
+        if not plan.join_keys:
+            self._prune_lookups()
         self.aliases = {table: f"T{i + 1}" for i, table in enumerate(self.order)} if len(self.order) > 1 else {}
+
+    def _used_tables(self) -> set[str]:
+        plan = self.plan
+        expressions = [*plan.select, *plan.group_by, *(item.expression for item in plan.order_by)]
+        expressions += [condition.expression for condition in (*plan.conditions, *plan.having)]
+        return {e.column.table for e in expressions if e.column is not None and e.column.column != "*"}
+
+    def _prune_lookups(self) -> None:
+        """Drop joined tables nothing reads: a leaf reached through its own primary key adds no rows.
+
+        "Students with the most courses" counts registrations per student; joining `courses` as well
+        would only drop registrations whose course is missing. A leaf joined by its single primary key
+        is a many-to-one lookup: without it the row count is the same for every consistent database.
+        """
+        used = self._used_tables()
+        while len(self.order) > 1:
+            for table in self.order:
+                touching = [k for k in self.keys if table in (k.table, k.ref_table)]
+                if table in used or len(touching) != 1 or touching[0].ref_table != table:
+                    continue
+                primary = [c.name for c in (self.schema.table(table).primary_keys if self.schema.table(table) else [])]
+                if primary != [touching[0].ref_column] or touching[0].table == table:
+                    continue
+                self.order.remove(table)
+                self.keys.remove(touching[0])
+                break
+            else:
+                return
 
     def column(self, ref: ColumnRef) -> str:
         if ref.column == "*":

@@ -4,7 +4,6 @@ SQL returns on a small club database, plus the refusals that keep it honest."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,8 @@ from assistant.nl2sql.engine import Result, answer
 from assistant.nl2sql.introspect_sqlite import introspect
 from assistant.nl2sql.linking import lemma, schema_mentions, tokenize
 from assistant.nl2sql.schema import SchemaInfo
+
+from .sqlite_db import build, fetch
 
 TODAY = dt.date(2024, 4, 10)
 
@@ -38,12 +39,7 @@ INSERT INTO person_award VALUES (1, 1, 2001), (2, 2, 2005), (3, 2, 2007);
 
 @pytest.fixture(scope="module")
 def club(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("nl2sql_constructs") / "club.sqlite"
-    connection = sqlite3.connect(path)
-    connection.executescript(CLUB)
-    connection.commit()
-    connection.close()
-    return path
+    return build(tmp_path_factory, "nl2sql_constructs", CLUB)
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +54,7 @@ def ask(schema: SchemaInfo, question: str) -> Result:
 def rows(club: Path, question: str, schema: SchemaInfo) -> list[tuple[object, ...]]:
     result = ask(schema, question)
     assert result.sql is not None, result.refusal
-    connection = sqlite3.connect(club)
-    try:
-        return connection.execute(result.sql).fetchall()
-    finally:
-        connection.close()
+    return fetch(club, result.sql)
 
 
 # ------------------------------------------------------------------------ words and linking

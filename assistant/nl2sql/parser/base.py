@@ -317,9 +317,29 @@ class InterpreterBase:
                 slot.chosen = tables[0]
                 continue
             best = max(columns, key=lambda m: m.score)
+            tied = [m for m in columns if m.score == best.score]
+            keyed = self.key_pair(tied)
+            if keyed is not None:
+                # "incident type codes": a key and the column it refers to hold the same values; the
+                # referencing side is where the rows being counted or listed live.
+                slot.chosen = keyed
+                self.penalise(0.9, f"'{self.span(slot)}' read as {keyed.table}.{keyed.column}, a key to the same values")
+                continue
             slot.chosen = best
-            if len([m for m in columns if m.score == best.score]) > 1:
+            if len(tied) > 1:
                 self.penalise(0.6, f"'{self.span(slot)}' matches several columns equally well")
+
+    def key_pair(self, tied: list[Mention]) -> Mention | None:
+        """Of exactly two tied columns that are the two ends of one foreign key: the referencing one when
+        something is counted (the rows that use the values), else the referenced one (the list of them)."""
+        if len(tied) != 2:
+            return None
+        counting = any(self.match_any(position, lx.COUNT_CUES) for position in range(len(self.tokens)))
+        for first, second in (tied, tied[::-1]):
+            if any((k.table, k.column, k.ref_table, k.ref_column) == (first.table, first.column, second.table, second.column)
+                   for k in self.schema.foreign_keys):
+                return first if counting else second
+        return None
 
     def span(self, slot: Slot) -> str:
         return " ".join(token.text for token in self.tokens[slot.start : slot.end])

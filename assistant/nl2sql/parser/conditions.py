@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import lexicon as lx
-from ..linking import Mention
+from ..linking import Mention, identifier_words
 from ..plan import ColumnRef, Condition, Expression, QueryPlan
 from .base import Refusal, Slot
 from .shape import ShapePasses
@@ -94,6 +94,24 @@ class ConditionPasses(ShapePasses):
             after.role = "filter"
             end = after.end
         inner = QueryPlan(select=[Expression(ref, "AVG")], tables=[ref.table])
+        # "less than the average salary of instructors in the Physics department": the value right after
+        # the average narrows the average, not the rows compared with it.
+        owner = self.slot_at(self.skip(end, {"of", "the", "all"}))
+        if owner is not None and owner.kind == "table" and owner.best.table == ref.table and owner.role is None:
+            owner.role = "filter"  # "the average age OF PEOPLE from Rotterdam"
+            self.mark(end, owner.end)
+            end = owner.end
+        look = self.skip(end, {"in", "from", "at", "of", "for", "the", "a", "an"})
+        narrowing = self.slot_at(look) if look > end else None
+        if narrowing is not None and narrowing.kind == "value" and narrowing.role is None and narrowing.best.table:
+            hits = {(table, column): value for table, column, value in narrowing.best.candidates if table == ref.table}
+            if len(hits) == 1:
+                (table, column), value = next(iter(hits.items()))
+                inner.conditions.append(Condition(Expression(ColumnRef(table, column)), "=", value))
+                narrowing.role = "filter"
+                self.mark(narrowing.start, narrowing.end)
+                self.value_kind_word(narrowing, ColumnRef(table, column))
+                end = narrowing.end
         return operator, None, None, end, inner
 
     def counted_comparisons(self) -> None:
@@ -161,11 +179,23 @@ class ConditionPasses(ShapePasses):
             slot.role = "filter"
             self.filters.append((slot.start, Condition(Expression(ref), operator, value)))
             self.mark(slot.start, slot.end)
+            self.value_kind_word(slot, ref)
             if column_slot is not None:
                 column_slot.role = "value_column"
                 self.mark(min(column_slot.start, slot.start), max(column_slot.end, slot.end))
                 if column_slot.start < slot.start:
                     self.mark(column_slot.start, slot.start)
+
+    def value_kind_word(self, slot: Slot, ref: ColumnRef) -> None:
+        """'from Hartford city', 'in Colorado state': a word after a value that names the value's column."""
+        position = slot.end
+        if position >= len(self.tokens) or position in self.explained or self.tokens[position].kind != "word":
+            return
+        there = self.slot_at(position)
+        if there is not None and there.role is not None:
+            return
+        if self.lemmas[position] in identifier_words(ref.column):
+            self.mark(position, position + 1)
 
     VALUE_LEAD_WORDS = {
         "is",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import lexicon as lx
 from ..linking import identifier_words
-from ..plan import ColumnRef, Condition, Expression, OrderItem, QueryPlan
+from ..plan import ColumnRef, Condition, Expression, JoinError, OrderItem, QueryPlan, join_tree
 from .base import Interpretation, Refusal, Slot
 from .conditions import ConditionPasses
 
@@ -106,12 +106,22 @@ class Interpreter(ConditionPasses):
         for slot in self.order_slots:
             ref = ColumnRef(slot.best.table or "", slot.best.column or "")
             plan.order_by.append(OrderItem(Expression(ref), bool(self.descending)))
+        if self.order_count and not plan.group_by and not self.group_by_subject and not self.having_count:
+            plain = [e for e in plan.select if not e.aggregate and e.column is not None and e.column.column != "*"]
+            if not plain:
+                raise Refusal("I found 'ordered by the count' but not what is counted per what.")
+            # "software platforms in descending order of the count": one row per platform.
+            plan.group_by.extend(Expression(e.column) for e in plain)
+            self.penalise(0.9, "counting per shown value to order by the count")
         if self.order_count:
             plan.order_by.append(OrderItem(Expression(ColumnRef(self.subject or "", "*"), "COUNT"), bool(self.descending)))
         if self.descending is not None and not plan.order_by and select:
-            plan.order_by.append(OrderItem(Expression(select[0].column), bool(self.descending)))
+            # "denominations and the number of schools in descending order": the count is what is ranked.
+            ranked = next((e for e in select if e.aggregate), select[0])
+            plan.order_by.append(OrderItem(ranked, bool(self.descending)))
         if self.superlative_limit:
-            plan.limit = self.limit or 1
+            if not self.superlative_as_subquery():
+                plan.limit = self.limit or 1
         elif self.limit is not None:
             if not plan.order_by:
                 raise Refusal("I found a 'top N' but not what to rank by.")
@@ -131,12 +141,57 @@ class Interpreter(ConditionPasses):
                     self.mark(position, position + 1)
         self.categories_once()
         self.collect_tables()
+        if any(e.column is not None and e.column.column == "*" and not e.aggregate for e in plan.select) and len(plan.tables) > 1:
+            # Every column of every joined table is never what was meant; which table's columns is a guess.
+            raise Refusal(f"I could not tell which columns to show: the question joins {', '.join(plan.tables)}.")
         self.check_explained()
         confidence = 1.0
         for factor, why in self.penalties:
             confidence *= factor
             self.reasoning.append(f"uncertain: {why}")
         return Interpretation(plan, confidence, self.reasoning)
+
+    KEY_WORDS = frozenset({"id", "code", "key", "number", "no", "num"})
+
+    def names_referenced_table(self, ref: ColumnRef) -> bool:
+        """Whether `ref` is a foreign key named like the table it refers to ("DEPT_CODE" → department) and the
+        question said the table's name, not the key's ("different departments", not "department codes")."""
+        said = [s for s in self.slots if (s.best.table, s.best.column) == (ref.table, ref.column)]
+        if any(lemma in self.KEY_WORDS for s in said for lemma in self.lemmas[s.start : s.end]):
+            return False
+        for key in self.schema.foreign_keys:
+            if (key.table, key.column) == (ref.table, ref.column):
+                own = [w for w in identifier_words(key.column) if w not in self.KEY_WORDS]
+                if own == identifier_words(key.ref_table):
+                    return True
+        return False
+
+    def listed(self, slot: Slot) -> bool:
+        """Whether `slot` is an item of a list of things asked for ("the address and email", "X, Y and Z")."""
+        before = self.skip_back(slot.start, {"the", "a", "an"})
+        if before >= 0 and self.lemmas[before] in ("and", ","):
+            return True
+        return slot.end < len(self.tokens) and self.lemmas[slot.end] in ("and", ",") and slot.start < self.boundary
+
+    def superlative_as_subquery(self) -> bool:
+        """Rewrites the superlative's ORDER BY … LIMIT 1 as a condition when it ranks another table's rows,
+        and says whether it did. "Scientists working on the project with the most hours": the superlative
+        picks the project, and every scientist on it is the answer — `hours = (SELECT MAX(hours) …)`, not
+        the first joined row."""
+        plan = self.plan
+        if self.limit is not None or plan.group_by or len(plan.order_by) != 1 or plan.connector != "AND":
+            return False
+        item = plan.order_by[0]
+        ref = item.expression.column
+        shown = {e.column.table for e in plan.select if e.column is not None}
+        if item.expression.aggregate or ref is None or ref.table in shown or ref.table == self.subject or not shown:
+            return False
+        extreme = QueryPlan(select=[Expression(ref, "MAX" if item.descending else "MIN")], tables=[ref.table])
+        plan.conditions.append(Condition(Expression(ref), "=", subquery=extreme))
+        plan.add_table(ref.table)
+        plan.order_by.clear()
+        self.reasoning.append(f"the {ref.table} row with the {'largest' if item.descending else 'smallest'} {ref.column}")
+        return True
 
     def in_asked_order(
         self,
@@ -248,8 +303,13 @@ class Interpreter(ConditionPasses):
             ]
             if not inside and len(inner_tables) > 1:
                 inner.tables = inner_tables[:1]  # no condition on the far table: the bridge rows are enough
+            # "students who do not participate in any activity": the activity is the far side of the negated
+            # link table, part of what is negated, not a join of the outer query.
+            far = {k.ref_table for k in self.schema.foreign_keys if k.table == inner_tables[-1]} - {subject}
             for slot in self.slots:
-                if slot.kind == "table" and slot.role == "related" and slot.best.table in inner_tables and slot.start > position:
+                if slot.kind == "table" and slot.role == "related" and slot.start > position and (
+                    slot.best.table in inner_tables or (slot.best.table in far and len(inner_tables) == 1)
+                ):
                     slot.role = "negated"  # "shops that have no devices in stock": stock is the bridge itself
             for item in inside:
                 self.filters.remove(item)
@@ -308,6 +368,18 @@ class Interpreter(ConditionPasses):
             if condition.expression.column and condition.expression.column.table:
                 self.subject = condition.expression.column.table
                 return
+        # "How many different statuses are there?": the counted column's table, then a grouped or ordered one.
+        candidates = [self.count_expression] if self.count_expression is not None else []
+        candidates += self.plan.group_by + [item.expression for item in self.plan.order_by]
+        candidates += [Expression(ColumnRef(slot.best.table or "", slot.best.column or "")) for slot in self.order_slots]
+        for expression in candidates:
+            if expression.column is not None and expression.column.table:
+                self.subject = expression.column.table
+                ref = expression.column
+                if self.names_referenced_table(ref):
+                    # "how many different projects": values of a key pointing at the projects table
+                    self.penalise(0.7, f"{ref.table}.{ref.column} refers to another table, which may be the one meant")
+                return
         raise Refusal("I could not tell which table the question is about.")
 
     def name_columns(self, table_name: str) -> list[ColumnRef]:
@@ -338,12 +410,25 @@ class Interpreter(ConditionPasses):
     def default_projection(self) -> list[Expression]:
         if self.subject is None:
             raise Refusal("I could not tell what to show.")
-        refs = self.name_columns(self.subject)
+        refs = self.called_by_column(self.subject) or self.name_columns(self.subject)
         if not refs:
             raise Refusal(f"I could not tell which columns of {self.subject} to show.")
         self.penalise(0.9, f"showing the name of each {self.subject} row")
         self.reasoning.append(f"show {', '.join(ref.column for ref in refs)} to identify {self.subject}")
         return [Expression(ref) for ref in refs]
+
+    def called_by_column(self, table: str) -> list[ColumnRef]:
+        """ "Which countries …" over a `regions` table known as "countries" (one row per country): the word
+        that named the table also names one of its columns, and that column is what identifies the rows."""
+        for slot in self.slots:
+            if slot.kind == "table" and slot.best.table == table and slot.role in ("table", "head"):
+                own = {o.column for o in slot.options if o.kind == "column" and o.table == table and o.score >= slot.best.score}
+                if len(own) == 1:
+                    column = next(iter(own))
+                    info = self.column_info(ColumnRef(table, column or ""))
+                    if info is not None and not info.is_numeric:
+                        return [ColumnRef(table, column or "")]
+        return []
 
     def group_reference(self, slot: Slot) -> tuple[ColumnRef, ColumnRef]:
         """(group key, shown column). "for each department" over employees groups by the employee's
@@ -515,9 +600,29 @@ class Interpreter(ConditionPasses):
                 factor = 0.75 if self.count_expression is not None else 0.85
                 self.penalise(factor, f"rows of {table} only restrict the answer through the join")
             elif slot.role == "table":
-                listed = self.skip_back(slot.start, {"the", "a", "an"})
-                listed_item = listed >= 0 and self.lemmas[listed] in ("and", ",")
-                self.penalise(0.5 if listed_item else 0.9, f"'{self.span(slot)}' only describes {self.subject}")
+                self.penalise(0.5 if self.listed(slot) else 0.9, f"'{self.span(slot)}' only describes {self.subject}")
+        try:
+            joined = join_tree(self.schema, tables)[0] if len(tables) > 1 else tables
+        except JoinError:
+            joined = tables  # reported when the plan is rendered
+        for condition in plan.conditions:
+            inner = condition.subquery
+            if (
+                condition.operator == "NOT IN"
+                and inner is not None
+                and inner.tables
+                and inner.tables[0] != self.subject  # values of the subject's own column: negate_within
+                and inner.tables[0] in joined
+            ):
+                # "scientists not working on the project with the most hours": the excluded rows and the rows
+                # joined for the other conditions are the same table; which conditions go where is a guess.
+                raise Refusal(f"The question both excludes and joins {inner.tables[0]} rows; I cannot tell which "
+                              "conditions belong to the excluded ones.")
+        for slot in self.slots:
+            shown = any(e.column is not None and e.column.table == slot.best.table for e in plan.select)
+            if slot.kind == "table" and slot.role == "table" and not shown and self.listed(slot):
+                # "the address and email of the customer": a table named in the list of things to show
+                self.penalise(0.5, f"'{self.span(slot)}' is asked for but names a whole table, not a column")
         plan.tables = tables
         evidenced = {self.subject} | {slot.best.table for slot in self.slots if slot.kind in ("table", "value")}
         for table in tables:

@@ -142,6 +142,8 @@ class ShapePasses(InterpreterBase):
                 continue  # "number of cities" is a column here
             end = after + len(count_cue)
             target = self.slot_at(self.skip(end, {"the", "a", "an"}))
+            if count_cue == ("amount", "of") and (target is None or target.kind != "table"):
+                continue  # "by amount of money requested" names a column, not a count
             if target is not None and target.kind == "table" and target.role is None:
                 target.role = "count_order"
                 end = target.end
@@ -368,8 +370,8 @@ class ShapePasses(InterpreterBase):
                 continue  # "the largest payment": largest by what? Not a count of rows.
             if slot.kind == "table":
                 self.count_superlative(slot, descending)
-            else:
-                self.order_superlative(slot, descending, position)
+            elif not self.order_superlative(slot, descending, position):
+                continue  # left unexplained: the question is refused rather than answered without it
             self.mark(position, position + 1)
             self.mark(min(position, slot.start), max(position + 1, slot.end))
 
@@ -403,7 +405,7 @@ class ShapePasses(InterpreterBase):
         self.group_by_subject = True
         self.superlative_limit = True
 
-    def order_superlative(self, slot: Slot, descending: bool, position: int) -> None:
+    def order_superlative(self, slot: Slot, descending: bool, position: int) -> bool:
         ref = ColumnRef(slot.best.table or "", slot.best.column or "")
         column = self.column_info(ref)
         word = self.lemmas[position]
@@ -413,7 +415,7 @@ class ShapePasses(InterpreterBase):
             and not [s for s in self.slots if s.start < position and s.kind == "column" and s.role is None]
         )
         if word in ("most", "least") and column is not None and not column.is_numeric:
-            return
+            return False
         if (
             asks_value_only
             and self.limit is None
@@ -442,7 +444,7 @@ class ShapePasses(InterpreterBase):
                 function = "MIN" if descending else "MAX"
             slot.role = "aggregate"
             self.selected.append((slot.start, Expression(ref, function)))
-            return
+            return True
         if column is not None and self.is_child_of_anchor(column.table):
             raise Refusal(f"'{word} {column.name}' could mean one {column.table} row or a total per row; I would be guessing.")
         slot.role = "order"
@@ -450,6 +452,7 @@ class ShapePasses(InterpreterBase):
             descending = not descending  # the oldest has the earliest date
         self.plan.order_by.append(OrderItem(Expression(ref), descending))
         self.superlative_limit = True
+        return True
 
     def date_column(self, explicit: Slot | None = None) -> ColumnRef | None:
         """The date column a time window applies to: the one named, else the only one in play."""
@@ -573,6 +576,8 @@ class ShapePasses(InterpreterBase):
 
     def date_bucket(self, position: int) -> None:
         lemma = self.lemmas[position]
+        if any(slot.kind == "column" and slot.start <= position < slot.end for slot in self.slots):
+            return  # "monthly rental" names a column, not a time bucket
         if lemma in ("monthly", "yearly"):
             part, end = ("month" if lemma == "monthly" else "year"), position + 1
         elif (

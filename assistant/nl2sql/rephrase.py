@@ -1,0 +1,73 @@
+"""Plain-English paraphrases folded into the phrasing the parser reads, before it reads the question.
+
+People say the same thing many ways: "with most number of orders", "the greatest number of orders" and
+"the most orders" ask one question; "two or more" is "at least two". Each rule here maps a family of
+paraphrases onto one form the parser already understands, so the parser's rules stay few and its
+bookkeeping (every word explained, or a refusal) stays strict. Quoted text is never rewritten: it is data.
+Rules are about English, never about a schema.
+"""
+
+from __future__ import annotations
+
+import re
+
+_COUNT = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
+
+# Past participles of verbs that only restate a link between two things ("used by", "taken by").
+_PARTICIPLE = r"[a-z]+ed|made|taken|written|held|done|won|run|taught|owned|given|driven|seen|bought|sold|led"
+
+_HOW_MANY = rf"(?:(?:more|fewer|less)\s+than|at\s+least|at\s+most|over|under)\s+{_COUNT}\b|the\s+(?:most|fewest|least)\b"
+
+_RULES: list[tuple[re.Pattern[str], str]] = [
+    # "$180" is the number 180
+    (re.compile(r"\$\s?(?=\d)"), ""),
+    # "with most number of orders", "the largest number of orders" → "the most orders"
+    (re.compile(r"\b(?:the\s+)?(?:most|largest|greatest|highest|biggest)\s+(?:number|count)\s+of\b", re.I),
+     "the most"),
+    (re.compile(r"\b(?:the\s+)?(?:least|fewest|smallest|lowest)\s+(?:number|count)\s+of\b", re.I),
+     "the fewest"),
+    # "with most orders" → "with the most orders" (the article is what marks a superlative)
+    (re.compile(r"\b(with|has|have|had)\s+(most|fewest|least)\b(?!\s+(?:once|one|\d))", re.I), r"\1 the \2"),
+    # "the payment method used by more than 3 parties", "the major that is studied by the most students":
+    # the passive verb only restates the link; what counts is the number of rows.
+    (re.compile(rf"\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:{_PARTICIPLE})\s+by\s+({_HOW_MANY})", re.I),
+     r"have \1"),
+    (re.compile(rf"\b(?:{_PARTICIPLE})\s+by\s+({_HOW_MANY})", re.I), r"with \1"),
+    # "mills not located in 'Donceel'", "mountains that do not belong to the range X": "not in"
+    (re.compile(r"\b(?:(?:do|does|did)\s+not|don't|doesn't|didn't|not)\s+(?:belong\s+to|located\s+in|based\s+in|situated\s+in"
+                r"|come\s+from|born\s+in|live\s+in)\b", re.I), "not in"),
+    # "the average money requested by all entrepreneurs" is over all of them, not one row per entrepreneur
+    (re.compile(r"\bby\s+(all|every)\b", re.I), r"of \1"),
+    # "the countries and the number of members from each." — "each" points back at what is listed
+    (re.compile(r"\s+(?:from|for|of|in|with)\s+each(?:\s+(?:one|of\s+them))?\s*(?=[.?!]?\s*$)", re.I), ""),
+    # "two or more", "3 or fewer"
+    # ("300 or less than 100" is two comparisons, not "at most 300")
+    (re.compile(rf"\b{_COUNT}\s+or\s+more\b(?!\s+than)", re.I), r"at least \1"),
+    (re.compile(rf"\b{_COUNT}\s+or\s+(?:fewer|less)\b(?!\s+than)", re.I), r"at most \1"),
+    # "for different years" asks for one row per year
+    (re.compile(r"\b(for|across)\s+(?:the\s+|all\s+)?different\b", re.I), r"\1 each"),
+    # "by ascending order of age" → "in ascending order of age"
+    (re.compile(r"\bby\s+(?:the\s+)?(ascending|descending|alphabetical|increasing|decreasing)\s+order\b", re.I),
+     r"in \1 order"),
+]
+
+# Quoted literals are data: "Find 'two or more'" keeps its words.
+_QUOTED = re.compile(r"\"[^\"]*\"|(?:(?<=\s)|^)'[^']*'|“[^”]*”")
+
+
+def rephrase(question: str) -> str:
+    """`question` with known paraphrases replaced by their plain form; quoted text untouched."""
+    pieces: list[str] = []
+    last = 0
+    for match in _QUOTED.finditer(question):
+        pieces.append(_rewrite(question[last : match.start()]))
+        pieces.append(match.group(0))
+        last = match.end()
+    pieces.append(_rewrite(question[last:]))
+    return "".join(pieces)
+
+
+def _rewrite(text: str) -> str:
+    for pattern, replacement in _RULES:
+        text = pattern.sub(replacement, text)
+    return text
