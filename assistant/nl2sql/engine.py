@@ -20,6 +20,8 @@ from .schema import SchemaInfo
 MIN_CONFIDENCE = 0.75
 # Alternative join paths of equal length make the join a guess.
 AMBIGUOUS_JOIN_PENALTY = 0.6
+# Two named tables joined through a parent both refer to and the question never named.
+SHARED_PARENT_PENALTY = 0.5
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,36 @@ def suggestions_for(schema: SchemaInfo, limit: int = 3) -> list[str]:
     return suggestions.suggestions_for(schema, lambda question: _answer(question, schema, "sqlite", None).sql is not None, limit)
 
 
+def _per_row_groups(schema: SchemaInfo, interpretation: Interpretation) -> None:
+    """An aggregate over one table grouped by that table's own key is an aggregate of one row each:
+    "how old is each student and how many students are each age" counts per age, "the total revenue of
+    each manufacturer" is per name. Drop the key when something else groups the rows; refuse when
+    nothing does ("the average population of each city" has no average to take)."""
+    plan = interpretation.plan
+    if len(plan.tables) != 1 or not plan.group_by or plan.join_keys:
+        return
+    table = schema.table(plan.tables[0])
+    if table is None or len(table.primary_keys) != 1:
+        return
+    key = table.primary_keys[0].name.lower()
+    aggregated = any(e.aggregate for e in plan.select) or any(i.expression.aggregate for i in plan.order_by) or plan.having
+    by_key = [e for e in plan.group_by if e.column is not None and e.column.column.lower() == key and not e.date_part]
+    if not aggregated or not by_key:
+        return
+    others = [e for e in plan.group_by if e not in by_key]
+    if not others:
+        raise Refusal(
+            f"Each {table.name} row is one {table.name}, so a total or average per {table.name} is just its own "
+            "value; ask for it over all of them, or per some other column."
+        )
+    plan.group_by = others
+    grouped = {e.column for e in others}
+    plan.select = [
+        e for e in plan.select if e.aggregate or e.column is None or e.column.column.lower() != key or e.column in grouped
+    ]
+    interpretation.reasoning.append(f"grouped by {', '.join(e.column.column for e in others if e.column)}, not per {table.name}")
+
+
 def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) -> tuple[str, float]:
     renderer = Renderer(schema, interpretation.plan)
     sql = renderer.sql()
@@ -73,6 +105,11 @@ def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) ->
     if len(renderer.path_keys) > 2:
         confidence *= 0.7 ** (len(renderer.path_keys) - 2)
         interpretation.reasoning.append("uncertain: a long join path")
+    if renderer.shared_parents:
+        confidence *= SHARED_PARENT_PENALTY
+        interpretation.reasoning.append(
+            f"uncertain: the tables are related only through a shared {', '.join(renderer.shared_parents)}"
+        )
     if renderer.alternatives > 1:
         confidence *= AMBIGUOUS_JOIN_PENALTY
         interpretation.reasoning.append("uncertain: more than one join path was possible")
@@ -99,6 +136,7 @@ def _answer(question: str, schema: SchemaInfo, dialect: str, today: dt.date | No
             interpretation = Interpretation(analytic[0], analytic[1], analytic[2])
         else:
             interpretation = Interpreter(question, schema, today).interpret()
+        _per_row_groups(schema, interpretation)
         sql, confidence = _render(schema, interpretation, dialect)
     except analytics.Unsure as unsure:
         return Result(None, f"I am not sure enough to answer: {unsure.reason}.", 0.0)

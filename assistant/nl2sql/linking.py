@@ -506,7 +506,9 @@ def _word_match(token: Token, word: str, index: SchemaIndex) -> float:
         return 1.0
     if token.lemma in STRUCTURE_WORDS or token.lower.endswith(("ed", "ing")) != word.endswith(("ed", "ing")):
         return 0.0
-    if len(word) >= 4 and word in index.stems.get(token.stem, ()):
+    short_noun = len(token.stem) < 5 and (word.endswith("ion") or token.lemma.endswith("ion"))
+    if len(word) >= 4 and not short_noun and word in index.stems.get(token.stem, ()):
+        # (not for a short stem left by "-ion": "states" and "station" are both "stat")
         return 0.85
     if len(word) >= 6 and len(token.lemma) >= 6 and difflib.SequenceMatcher(None, token.lemma, word).ratio() >= 0.88:
         return 0.75

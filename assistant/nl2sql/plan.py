@@ -290,6 +290,14 @@ class Renderer:
             self.order, self.keys, self.alternatives = join_tree(schema, plan.tables)
         # The join as the question asked for it (confidence is judged on this), before lookups are pruned.
         self.path_keys = list(self.keys)
+        # A table the question did not name, joined only because two named tables both refer to it
+        # (instructor → department ← course): that relates rows that merely share a parent, which is
+        # rarely what was asked ("instructors who taught a course" goes through what they taught).
+        self.shared_parents = [
+            table
+            for table in self.order
+            if table not in plan.tables and sum(key.ref_table == table for key in self.path_keys) >= 2
+        ]
         if not plan.join_keys:
             self._prune_lookups()
         self.aliases = {table: f"T{i + 1}" for i, table in enumerate(self.order)} if len(self.order) > 1 else {}

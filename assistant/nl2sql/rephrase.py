@@ -40,6 +40,9 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bby\s+(all|every)\b", re.I), r"of \1"),
     # "the countries and the number of members from each." — "each" points back at what is listed
     (re.compile(r"\s+(?:from|for|of|in|with)\s+each(?:\s+(?:one|of\s+them))?\s*(?=[.?!]?\s*$)", re.I), ""),
+    # "the most recent race", "registered most recently" → "the latest race", "registered latest"
+    (re.compile(r"\b(?:the\s+)?most\s+recent(?:ly)?\b", re.I), "the latest"),
+    (re.compile(r"\b(?:the\s+)?least\s+recent(?:ly)?\b", re.I), "the earliest"),
     # "two or more", "3 or fewer"
     # ("300 or less than 100" is two comparisons, not "at most 300")
     (re.compile(rf"\b{_COUNT}\s+or\s+more\b(?!\s+than)", re.I), r"at least \1"),

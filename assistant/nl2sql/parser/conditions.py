@@ -23,7 +23,31 @@ class ConditionPasses(ShapePasses):
             slot.role = "filter"
             self.filters.append((slot.start, condition))
             self.mark(slot.start, end)
+            elided = self.elided_comparison(end) if subquery is None and value2 is None else None
+            if elided is not None:
+                operator, value, start, end = elided
+                self.filters.append((start, Condition(Expression(ref), operator, value)))
+                self.mark(start, end)
         self.counted_comparisons()
+
+    def elided_comparison(self, end: int) -> tuple[str, object, int, int] | None:
+        """ "price lower than 600 or higher than 900": a comparison right after "or"/"and" with no column
+        of its own compares the same column. Returns the operator, value, start and end."""
+        if not self.words_at(end, ("or",)) and not self.words_at(end, ("and",)):
+            return None
+        start = end + 1
+        found = next(((phrase, op) for phrase, op in lx.COMPARATORS if self.words_at(start, phrase)), None)
+        if found is None:
+            return None
+        phrase, operator = found
+        target = self.slot_at(self.skip(start + len(phrase), {"the", "a", "an"}))
+        if target is None or target.kind != "number" or target.role is not None:
+            return None
+        following = self.slot_at(self.skip(target.end, lx.DISTINCT_WORDS))
+        if following is not None and following.kind in ("table", "column"):
+            return None  # "more than 300 or fewer than 3 students": another quantity
+        target.role = "filter"
+        return operator, target.best.value, start, target.end
 
     def comparison_after(self, slot: Slot) -> tuple[str, object, object, int, QueryPlan | None] | None:
         """After a column: [is/of] <comparator> <number|value|the average>. Returns op, values, end."""
@@ -71,7 +95,9 @@ class ConditionPasses(ShapePasses):
         if target.kind == "number" and column is not None and not column.is_numeric and not column.is_date:
             if operator not in ("=", "!="):
                 self.penalise(0.8, f"comparing text column {column.name} with a number")
-        if operator in (">=", "<=") and self.words_at(target.end, ("or", "more")):
+        if self.words_at(target.end + 2, ("than",)):
+            pass  # "over 1500 or less than 500": a second comparison, not "1500 or less"
+        elif operator in (">=", "<=") and self.words_at(target.end, ("or", "more")):
             self.mark(target.end, target.end + 2)
         elif self.words_at(target.end, ("or", "more")):
             operator = ">="
@@ -340,6 +366,8 @@ class ConditionPasses(ShapePasses):
         if token.kind != "word" or position in self.explained:
             return False
         word = token.lower
+        if token.text[:1].isupper():
+            return False  # "the United States": a capitalised word inside a question is a name, not a verb
         if not (word in lx.RELATION_VERBS or (len(word) > 4 and word.endswith("ed")) or (len(word) > 5 and word.endswith("ing"))):
             return False
         # Only between two linked things: "heads who are acting" states a condition, not a link.

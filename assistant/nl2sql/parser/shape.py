@@ -366,9 +366,12 @@ class ShapePasses(InterpreterBase):
             ):
                 slot.role = "qualifier"  # "the largest payment amount": the table only names the column's owner
                 slot = following
-            if slot.kind == "table" and lemma not in ("most", "least", "fewest") and not counted_phrase:
+            if slot.kind == "table" and lemma in ("latest", "newest", "earliest") and not counted_phrase:
+                if not self.chronological(slot.best.table or "", descending):
+                    continue
+            elif slot.kind == "table" and lemma not in ("most", "least", "fewest") and not counted_phrase:
                 continue  # "the largest payment": largest by what? Not a count of rows.
-            if slot.kind == "table":
+            elif slot.kind == "table":
                 self.count_superlative(slot, descending)
             elif not self.order_superlative(slot, descending, position):
                 continue  # left unexplained: the question is refused rather than answered without it
@@ -392,6 +395,20 @@ class ShapePasses(InterpreterBase):
             return
         slot.role = "select"
         ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+        column = self.column_info(ref)
+        table = self.table(ref.table)
+        if column is not None and column.primary_key and len(table.primary_keys) == 1:
+            # "which allergy is the most common": each allergy is listed once in its own table; how common
+            # it is shows where it is used (the one table that refers to it).
+            users = [
+                k
+                for k in self.schema.foreign_keys
+                if (k.ref_table.lower(), k.ref_column.lower()) == (ref.table.lower(), ref.column.lower())
+            ]
+            if len(users) != 1:
+                raise Refusal(f"Every {ref.column} appears once in {ref.table}; I could not tell where to count how often.")
+            ref = ColumnRef(users[0].table, users[0].column)
+            self.reasoning.append(f"counted how often each {column.name} is used in {users[0].table}")
         self.selected.append((slot.start, Expression(ref)))
         self.plan.group_by.append(Expression(ref))
         self.plan.order_by.append(OrderItem(Expression(ColumnRef(ref.table, "*"), "COUNT"), descending))
@@ -404,6 +421,21 @@ class ShapePasses(InterpreterBase):
         self.plan.order_by.append(OrderItem(Expression(ColumnRef(slot.best.table or "", "*"), "COUNT"), descending))
         self.group_by_subject = True
         self.superlative_limit = True
+
+    def chronological(self, table_name: str, descending: bool) -> bool:
+        """ "the latest race", "the earliest order": rows ranked by the table's one date (or year) column."""
+        table = self.table(table_name)
+        if table is None:
+            return False
+        times = [c for c in table.columns if c.is_date and not c.is_numeric]
+        if not times:
+            times = [c for c in table.columns if "year" in identifier_words(c.name) and c.is_numeric]
+        if len(times) != 1:
+            return False  # several dates (ordered, shipped, paid): which one is "latest" is a guess
+        self.plan.order_by.append(OrderItem(Expression(ColumnRef(table.name, times[0].name)), descending))
+        self.superlative_limit = True
+        self.reasoning.append(f"ranked {table.name} by {times[0].name}")
+        return True
 
     def order_superlative(self, slot: Slot, descending: bool, position: int) -> bool:
         ref = ColumnRef(slot.best.table or "", slot.best.column or "")

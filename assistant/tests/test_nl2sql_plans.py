@@ -1,0 +1,147 @@
+"""Plans the built-in engine builds for shapes found wrong or refused on the development databases:
+a second comparison with its column left out, "the latest X", "the most common X" of a lookup table,
+aggregates per row of one table, joins through a parent nobody named, and names that look like verbs.
+
+Every answer is checked by the rows it returns on a small school database; every refusal by its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from assistant.nl2sql.engine import Result, answer
+from assistant.nl2sql.introspect_sqlite import introspect
+from assistant.nl2sql.schema import SchemaInfo
+
+from .sqlite_db import build, fetch
+
+TODAY = dt.date(2024, 4, 10)
+
+SCHOOL = """
+CREATE TABLE departments (dept_id INTEGER PRIMARY KEY, dept_name TEXT, budget INTEGER);
+CREATE TABLE instructors (instructor_id INTEGER PRIMARY KEY, name TEXT, age INTEGER, salary INTEGER,
+                          dept_id INTEGER REFERENCES departments(dept_id));
+CREATE TABLE courses (course_id INTEGER PRIMARY KEY, title TEXT, dept_id INTEGER REFERENCES departments(dept_id));
+CREATE TABLE stations (station_id INTEGER PRIMARY KEY, instructor_id INTEGER REFERENCES instructors(instructor_id));
+CREATE TABLE allergy_types (allergy TEXT PRIMARY KEY, allergy_type TEXT);
+CREATE TABLE has_allergy (instructor_id INTEGER REFERENCES instructors(instructor_id),
+                          allergy TEXT REFERENCES allergy_types(allergy));
+CREATE TABLE exams (exam_id INTEGER PRIMARY KEY, title TEXT, exam_date TEXT);
+CREATE TABLE shipments (shipment_id INTEGER PRIMARY KEY, ordered_date TEXT, shipped_date TEXT);
+INSERT INTO departments VALUES (1, 'Physics', 500), (2, 'History', 300);
+INSERT INTO instructors VALUES (1, 'Curie', 40, 900, 1), (2, 'Bloch', 35, 700, 2), (3, 'Dirac', 40, 800, 1),
+  (4, 'Braudel', 62, 650, 2), (5, 'Noether', 19, 400, 1);
+INSERT INTO courses VALUES (1, 'Optics', 1), (2, 'Algebra', 1), (3, 'Annales', 2);
+INSERT INTO stations VALUES (1, 1), (2, 2);
+INSERT INTO allergy_types VALUES ('Milk', 'food'), ('Cat', 'animal'), ('Pollen', 'environment');
+INSERT INTO has_allergy VALUES (1, 'Pollen'), (2, 'Pollen'), (3, 'Milk'), (4, 'Pollen'), (5, 'Milk');
+INSERT INTO exams VALUES (1, 'Midterm', '2024-02-01'), (2, 'Final', '2024-06-20'), (3, 'Quiz', '2023-11-03');
+INSERT INTO shipments VALUES (1, '2024-01-01', '2024-01-09'), (2, '2024-01-05', '2024-01-06');
+"""
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory, "nl2sql_plans", SCHOOL)
+
+
+@pytest.fixture(scope="module")
+def schema(school: Path) -> SchemaInfo:
+    return introspect(school)
+
+
+def ask(schema: SchemaInfo, question: str) -> Result:
+    return answer(question, schema, today=TODAY)
+
+
+def rows(school: Path, schema: SchemaInfo, question: str) -> list[tuple[object, ...]]:
+    result = ask(schema, question)
+    assert result.sql is not None, result.refusal
+    return fetch(school, result.sql)
+
+
+def refusal(schema: SchemaInfo, question: str) -> str:
+    result = ask(schema, question)
+    assert result.sql is None, f"answered {result.sql!r}"
+    assert result.refusal
+    return result.refusal
+
+
+# ------------------------------------------------------------------------ comparisons
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which instructors have a salary lower than 500 or higher than 850? Give their names.",
+        "What are the names of instructors whose salary is over 850 or less than 500?",
+        "List the names of instructors with salary higher than 850 or lower than 500.",
+    ],
+)
+def test_a_second_comparison_without_its_column_compares_the_same_column(school: Path, schema: SchemaInfo, question: str) -> None:
+    assert sorted(rows(school, schema, question)) == [("Curie",), ("Noether",)]
+
+
+def test_over_n_or_less_than_m_is_two_comparisons_not_at_most_n(school: Path, schema: SchemaInfo) -> None:
+    # "over 850 or less" would be every salary up to 850; "over 850 or less than 500" is two ranges.
+    assert ("Bloch",) not in rows(school, schema, "Names of instructors with salary over 850 or less than 500?")
+
+
+def test_a_second_comparison_on_another_quantity_is_not_folded_into_the_first(schema: SchemaInfo) -> None:
+    result = ask(schema, "Which departments have a budget over 400 or more than 2 instructors?")
+    assert result.sql is None or "budget > 400 OR budget > 2" not in result.sql.replace('"', "")
+
+
+# ------------------------------------------------------------------------ latest / earliest
+
+
+def test_the_latest_row_is_ranked_by_the_tables_only_date(school: Path, schema: SchemaInfo) -> None:
+    assert rows(school, schema, "What is the title of the latest exam?") == [("Final",)]
+    assert rows(school, schema, "What is the title of the most recent exam?") == [("Final",)]
+    assert rows(school, schema, "Give the title of the earliest exam.") == [("Quiz",)]
+
+
+def test_the_latest_row_of_a_table_with_several_dates_is_refused(schema: SchemaInfo) -> None:
+    # Ordered or shipped? Picking one would answer a question nobody asked.
+    refusal(schema, "What is the id of the latest shipment?")
+
+
+# ------------------------------------------------------------------------ most common
+
+
+def test_the_most_common_value_of_a_lookup_key_is_counted_where_it_is_used(school: Path, schema: SchemaInfo) -> None:
+    # allergy_types lists each allergy once; has_allergy says how common each is.
+    assert rows(school, schema, "Which allergy is the most common?") == [("Pollen",)]
+
+
+# ------------------------------------------------------------------------ aggregates per row
+
+
+def test_a_count_per_row_of_its_own_table_groups_by_the_other_column(school: Path, schema: SchemaInfo) -> None:
+    assert sorted(rows(school, schema, "How old is each instructor and how many instructors are each age?")) == [
+        (19, 1), (35, 1), (40, 2), (62, 1),
+    ]
+
+
+def test_an_aggregate_per_row_with_nothing_else_to_group_by_is_refused(schema: SchemaInfo) -> None:
+    # Each department has one budget: "the average budget of each department" has nothing to average.
+    reason = refusal(schema, "What is the minimum, maximum and average budget for every department?")
+    assert "own value" in reason
+
+
+# ------------------------------------------------------------------------ joins and names
+
+
+def test_tables_related_only_through_a_parent_nobody_named_are_not_joined(schema: SchemaInfo) -> None:
+    # instructors and courses both belong to a department; that is not who teaches what.
+    reason = refusal(schema, "Which instructors teach the course Optics?")
+    assert "departments" in reason
+
+
+def test_a_capitalised_name_is_not_read_as_a_verb_nor_stemmed_into_a_table(schema: SchemaInfo) -> None:
+    # "United" is no verb and "States" is no "stations": the place is unknown, so the engine must refuse
+    # rather than answer "instructors without a station".
+    refusal(schema, "What are the names of instructors that are not headquartered in the United States?")
