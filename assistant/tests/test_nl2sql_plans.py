@@ -23,7 +23,7 @@ TODAY = dt.date(2024, 4, 10)
 SCHOOL = """
 CREATE TABLE departments (dept_id INTEGER PRIMARY KEY, dept_name TEXT, budget INTEGER);
 CREATE TABLE instructors (instructor_id INTEGER PRIMARY KEY, name TEXT, age INTEGER, salary INTEGER,
-                          dept_id INTEGER REFERENCES departments(dept_id));
+                          dept_id INTEGER REFERENCES departments(dept_id), home_state TEXT);
 CREATE TABLE courses (course_id INTEGER PRIMARY KEY, title TEXT, dept_id INTEGER REFERENCES departments(dept_id));
 CREATE TABLE stations (station_id INTEGER PRIMARY KEY, instructor_id INTEGER REFERENCES instructors(instructor_id));
 CREATE TABLE allergy_types (allergy TEXT PRIMARY KEY, allergy_type TEXT);
@@ -31,9 +31,9 @@ CREATE TABLE has_allergy (instructor_id INTEGER REFERENCES instructors(instructo
                           allergy TEXT REFERENCES allergy_types(allergy));
 CREATE TABLE exams (exam_id INTEGER PRIMARY KEY, title TEXT, exam_date TEXT);
 CREATE TABLE shipments (shipment_id INTEGER PRIMARY KEY, ordered_date TEXT, shipped_date TEXT);
-INSERT INTO departments VALUES (1, 'Physics', 500), (2, 'History', 300);
-INSERT INTO instructors VALUES (1, 'Curie', 40, 900, 1), (2, 'Bloch', 35, 700, 2), (3, 'Dirac', 40, 800, 1),
-  (4, 'Braudel', 62, 650, 2), (5, 'Noether', 19, 400, 1);
+INSERT INTO departments VALUES (1, 'Physics', 500), (2, 'History', 300), (3, 'State', 100);
+INSERT INTO instructors VALUES (1, 'Curie', 40, 900, 1, 'Ohio'), (2, 'Bloch', 35, 700, 2, 'Iowa'),
+  (3, 'Dirac', 40, 800, 1, 'Ohio'), (4, 'Braudel', 62, 650, 2, 'Utah'), (5, 'Noether', 19, 400, 1, 'Iowa');
 INSERT INTO courses VALUES (1, 'Optics', 1), (2, 'Algebra', 1), (3, 'Annales', 2);
 INSERT INTO stations VALUES (1, 1), (2, 2);
 INSERT INTO allergy_types VALUES ('Milk', 'food'), ('Cat', 'animal'), ('Pollen', 'environment');
@@ -145,3 +145,32 @@ def test_a_capitalised_name_is_not_read_as_a_verb_nor_stemmed_into_a_table(schem
     # "United" is no verb and "States" is no "stations": the place is unknown, so the engine must refuse
     # rather than answer "instructors without a station".
     refusal(schema, "What are the names of instructors that are not headquartered in the United States?")
+
+
+def test_a_table_listed_with_their_shows_its_name(school: Path, schema: SchemaInfo) -> None:
+    assert sorted(rows(school, schema, "What are the names of instructors and their respective departments?")) == [
+        ("Bloch", "History"), ("Braudel", "History"), ("Curie", "Physics"), ("Dirac", "Physics"), ("Noether", "Physics"),
+    ]
+
+
+def test_a_table_listed_beside_another_table_is_no_column_to_show(schema: SchemaInfo) -> None:
+    # "the salaries of the instructors and departments" lists owners, not a column of departments to show.
+    result = ask(schema, "What are the salaries of all the instructors and departments?")
+    assert result.sql is None or "dept_name" not in result.sql
+
+
+@pytest.mark.parametrize("question", ["What is the name of the oldest instructor?", "Who is the oldest instructor?"])
+def test_the_oldest_row_is_a_row_not_the_largest_age(school: Path, schema: SchemaInfo, question: str) -> None:
+    # Not the maximum age per name (every instructor would be listed with their own age).
+    assert rows(school, schema, question) == [("Braudel",)]
+
+
+def test_the_oldest_age_is_the_largest_age(school: Path, schema: SchemaInfo) -> None:
+    assert rows(school, schema, "What is the oldest age among the instructors?") == [(62,)]
+
+
+def test_a_word_naming_the_values_column_is_not_a_second_value(school: Path, schema: SchemaInfo) -> None:
+    # 'State' is also a department's name; after "Ohio" the word only says Ohio is a state.
+    assert sorted(rows(school, schema, "What are the names of the instructors from outside the Ohio state?")) == [
+        ("Bloch",), ("Braudel",), ("Noether",),
+    ]

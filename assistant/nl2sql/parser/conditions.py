@@ -222,6 +222,11 @@ class ConditionPasses(ShapePasses):
             return
         if self.lemmas[position] in identifier_words(ref.column):
             self.mark(position, position + 1)
+            # "the California state": not also a value 'State' of another column; "the 'sesame' product": the
+            # table word qualifies the value, unless it is the only thing the question names ("food allergies").
+            others = [s for s in self.slots if s is not there and s is not slot and s.kind in ("table", "column")]
+            if there is not None and there.length == 1 and (there.kind == "value" or there.kind == "table" and others):
+                there.role = "qualifier"
 
     VALUE_LEAD_WORDS = {
         "is",

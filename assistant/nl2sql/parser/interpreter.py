@@ -168,10 +168,32 @@ class Interpreter(ConditionPasses):
 
     def listed(self, slot: Slot) -> bool:
         """Whether `slot` is an item of a list of things asked for ("the address and email", "X, Y and Z")."""
-        before = self.skip_back(slot.start, {"the", "a", "an"})
+        before = self.skip_back(slot.start, {"the", "a", "an", "their", "its", "respective", "corresponding"})
         if before >= 0 and self.lemmas[before] in ("and", ","):
             return True
         return slot.end < len(self.tokens) and self.lemmas[slot.end] in ("and", ",") and slot.start < self.boundary
+
+    def show_listed_table(self, slot: Slot) -> bool:
+        """ "the names of parties and their respective regions": a table named among the things to show
+        shows what identifies its rows. Only for plain lists (with a count or grouping, a second table's
+        names would change what is counted), and only when the list is of things shown: "their" or a
+        column before the "and" — "the phone numbers of the customers and staff" lists owners."""
+        plan = self.plan
+        table = slot.best.table or ""
+        before = self.skip_back(slot.start, {"the", "a", "an"})
+        possessive = before >= 0 and self.lemmas[before] in ("their", "its", "respective", "corresponding")
+        previous = self.slot_ending_at(self.skip_back(slot.start, {"the", "a", "an", "their", "its", "respective",
+                                                                   "corresponding", "and", ","}) + 1)
+        if not possessive and (previous is None or previous.kind != "column"):
+            return False
+        if plan.group_by or any(e.aggregate for e in plan.select) or self.count_expression is not None or not plan.select:
+            return False
+        refs = self.called_by_column(table) or self.name_columns(table)
+        if not refs:
+            return False
+        plan.select.extend(Expression(ref) for ref in refs)
+        self.penalise(0.9, f"showing the name of each {table} row")
+        return True
 
     def superlative_as_subquery(self) -> bool:
         """Rewrites the superlative's ORDER BY … LIMIT 1 as a condition when it ranks another table's rows,
@@ -595,7 +617,9 @@ class Interpreter(ConditionPasses):
             table = slot.best.table or ""
             if slot.kind != "table" or table in tables:
                 continue
-            if slot.role == "related":
+            if slot.role in ("related", "table") and self.listed(slot) and self.show_listed_table(slot):
+                tables.append(table)
+            elif slot.role == "related":
                 tables.append(table)
                 factor = 0.75 if self.count_expression is not None else 0.85
                 self.penalise(factor, f"rows of {table} only restrict the answer through the join")

@@ -350,7 +350,14 @@ class ShapePasses(InterpreterBase):
             slot = self.slot_at(after)
             adjective = self.slot_at(position)
             if adjective is not None and adjective.kind == "column" and adjective.role is None:
-                slot = adjective  # "oldest" names the age column itself
+                if (
+                    slot is not None
+                    and slot.kind == "column"
+                    and (slot.best.table, slot.best.column) == (adjective.best.table, adjective.best.column)
+                ):
+                    adjective.role = "qualifier"  # "the oldest age": the adjective and the noun are one column
+                else:
+                    slot = adjective  # "oldest" names the age column itself
             if slot is None and position > 0:
                 # "whose price is the highest": the column comes before.
                 back = self.skip_back(position, {"the", "is", "are", "was", "were"})
@@ -445,6 +452,8 @@ class ShapePasses(InterpreterBase):
             not any(s.role in ("select",) for s in self.slots)
             and position < self.boundary
             and not [s for s in self.slots if s.start < position and s.kind == "column" and s.role is None]
+            # "the name of the oldest student", "who is the oldest student": a row is asked for, not the age
+            and not any(lemma in ("name", "who", "whom", "title") for lemma in self.lemmas[:position])
         )
         if word in ("most", "least") and column is not None and not column.is_numeric:
             return False
