@@ -36,8 +36,8 @@ INSERT INTO instructors VALUES (1, 'Curie', 40, 900, 1, 'Ohio'), (2, 'Bloch', 35
   (3, 'Dirac', 40, 800, 1, 'Ohio'), (4, 'Braudel', 62, 650, 2, 'Utah'), (5, 'Noether', 19, 400, 1, 'Iowa');
 INSERT INTO courses VALUES (1, 'Optics', 1), (2, 'Algebra', 1), (3, 'Annales', 2);
 INSERT INTO stations VALUES (1, 1), (2, 2);
-INSERT INTO allergy_types VALUES ('Milk', 'food'), ('Cat', 'animal'), ('Pollen', 'environment');
-INSERT INTO has_allergy VALUES (1, 'Pollen'), (2, 'Pollen'), (3, 'Milk'), (4, 'Pollen'), (5, 'Milk');
+INSERT INTO allergy_types VALUES ('Milk', 'food'), ('Cat', 'animal'), ('Pollen', 'environment'), ('Peanut', 'food');
+INSERT INTO has_allergy VALUES (1, 'Pollen'), (2, 'Pollen'), (3, 'Milk'), (4, 'Pollen'), (5, 'Peanut');
 INSERT INTO exams VALUES (1, 'Midterm', '2024-02-01'), (2, 'Final', '2024-06-20'), (3, 'Quiz', '2023-11-03');
 INSERT INTO shipments VALUES (1, '2024-01-01', '2024-01-09'), (2, '2024-01-05', '2024-01-06');
 """
@@ -174,3 +174,21 @@ def test_a_word_naming_the_values_column_is_not_a_second_value(school: Path, sch
     assert sorted(rows(school, schema, "What are the names of the instructors from outside the Ohio state?")) == [
         ("Bloch",), ("Braudel",), ("Noether",),
     ]
+
+
+def test_the_oldest_and_youngest_are_the_largest_and_smallest_values(school: Path, schema: SchemaInfo) -> None:
+    assert rows(school, schema, "What are the ages of the oldest and youngest instructors?") == [(62, 19)]
+    # No one instructor is both: the engine says so rather than rank one row both ways.
+    refusal(schema, "Who are the oldest and youngest instructors?")
+
+
+def test_each_category_named_like_its_table_groups_by_the_category(school: Path, schema: SchemaInfo) -> None:
+    # Grouped by the allergy's key but shown by its type, each type would appear once per allergy.
+    assert sorted(rows(school, schema, "How many instructors are affected by each allergy type?")) == [
+        ("environment", 3), ("food", 2),
+    ]
+
+
+def test_a_passive_verb_that_ends_the_question_is_a_condition_not_filler(schema: SchemaInfo) -> None:
+    # "logged in" says which exams count; answering with every exam would drop it silently.
+    refusal(schema, "How many exams are logged in?")

@@ -119,7 +119,9 @@ class Interpreter(ConditionPasses):
             # "denominations and the number of schools in descending order": the count is what is ranked.
             ranked = next((e for e in select if e.aggregate), select[0])
             plan.order_by.append(OrderItem(ranked, bool(self.descending)))
-        if self.superlative_limit:
+        if self.superlative_limit and self.extremes_of_one_column():
+            pass
+        elif self.superlative_limit:
             if not self.superlative_as_subquery():
                 plan.limit = self.limit or 1
         elif self.limit is not None:
@@ -172,6 +174,24 @@ class Interpreter(ConditionPasses):
         if before >= 0 and self.lemmas[before] in ("and", ","):
             return True
         return slot.end < len(self.tokens) and self.lemmas[slot.end] in ("and", ",") and slot.start < self.boundary
+
+    def extremes_of_one_column(self) -> bool:
+        """ "the ages of the oldest and youngest students": two opposite superlatives on one column ask for
+        its largest and smallest values, not for one row ranked both ways. Refused when anything else is
+        shown, since no single row is both."""
+        plan = self.plan
+        if len(plan.order_by) != 2 or self.limit is not None:
+            return False
+        first, second = plan.order_by
+        if first.expression != second.expression or first.descending == second.descending or first.expression.aggregate:
+            return False
+        ref = first.expression.column
+        if any(e.aggregate or e.column != ref for e in plan.select) or plan.group_by:
+            raise Refusal("The question asks for the largest and the smallest at once; ask for the values, or one at a time.")
+        plan.select = [Expression(ref, "MAX" if item.descending else "MIN") for item in plan.order_by]
+        plan.order_by = []
+        self.reasoning.append("the largest and smallest values of one column")
+        return True
 
     def show_listed_table(self, slot: Slot) -> bool:
         """ "the names of parties and their respective regions": a table named among the things to show
@@ -463,6 +483,16 @@ class Interpreter(ConditionPasses):
             if key.ref_table == table.name and key.table == self.subject:
                 ref = ColumnRef(key.table, key.column)
                 self.penalise(0.9, f"grouping {key.table} by {key.column}")
+                return ref, ref
+        own = {o.column for o in slot.options if o.kind == "column" and o.table == table.name and o.score >= slot.best.score}
+        if len(own) == 1:
+            # "each allergy type" over an Allergy_Type table with an AllergyType column: the words name the
+            # column too, and its values (not the table's rows) are what is grouped
+            ref = ColumnRef(table.name, next(iter(own)) or "")
+            info = self.column_info(ref)
+            category = identifier_words(ref.column)[-1:] in ([word] for word in lx.CATEGORY_WORDS)
+            if info is not None and not info.is_numeric and not info.primary_key and category:
+                self.plan.add_table(table.name)
                 return ref, ref
         names = self.name_columns(table.name)
         keys = table.primary_keys
