@@ -461,10 +461,12 @@ class Analytic:
                 notes.append(f"more than one way to join {fact} to {table_name}; used {reach[table_name].keys[-1].column}")
         return Choice(fact, score, measure, groups, values, entity, date, keys, notes, penalty)
 
-    @staticmethod
-    def group_table(link: Link, reach: dict[str, Reach]) -> str:
-        """The table a breakdown is read from: a table named as a group is read through the key to it."""
+    def group_table(self, link: Link, reach: dict[str, Reach]) -> str:
+        """The table a breakdown is read from: a table named as a group is read through the key to it, and
+        joined when it has a name to show."""
         if link.column is None and reach[link.table].keys:
+            if self.shown_names(link.table, reach[link.table].keys[-1]):
+                return link.table
             return reach[link.table].keys[-1].table
         return link.table
 
@@ -483,6 +485,16 @@ class Analytic:
         return best, bool(tied)
 
     # ------------------------------------------------------------------ plan
+
+    def shown_names(self, table_name: str, key: ForeignKey) -> list[ColumnRef]:
+        """The name columns of a grouped table, when the key pointing at it is not already its name."""
+        table = self.schema.table(table_name)
+        if table is None or not table.primary_keys:
+            return []
+        names = self.display(table_name)[1:]
+        if any(ref.column == key.ref_column for ref in names):
+            return []  # "per department" over a dept_name key: the key is the name
+        return names
 
     def display(self, table_name: str) -> list[ColumnRef]:
         """The key and the columns that name a row to a person (name/title, or first + last name)."""
@@ -510,14 +522,18 @@ class Analytic:
             raise Unsure(f"I could not tell how to name each {table.name}")
         return refs
 
-    def group_refs(self, link: Link, reach: dict[str, Reach]) -> list[ColumnRef]:
-        """ "per department": the key that points at the department, as people write it."""
+    def group_refs(self, link: Link, reach: dict[str, Reach]) -> tuple[list[ColumnRef], list[ColumnRef]]:
+        """(grouped, shown). "per department": grouped by the key that points at the department and shown
+        by the department's name when it has one (a person reads names, not keys); by the key otherwise."""
         if link.column is not None:
-            return [ColumnRef(link.table, link.column)]
+            return [ColumnRef(link.table, link.column)], [ColumnRef(link.table, link.column)]
         if link.table in reach and reach[link.table].keys:
             key = reach[link.table].keys[-1]
-            return [ColumnRef(key.table, key.column)]
-        return self.display(link.table)
+            names = self.shown_names(link.table, key)
+            grouped = [ColumnRef(key.table, key.column)]
+            return grouped + names, names or grouped
+        refs = self.display(link.table)
+        return refs, refs
 
     def build(self, spec: Spec, choice: Choice) -> QueryPlan:
         plan = QueryPlan()
@@ -542,9 +558,9 @@ class Analytic:
             shown.extend(Expression(ref) for ref in names)
         reach = many_to_one(self.schema, fact)
         for link in choice.groups:
-            for ref in self.group_refs(link, reach):
-                shown.append(Expression(ref))
-                group_by.append(Expression(ref))
+            grouped, named = self.group_refs(link, reach)
+            shown.extend(Expression(ref) for ref in named)
+            group_by.extend(Expression(ref) for ref in grouped)
         buckets = [Expression(choice.date, date_part=part) for part in spec.buckets] if choice.date else []
         # "Which product sold the most?" asks for the product; "top 5 … by sales" also shows the sales.
         answer_only = spec.limit == 1 and not spec.groups and not buckets and bool(shown)
