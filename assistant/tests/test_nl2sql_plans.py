@@ -29,6 +29,9 @@ CREATE TABLE stations (station_id INTEGER PRIMARY KEY, instructor_id INTEGER REF
 CREATE TABLE allergy_types (allergy TEXT PRIMARY KEY, allergy_type TEXT);
 CREATE TABLE has_allergy (instructor_id INTEGER REFERENCES instructors(instructor_id),
                           allergy TEXT REFERENCES allergy_types(allergy));
+CREATE TABLE makers (code INTEGER PRIMARY KEY, name TEXT, country TEXT);
+CREATE TABLE products (code INTEGER PRIMARY KEY, name TEXT, price REAL, maker INTEGER REFERENCES makers(code));
+CREATE TABLE orders (order_id INTEGER PRIMARY KEY, product INTEGER REFERENCES products(code), qty INTEGER);
 CREATE TABLE exams (exam_id INTEGER PRIMARY KEY, title TEXT, exam_date TEXT);
 CREATE TABLE shipments (shipment_id INTEGER PRIMARY KEY, ordered_date TEXT, shipped_date TEXT);
 INSERT INTO departments VALUES (1, 'Physics', 500), (2, 'History', 300), (3, 'State', 100);
@@ -38,6 +41,9 @@ INSERT INTO courses VALUES (1, 'Optics', 1), (2, 'Algebra', 1), (3, 'Annales', 2
 INSERT INTO stations VALUES (1, 1), (2, 2);
 INSERT INTO allergy_types VALUES ('Milk', 'food'), ('Cat', 'animal'), ('Pollen', 'environment'), ('Peanut', 'food');
 INSERT INTO has_allergy VALUES (1, 'Pollen'), (2, 'Pollen'), (3, 'Milk'), (4, 'Pollen'), (5, 'Peanut');
+INSERT INTO makers VALUES (1, 'Acme', 'Japan'), (2, 'Globex', 'Peru');
+INSERT INTO products VALUES (1, 'Anvil', 10.0, 2), (2, 'Rocket', 30.0, 1), (3, 'Magnet', 40.0, 2);
+INSERT INTO orders VALUES (1, 1, 5), (2, 3, 1);
 INSERT INTO exams VALUES (1, 'Midterm', '2024-02-01'), (2, 'Final', '2024-06-20'), (3, 'Quiz', '2023-11-03');
 INSERT INTO shipments VALUES (1, '2024-01-01', '2024-01-09'), (2, '2024-01-05', '2024-01-06');
 """
@@ -192,3 +198,15 @@ def test_each_category_named_like_its_table_groups_by_the_category(school: Path,
 def test_a_passive_verb_that_ends_the_question_is_a_condition_not_filler(schema: SchemaInfo) -> None:
     # "logged in" says which exams count; answering with every exam would drop it silently.
     refusal(schema, "How many exams are logged in?")
+
+
+def test_a_table_word_before_a_column_says_whose_column_it_is(school: Path, schema: SchemaInfo) -> None:
+    # "maker code" is the maker's code (the products made by maker 2), not the product's own code 2.
+    assert rows(school, schema, "What is the average price of products with maker code equal to 2?") == [(25.0,)]
+
+
+def test_every_item_of_a_list_belongs_to_the_table_after_it(school: Path, schema: SchemaInfo) -> None:
+    # "the name and price of products": the products' names, though the condition is on makers.
+    assert sorted(rows(school, schema, "Find the name and price of products made by makers whose country is Peru.")) == [
+        ("Anvil", 10.0), ("Magnet", 40.0),
+    ]

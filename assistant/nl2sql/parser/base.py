@@ -250,8 +250,15 @@ class InterpreterBase:
             named = [s.best.table for s in self.slots if s.start < slot.start and {m.kind for m in s.options} == {"table"}]
             if named:
                 return named[0]
-        after = self.skip(slot.end, {"of", "the", "their", "all", "each", "a", "an", "for"})
-        if after > slot.end and self.lemmas[slot.end] in ("of", "for"):
+        end = slot.end
+        while end < len(self.tokens) and self.lemmas[end] in ("and", ","):
+            # "the name and position of physicians": every item of the list belongs to what follows it
+            following = self.slot_at(self.skip(end + 1, {"the", "a", "an", "their", "its"}))
+            if following is None or following.kind != "column":
+                break
+            end = following.end
+        after = self.skip(end, {"of", "the", "their", "all", "each", "a", "an", "for"})
+        if after > end and self.lemmas[end] in ("of", "for"):
             following = self.slot_at(after)
             if following is not None:
                 tables = [m.table for m in following.options if m.kind == "table"]
@@ -260,6 +267,12 @@ class InterpreterBase:
         previous = self.slot_ending_at(slot.start)
         if previous is not None and previous.kind == "table" and len(previous.options) == 1:
             return previous.best.table
+        if previous is not None and previous.kind == "table":
+            # "manufacturer codes": a word naming a table (and also some key column) before a column it has
+            owners = {m.table for m in slot.options if m.kind == "column"}
+            tables = [m.table for m in previous.options if m.kind == "table" and m.table in owners]
+            if tables:
+                return tables[0]
         return None
 
     def prefers_table(self, slot: Slot) -> bool:
