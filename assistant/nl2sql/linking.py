@@ -510,9 +510,17 @@ def _word_match(token: Token, word: str, index: SchemaIndex) -> float:
     if len(word) >= 4 and not short_noun and word in index.stems.get(token.stem, ()):
         # (not for a short stem left by "-ion": "states" and "station" are both "stat")
         return 0.85
+    if len(word) >= 6 and len(token.lemma) >= 6 and _negated_twin(token.lemma, word):
+        return 0.0  # "available" is the opposite of "unavailable", not a misspelling
     if len(word) >= 6 and len(token.lemma) >= 6 and difflib.SequenceMatcher(None, token.lemma, word).ratio() >= 0.88:
         return 0.75
     return 0.0
+
+
+def _negated_twin(first: str, second: str) -> bool:
+    """Whether one word is the other with a negating prefix ("available"/"unavailable")."""
+    short, long = sorted((first, second), key=len)
+    return any(long == prefix + short for prefix in ("un", "in", "im", "non", "dis", "ir", "il"))
 
 
 SKIPPABLE_INSIDE = {"of", "the", "a", "an"}

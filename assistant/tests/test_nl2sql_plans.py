@@ -14,6 +14,7 @@ import pytest
 
 from assistant.nl2sql.engine import Result, answer
 from assistant.nl2sql.introspect_sqlite import introspect
+from assistant.nl2sql.linking import schema_mentions, tokenize
 from assistant.nl2sql.schema import SchemaInfo
 
 from .sqlite_db import build, fetch
@@ -21,7 +22,7 @@ from .sqlite_db import build, fetch
 TODAY = dt.date(2024, 4, 10)
 
 SCHOOL = """
-CREATE TABLE departments (dept_id INTEGER PRIMARY KEY, dept_name TEXT, budget INTEGER);
+CREATE TABLE departments (dept_id INTEGER PRIMARY KEY, dept_name TEXT, budget INTEGER, dept_phone TEXT);
 CREATE TABLE instructors (instructor_id INTEGER PRIMARY KEY, name TEXT, age INTEGER, salary INTEGER,
                           dept_id INTEGER REFERENCES departments(dept_id), home_state TEXT);
 CREATE TABLE courses (course_id INTEGER PRIMARY KEY, title TEXT, dept_id INTEGER REFERENCES departments(dept_id));
@@ -32,18 +33,22 @@ CREATE TABLE has_allergy (instructor_id INTEGER REFERENCES instructors(instructo
 CREATE TABLE makers (code INTEGER PRIMARY KEY, name TEXT, country TEXT);
 CREATE TABLE products (code INTEGER PRIMARY KEY, name TEXT, price REAL, maker INTEGER REFERENCES makers(code));
 CREATE TABLE orders (order_id INTEGER PRIMARY KEY, product INTEGER REFERENCES products(code), qty INTEGER);
+CREATE TABLE players (player_id INTEGER PRIMARY KEY, player TEXT, position TEXT);
+CREATE TABLE rooms (room_id INTEGER PRIMARY KEY, block TEXT, unavailable INTEGER);
 CREATE TABLE exams (exam_id INTEGER PRIMARY KEY, title TEXT, exam_date TEXT);
 CREATE TABLE shipments (shipment_id INTEGER PRIMARY KEY, ordered_date TEXT, shipped_date TEXT);
-INSERT INTO departments VALUES (1, 'Physics', 500), (2, 'History', 300), (3, 'State', 100);
+INSERT INTO departments VALUES (1, 'Physics', 500, '555-0101'), (2, 'History', 300, '555-0102'), (3, 'State', 100, NULL);
 INSERT INTO instructors VALUES (1, 'Curie', 40, 900, 1, 'Ohio'), (2, 'Bloch', 35, 700, 2, 'Iowa'),
   (3, 'Dirac', 40, 800, 1, 'Ohio'), (4, 'Braudel', 62, 650, 2, 'Utah'), (5, 'Noether', 19, 400, 1, 'Iowa');
 INSERT INTO courses VALUES (1, 'Optics', 1), (2, 'Algebra', 1), (3, 'Annales', 2);
 INSERT INTO stations VALUES (1, 1), (2, 2);
 INSERT INTO allergy_types VALUES ('Milk', 'food'), ('Cat', 'animal'), ('Pollen', 'environment'), ('Peanut', 'food');
 INSERT INTO has_allergy VALUES (1, 'Pollen'), (2, 'Pollen'), (3, 'Milk'), (4, 'Pollen'), (5, 'Peanut');
-INSERT INTO makers VALUES (1, 'Acme', 'Japan'), (2, 'Globex', 'Peru');
-INSERT INTO products VALUES (1, 'Anvil', 10.0, 2), (2, 'Rocket', 30.0, 1), (3, 'Magnet', 40.0, 2);
+INSERT INTO makers VALUES (1, 'Acme', 'Japan'), (2, 'Anvil Works', 'Peru');
+INSERT INTO products VALUES (1, 'Anvil', 10.0, 1), (2, 'Rocket', 30.0, 1), (3, 'Magnet', 40.0, 2), (4, 'Lamp', 20.0, 2);
 INSERT INTO orders VALUES (1, 1, 5), (2, 3, 1);
+INSERT INTO players VALUES (1, 'Ann', 'Guard'), (2, 'Bo', 'Guard'), (3, 'Cy', 'Center'), (4, 'Di', 'Forward');
+INSERT INTO rooms VALUES (1, 'A', 0), (2, 'A', 1), (3, 'B', 0);
 INSERT INTO exams VALUES (1, 'Midterm', '2024-02-01'), (2, 'Final', '2024-06-20'), (3, 'Quiz', '2023-11-03');
 INSERT INTO shipments VALUES (1, '2024-01-01', '2024-01-09'), (2, '2024-01-05', '2024-01-06');
 """
@@ -202,11 +207,38 @@ def test_a_passive_verb_that_ends_the_question_is_a_condition_not_filler(schema:
 
 def test_a_table_word_before_a_column_says_whose_column_it_is(school: Path, schema: SchemaInfo) -> None:
     # "maker code" is the maker's code (the products made by maker 2), not the product's own code 2.
-    assert rows(school, schema, "What is the average price of products with maker code equal to 2?") == [(25.0,)]
+    assert rows(school, schema, "What is the average price of products with maker code equal to 2?") == [(30.0,)]
 
 
 def test_every_item_of_a_list_belongs_to_the_table_after_it(school: Path, schema: SchemaInfo) -> None:
     # "the name and price of products": the products' names, though the condition is on makers.
     assert sorted(rows(school, schema, "Find the name and price of products made by makers whose country is Peru.")) == [
-        ("Anvil", 10.0), ("Magnet", 40.0),
+        ("Lamp", 20.0), ("Magnet", 40.0),
     ]
+
+
+def test_phone_number_is_a_column_not_a_count(school: Path, schema: SchemaInfo) -> None:
+    assert rows(school, schema, "What are the name and phone number of the departments with a budget over 400?") == [
+        ("Physics", "555-0101"),
+    ]
+
+
+def test_available_is_not_a_misspelling_of_unavailable(schema: SchemaInfo) -> None:
+    found = {(m.table, m.column) for m in schema_mentions(tokenize("available rooms"), schema)}
+    assert ("rooms", "unavailable") not in found
+    assert ("rooms", "unavailable") in {(m.table, m.column) for m in schema_mentions(tokenize("unavalable"), schema)}
+
+
+def test_ordering_by_a_whole_table_is_refused(schema: SchemaInfo) -> None:
+    # Ordered by which column of departments? Not silently by the instructors' names.
+    assert "order by" in refusal(schema, "List the names of instructors in the alphabetical order of their departments.")
+
+
+def test_distinct_values_of_a_column_named_after_its_table(school: Path, schema: SchemaInfo) -> None:
+    # "player positions": the positions (3), not the players (4), though the table has a player column.
+    assert rows(school, schema, "Count the number of distinct player positions.") == [(3,)]
+
+
+def test_a_named_column_is_searched_for_the_text(school: Path, schema: SchemaInfo) -> None:
+    # 'Anvil' is a whole product name, but the question searches the makers' names.
+    assert rows(school, schema, 'Which maker name contains substring "Anvil"?') == [("Anvil Works",)]

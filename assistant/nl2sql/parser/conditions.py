@@ -182,7 +182,16 @@ class ConditionPasses(ShapePasses):
                 continue
             mention = slot.best
             column_slot = self.column_before_value(slot)
-            if mention.table is None:
+            like = self.like_pattern(slot, column_slot)
+            if like is not None and column_slot is not None and column_slot.kind == "column" and mention.table is not None:
+                # "which accelerator name contains 'Opera'": the named column is searched, wherever else the
+                # text happens to be a whole value
+                owner = self.owner_hint(column_slot)
+                owned = [m for m in column_slot.options if m.kind == "column" and m.table == owner]
+                if owned:
+                    column_slot.chosen = owned[0]
+                ref, value = ColumnRef(column_slot.best.table or "", column_slot.best.column or ""), mention.value
+            elif mention.table is None:
                 if column_slot is None:
                     continue  # a quoted string we cannot place stays unexplained
                 ref = ColumnRef(column_slot.best.table or "", column_slot.best.column or "")
@@ -199,7 +208,6 @@ class ConditionPasses(ShapePasses):
             if negation >= 0 and self.lemmas[negation] in ("not", "except", "excluding", "outside"):
                 operator = "!="
                 self.mark(negation, negation + 1)
-            like = self.like_pattern(slot, column_slot)
             if like is not None:
                 operator, value = "LIKE", like
             slot.role = "filter"

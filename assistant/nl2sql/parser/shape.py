@@ -108,6 +108,9 @@ class ShapePasses(InterpreterBase):
             if cue == ("by",) and not self.order_context(cue_start):
                 continue
             if slot.kind == "table":
+                if cue != ("by",) and not self.words_at(slot.end, ("count",)):
+                    # "in the alphabetical order of their addresses": ordered by a whole table is no order
+                    raise Refusal(f"I could not tell which column of {slot.best.table} to order by.")
                 continue
             slot.role = "order"
             self.mark(cue_start, slot.end)
@@ -194,6 +197,10 @@ class ShapePasses(InterpreterBase):
                 continue
             if self.tokens[position].lower in ("numbers", "counts"):
                 continue  # "the numbers of all flights" asks for a number column, not a count
+            previous = self.slot_ending_at(position)
+            if cue[0] == "number" and previous is not None and previous.kind == "column":
+                self.mark(position, position + 1)  # "the address and phone number of the buildings": part of the
+                continue  # column's name, not a count
             after = self.skip(position + len(cue), {"the", "a", "an", "all", "of"})
             if after < len(self.tokens) and self.lemmas[after] in ("total", "sum"):
                 self.mark(position, position + len(cue))
@@ -212,6 +219,18 @@ class ShapePasses(InterpreterBase):
                 after += 1
             after = self.skip(after, {"the", "a", "an"})
             slot = self.slot_at(after)
+            following = self.slot_at(slot.end) if slot is not None else None
+            if (
+                distinct
+                and slot is not None
+                and following is not None
+                and any(m.kind == "table" for m in slot.options)
+                and following.kind == "column"
+                and following.best.table in {m.table for m in slot.options if m.kind == "table"}
+            ):
+                slot.role = "qualifier"  # "the number of distinct player positions": positions, of players
+                self.mark(slot.start, slot.end)
+                slot = following
             if position > 0 and self.lemmas[position - 1] == "total":
                 self.mark(position - 1, position)
             if slot is None or slot.kind not in ("table", "column") or slot.role not in (None, "head"):
