@@ -108,7 +108,10 @@ class ShapePasses(InterpreterBase):
             if cue == ("by",) and not self.order_context(cue_start):
                 continue
             if slot.kind == "table":
-                if cue != ("by",) and not self.words_at(slot.end, ("count",)):
+                ordering_word = self.slot_at(cue_start) is None and not any(
+                    other.start <= cue_start < other.end for other in self.slots
+                )  # "the amounts of orders of customers": the orders table, not an order
+                if cue != ("by",) and ordering_word and not self.words_at(slot.end, ("count",)):
                     # "in the alphabetical order of their addresses": ordered by a whole table is no order
                     raise Refusal(f"I could not tell which column of {slot.best.table} to order by.")
                 continue
