@@ -242,3 +242,11 @@ def test_distinct_values_of_a_column_named_after_its_table(school: Path, schema:
 def test_a_named_column_is_searched_for_the_text(school: Path, schema: SchemaInfo) -> None:
     # 'Anvil' is a whole product name, but the question searches the makers' names.
     assert rows(school, schema, 'Which maker name contains substring "Anvil"?') == [("Anvil Works",)]
+
+
+def test_the_highest_total_ranks_groups_by_their_sum(school: Path, schema: SchemaInfo) -> None:
+    # Physics pays 900 + 800 + 400 in salaries, History 700 + 650.
+    assert rows(school, schema, "Which department has the highest total salary of instructors?") == [("Physics",)]
+    # Physics averages 700, History 675.
+    question = "What is the name of the department whose instructors have the lowest average salary?"
+    assert rows(school, schema, question) == [("History",)]

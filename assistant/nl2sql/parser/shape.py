@@ -302,6 +302,9 @@ class ShapePasses(InterpreterBase):
                 "exceeding",
             ):
                 continue  # "above the average price" compares against a subquery
+            ahead = self.skip_back(before, {"the", "a", "an"})
+            if ahead >= 0 and self.lemmas[ahead] in lx.SUPERLATIVE_WORDS and self.lemmas[before] in lx.AGGREGATE_WORDS:
+                continue  # "the highest average rating" ranks by the average, handled with the superlatives
             function = lx.AGGREGATE_WORDS.get(self.lemmas[before]) or lx.LIST_SUPERLATIVES[self.lemmas[before]]
             if function in ("MAX", "MIN") and before >= self.boundary:
                 continue  # "with the maximum price" is a superlative, handled later
@@ -363,6 +366,8 @@ class ShapePasses(InterpreterBase):
                 continue
             descending = lx.SUPERLATIVE_WORDS[lemma]
             after = self.skip(position + 1, {"the", "a", "an", "of"})
+            if self.aggregate_superlative(position, after, descending):
+                continue
             if after < len(self.tokens) and self.lemmas[after] in ("common", "popular", "frequent", "often", "frequently"):
                 self.most_common(position, after, descending)
                 continue
@@ -443,6 +448,26 @@ class ShapePasses(InterpreterBase):
         self.plan.order_by.append(OrderItem(Expression(ColumnRef(ref.table, "*"), "COUNT"), descending))
         self.superlative_limit = True
         self.mark(min(start, position), max(slot.end, after + 1))
+
+    def aggregate_superlative(self, position: int, after: int, descending: bool) -> bool:
+        """ "the item with the highest average rating", "the type with the largest total amount": rows
+        grouped per what is shown (or per the subject), ranked by an average or total of a number."""
+        if after >= len(self.tokens) or lx.AGGREGATE_WORDS.get(self.lemmas[after]) not in ("SUM", "AVG"):
+            return False
+        slot = self.slot_at(self.skip(after + 1, {"of"}))
+        if slot is None or slot.kind != "column" or slot.role is not None:
+            return False
+        ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+        column = self.column_info(ref)
+        if column is None or not column.is_numeric or self.is_key(column):
+            return False
+        slot.role = "order"
+        self.plan.add_table(ref.table)
+        self.plan.order_by.append(OrderItem(Expression(ref, lx.AGGREGATE_WORDS[self.lemmas[after]]), descending))
+        self.group_by_subject = True
+        self.superlative_limit = True
+        self.mark(position, slot.end)
+        return True
 
     def count_superlative(self, slot: Slot, descending: bool) -> None:
         slot.role = "count_superlative"
