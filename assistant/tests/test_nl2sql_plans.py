@@ -33,7 +33,7 @@ CREATE TABLE has_allergy (instructor_id INTEGER REFERENCES instructors(instructo
 CREATE TABLE makers (code INTEGER PRIMARY KEY, name TEXT, country TEXT);
 CREATE TABLE products (code INTEGER PRIMARY KEY, name TEXT, price REAL, maker INTEGER REFERENCES makers(code));
 CREATE TABLE orders (order_id INTEGER PRIMARY KEY, product INTEGER REFERENCES products(code), qty INTEGER);
-CREATE TABLE players (player_id INTEGER PRIMARY KEY, player TEXT, position TEXT);
+CREATE TABLE players (player_id INTEGER PRIMARY KEY, player TEXT, position TEXT, sex TEXT);
 CREATE TABLE rooms (room_id INTEGER PRIMARY KEY, block TEXT, unavailable INTEGER);
 CREATE TABLE exams (exam_id INTEGER PRIMARY KEY, title TEXT, exam_date TEXT);
 CREATE TABLE shipments (shipment_id INTEGER PRIMARY KEY, ordered_date TEXT, shipped_date TEXT);
@@ -47,7 +47,7 @@ INSERT INTO has_allergy VALUES (1, 'Pollen'), (2, 'Pollen'), (3, 'Milk'), (4, 'P
 INSERT INTO makers VALUES (1, 'Acme', 'Japan'), (2, 'Anvil Works', 'Peru');
 INSERT INTO products VALUES (1, 'Anvil', 10.0, 1), (2, 'Rocket', 30.0, 1), (3, 'Magnet', 40.0, 2), (4, 'Lamp', 20.0, 2);
 INSERT INTO orders VALUES (1, 1, 5), (2, 3, 1);
-INSERT INTO players VALUES (1, 'Ann', 'Guard'), (2, 'Bo', 'Guard'), (3, 'Cy', 'Center'), (4, 'Di', 'Forward');
+INSERT INTO players VALUES (1, 'Ann', 'Guard', 'F'), (2, 'Bo', 'Guard', 'M'), (3, 'Cy', 'Center', 'M'), (4, 'Di', 'Forward', 'F');
 INSERT INTO rooms VALUES (1, 'A', 0), (2, 'A', 1), (3, 'B', 0);
 INSERT INTO exams VALUES (1, 'Midterm', '2024-02-01'), (2, 'Final', '2024-06-20'), (3, 'Quiz', '2023-11-03');
 INSERT INTO shipments VALUES (1, '2024-01-01', '2024-01-09'), (2, '2024-01-05', '2024-01-06');
@@ -250,3 +250,7 @@ def test_the_highest_total_ranks_groups_by_their_sum(school: Path, schema: Schem
     # Physics averages 700, History 675.
     question = "What is the name of the department whose instructors have the lowest average salary?"
     assert rows(school, schema, question) == [("History",)]
+
+
+def test_a_condition_said_twice_is_one_condition(school: Path, schema: SchemaInfo) -> None:
+    assert sorted(rows(school, schema, "What are the positions of female (sex is F) players?")) == [("Forward",), ("Guard",)]

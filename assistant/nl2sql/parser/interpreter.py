@@ -537,6 +537,7 @@ class Interpreter(ConditionPasses):
     def connector(self) -> None:
         """Conditions joined by "or" become OR (or IN on one column); "and" on one column is refused."""
         plan = self.plan
+        self.drop_repeated_conditions()
         if len(plan.conditions) < 2:
             return
         positions = sorted(position for position, _ in self.filters)
@@ -568,6 +569,18 @@ class Interpreter(ConditionPasses):
                 plan.connector = "OR"
             return
         raise Refusal("The question mixes 'and' and 'or' conditions; I would be guessing how they group.")
+
+    def drop_repeated_conditions(self) -> None:
+        """ "female students (sex is F)": the same condition said twice is one condition."""
+        seen: list[Condition] = []
+        kept_filters: list[tuple[int, Condition]] = []
+        for position, condition in sorted(self.filters, key=lambda item: item[0]):
+            if condition.subquery is None and condition in seen:
+                self.plan.conditions.remove(condition)
+                continue
+            seen.append(condition)
+            kept_filters.append((position, condition))
+        self.filters = kept_filters
 
     def clashing_column(self) -> ColumnRef | None:
         """A column that two AND-ed conditions cannot both hold on one row: two different values, or
