@@ -38,6 +38,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
                 r"|come\s+from|born\s+in|live\s+in)\b", re.I), "not in"),
     # "the average money requested by all entrepreneurs" is over all of them, not one row per entrepreneur
     (re.compile(r"\bby\s+(all|every)\b", re.I), r"of \1"),
+    # "how many races correspond to each?" — "correspond to" restates that each race has one class
+    (re.compile(r"\b(?:correspond|corresponds)\s+to\s+each\b", re.I), "for each"),
     # "the countries and the number of members from each." — "each" points back at what is listed
     (re.compile(r"\s+(?:from|for|of|in|with)\s+each(?:\s+(?:one|of\s+them))?\s*(?=[.?!]?\s*$)", re.I), ""),
     # "the most recent race", "registered most recently" → "the latest race", "registered latest"

@@ -254,3 +254,18 @@ def test_the_highest_total_ranks_groups_by_their_sum(school: Path, schema: Schem
 
 def test_a_condition_said_twice_is_one_condition(school: Path, schema: SchemaInfo) -> None:
     assert sorted(rows(school, schema, "What are the positions of female (sex is F) players?")) == [("Forward",), ("Guard",)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What are the different positions, and how many players are there of each?",
+        "What are the different positions of players, and how many players correspond to each?",
+    ],
+)
+def test_how_many_after_a_list_counts_per_listed_value(school: Path, schema: SchemaInfo, question: str) -> None:
+    assert sorted(rows(school, schema, question)) == [("Center", 1), ("Forward", 1), ("Guard", 2)]
+
+
+def test_how_many_beside_columns_without_a_list_is_still_refused(schema: SchemaInfo) -> None:
+    refusal(schema, "How many players have positions?")

@@ -63,7 +63,8 @@ class Interpreter(ConditionPasses):
         select = [expression for _, expression in items]
         plain = [e for e in select if not e.aggregate]
         if self.count_cue == ("how", "many") and plain and not groups and not self.date_groups:
-            raise Refusal("'How many' together with other columns: I cannot tell what is counted per what.")
+            if not self.count_per_listed(items):
+                raise Refusal("'How many' together with other columns: I cannot tell what is counted per what.")
         if not select and self.select_all:
             select = [Expression(ColumnRef(self.subject or "", "*"))]
             self.reasoning.append(f"show every column of {self.subject}")
@@ -569,6 +570,22 @@ class Interpreter(ConditionPasses):
                 plan.connector = "OR"
             return
         raise Refusal("The question mixes 'and' and 'or' conditions; I would be guessing how they group.")
+
+    def count_per_listed(self, items: list[tuple[float, Expression]]) -> bool:
+        """ "What are the different card types, and how many cards are there of each?": a list of columns,
+        then "and how many": the count is per listed value (grouped by the shown columns)."""
+        position = self.count_position
+        before = self.skip_back(position, {","})
+        if before < 0 or self.lemmas[before] != "and" or not any(p < position for p, e in items if not e.aggregate):
+            return False
+        if any(p > position for p, e in items if not e.aggregate):
+            return False
+        self.mark(before, before + 1)
+        for index in range(position, len(self.tokens)):
+            if self.lemmas[index] == "each" and self.slot_at(index + 1) is None:
+                self.mark(index, index + 1)  # "how many races correspond to each"
+        self.reasoning.append("counted per listed value")  # (the grouping itself costs confidence below)
+        return True
 
     def drop_repeated_conditions(self) -> None:
         """ "female students (sex is F)": the same condition said twice is one condition."""
