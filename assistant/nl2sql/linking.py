@@ -384,9 +384,42 @@ def _head_nouns(schema: SchemaInfo) -> dict[str, str]:
     return named
 
 
+# Prepositions and other small words that end some column names ("date_from", "valid_to").
+FUNCTION_WORDS = frozenset({
+    "from", "to", "by", "in", "on", "at", "for", "with", "of", "per", "until", "since", "after", "before", "off",
+    "out", "up", "down", "over", "under", "into", "via", "all", "any", "each", "and", "or", "not", "yes", "is", "are",
+})
+# Last words of column names too common to name one column alone.
+GENERIC_COLUMN_WORDS = frozenset({
+    "id", "name", "code", "type", "date", "number", "no", "num", "count", "year", "time", "status", "description",
+    "details", "detail", "amount", "value", "text", "flag", "key", "level", "rank", "order", "total", "other",
+})
+
+
+def _column_head_nouns(schema: SchemaInfo) -> dict[tuple[str, str], str]:
+    """Columns named by their last word alone ("fee" for CampusFee) when no other column of the schema
+    ends in, or is, that word and the word is not a generic one like "id" or "name"."""
+    endings: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for table in schema.tables:
+        for column in table.columns:
+            words = identifier_words(column.name)
+            if words:
+                endings[words[-1]].append((table.name, column.name))
+    return {
+        owners[0]: word
+        for word, owners in endings.items()
+        if len(owners) == 1
+        and word not in GENERIC_COLUMN_WORDS
+        and len(word) > 2
+        and word not in STRUCTURE_WORDS
+        and word not in FUNCTION_WORDS  # "date_from": "from" in a question is a preposition
+    }
+
+
 def _build_index(schema: SchemaInfo) -> SchemaIndex:
     index = SchemaIndex()
     head_nouns = _head_nouns(schema)
+    column_heads = _column_head_nouns(schema)
     for table in schema.tables:
         document: Counter[str] = Counter()
         phrases = _phrases_for_table(table)
@@ -394,6 +427,9 @@ def _build_index(schema: SchemaInfo) -> SchemaIndex:
             phrases.append(Phrase((head_nouns[table.name],), table.name, None, 0.85))
         for column in table.columns:
             phrases.extend(_phrases_for_column(table, column))
+            head = column_heads.get((table.name, column.name))
+            if head is not None and len(identifier_words(column.name)) > 1:
+                phrases.append(Phrase((head,), table.name, column.name, 0.8))
             for value in column.values:
                 key = normalize_value(value)
                 if key and len(key) <= 60:

@@ -35,7 +35,7 @@ CREATE TABLE products (code INTEGER PRIMARY KEY, name TEXT, price REAL, maker IN
 CREATE TABLE orders (order_id INTEGER PRIMARY KEY, product INTEGER REFERENCES products(code), qty INTEGER);
 CREATE TABLE players (player_id INTEGER PRIMARY KEY, player TEXT, position TEXT, sex TEXT);
 CREATE TABLE rooms (room_id INTEGER PRIMARY KEY, block TEXT, unavailable INTEGER);
-CREATE TABLE exams (exam_id INTEGER PRIMARY KEY, title TEXT, exam_date TEXT);
+CREATE TABLE exams (exam_id INTEGER PRIMARY KEY, title TEXT, exam_date TEXT, entry_fee REAL);
 CREATE TABLE shipments (shipment_id INTEGER PRIMARY KEY, ordered_date TEXT, shipped_date TEXT);
 INSERT INTO departments VALUES (1, 'Physics', 500, '555-0101'), (2, 'History', 300, '555-0102'), (3, 'State', 100, NULL);
 INSERT INTO instructors VALUES (1, 'Curie', 40, 900, 1, 'Ohio'), (2, 'Bloch', 35, 700, 2, 'Iowa'),
@@ -49,7 +49,7 @@ INSERT INTO products VALUES (1, 'Anvil', 10.0, 1), (2, 'Rocket', 30.0, 1), (3, '
 INSERT INTO orders VALUES (1, 1, 5), (2, 3, 1);
 INSERT INTO players VALUES (1, 'Ann', 'Guard', 'F'), (2, 'Bo', 'Guard', 'M'), (3, 'Cy', 'Center', 'M'), (4, 'Di', 'Forward', 'F');
 INSERT INTO rooms VALUES (1, 'A', 0), (2, 'A', 1), (3, 'B', 0);
-INSERT INTO exams VALUES (1, 'Midterm', '2024-02-01'), (2, 'Final', '2024-06-20'), (3, 'Quiz', '2023-11-03');
+INSERT INTO exams VALUES (1, 'Midterm', '2024-02-01', 10), (2, 'Final', '2024-06-20', 30), (3, 'Quiz', '2023-11-03', 5);
 INSERT INTO shipments VALUES (1, '2024-01-01', '2024-01-09'), (2, '2024-01-05', '2024-01-06');
 """
 
@@ -269,3 +269,9 @@ def test_how_many_after_a_list_counts_per_listed_value(school: Path, schema: Sch
 
 def test_how_many_beside_columns_without_a_list_is_still_refused(schema: SchemaInfo) -> None:
     refusal(schema, "How many players have positions?")
+
+
+def test_a_column_is_named_by_its_last_word_when_no_other_column_ends_so(school: Path, schema: SchemaInfo) -> None:
+    # "fee" for entry_fee; "name" or "id" would be too common to name one column.
+    assert rows(school, schema, "What is the highest fee of all exams?") == [(30.0,)]
+    assert rows(school, schema, "Which exam has the lowest fee? Give its title.") == [("Quiz",)]

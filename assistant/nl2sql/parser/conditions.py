@@ -203,7 +203,8 @@ class ConditionPasses(ShapePasses):
                     self.penalise(0.9, f"'{self.span(slot)}' matched a value without quotes or capitals")
             operator = "="
             negation = self.skip_back(
-                slot.start if column_slot is None else column_slot.start, {"the", "a", "an", "is", "are", "in", "from", "of"}
+                slot.start if column_slot is None else min(slot.start, column_slot.start),
+                {"the", "a", "an", "is", "are", "in", "from", "of"},
             )
             if negation >= 0 and self.lemmas[negation] in ("not", "except", "excluding", "outside"):
                 operator = "!="
@@ -233,7 +234,10 @@ class ConditionPasses(ShapePasses):
             # "the California state": not also a value 'State' of another column; "the 'sesame' product": the
             # table word qualifies the value, unless it is the only thing the question names ("food allergies").
             others = [s for s in self.slots if s is not there and s is not slot and s.kind in ("table", "column")]
-            if there is not None and there.length == 1 and (there.kind == "value" or there.kind == "table" and others):
+            same_column = there is not None and there.kind == "column" and (there.best.table, there.best.column) == (
+                ref.table, ref.column)
+            if there is not None and there.length == 1 and (there.kind == "value" or there.kind == "table" and others
+                                                             or same_column):
                 there.role = "qualifier"
 
     VALUE_LEAD_WORDS = {
