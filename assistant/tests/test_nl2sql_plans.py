@@ -275,3 +275,13 @@ def test_a_column_is_named_by_its_last_word_when_no_other_column_ends_so(school:
     # "fee" for entry_fee; "name" or "id" would be too common to name one column.
     assert rows(school, schema, "What is the highest fee of all exams?") == [(30.0,)]
     assert rows(school, schema, "Which exam has the lowest fee? Give its title.") == [("Quiz",)]
+
+
+def test_a_negated_verb_before_a_value_of_the_same_table_excludes_the_value(school: Path, schema: SchemaInfo) -> None:
+    assert rows(school, schema, "What are the names of makers that do not operate in Japan?") == [("Anvil Works",)]
+
+
+def test_a_negated_verb_before_a_value_of_a_related_table_is_not_a_simple_inequality(schema: SchemaInfo) -> None:
+    # Instructors without a Pollen allergy, not instructors joined to any allergy other than Pollen.
+    result = ask(schema, "What are the names of instructors who do not have the allergy Pollen?")
+    assert result.sql is None or "!=" not in result.sql

@@ -209,6 +209,8 @@ class ConditionPasses(ShapePasses):
             if negation >= 0 and self.lemmas[negation] in ("not", "except", "excluding", "outside"):
                 operator = "!="
                 self.mark(negation, negation + 1)
+            elif self.negated_verb_before(slot if column_slot is None else min(slot, column_slot, key=lambda s: s.start), ref):
+                operator = "!="
             if like is not None:
                 operator, value = "LIKE", like
             slot.role = "filter"
@@ -220,6 +222,38 @@ class ConditionPasses(ShapePasses):
                 self.mark(min(column_slot.start, slot.start), max(column_slot.end, slot.end))
                 if column_slot.start < slot.start:
                     self.mark(column_slot.start, slot.start)
+
+    def negated_verb_before(self, slot: Slot, ref: ColumnRef) -> bool:
+        """ "customers who do not use Cash as payment method", "who did not pay with Cash": a negated verb
+        right before a value negates the value. The verb and its auxiliary are explained with it. Only when
+        the question is about the value's own table: "the dorms that do not have a TV Lounge" excludes
+        dorms having one (a NOT IN over amenities), which is not the same as amenities other than it."""
+        if any(other.kind in ("table", "column") and other.best.table != ref.table for other in self.slots):
+            return False
+        position, verbs = slot.start - 1, []
+        while position >= 0 and self.lemmas[position] in ("the", "a", "an", "with", "as", "in", "by", "for", "their", "its"):
+            position -= 1
+        while position >= 0 and len(verbs) < 2:
+            token = self.tokens[position]
+            if (
+                token.kind != "word"
+                or position in self.explained
+                or self.slot_at(position) is not None
+                or any(other.start <= position < other.end for other in self.slots)
+                or token.text[:1].isupper()
+                or token.lemma in lx.NEGATIONS
+            ):
+                break
+            verbs.append(position)
+            position -= 1
+        if not verbs or position < 0 or self.lemmas[position] != "not" or position in self.explained:
+            return False
+        auxiliary = position - 1
+        self.mark(position, verbs[0] + 1)
+        if auxiliary >= 0 and self.lemmas[auxiliary] in ("do", "does", "did", "doe"):
+            self.mark(auxiliary, auxiliary + 1)
+        self.penalise(0.9, f"'not {' '.join(self.tokens[v].text for v in reversed(verbs))}' read as a value to exclude")
+        return True
 
     def value_kind_word(self, slot: Slot, ref: ColumnRef) -> None:
         """'from Hartford city', 'in Colorado state': a word after a value that names the value's column."""
