@@ -144,6 +144,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 
 # Question words that stand for a schema word (the key) — general English, not any one database.
 SYNONYMS: dict[str, tuple[str, ...]] = {
+    "aged": ("age",),
     "old": ("age",),
     "older": ("age",),
     "oldest": ("age",),

@@ -49,6 +49,11 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # ("300 or less than 100" is two comparisons, not "at most 300")
     (re.compile(rf"\b{_COUNT}\s+or\s+more\b(?!\s+than)", re.I), r"at least \1"),
     (re.compile(rf"\b{_COUNT}\s+or\s+(?:fewer|less)\b(?!\s+than)", re.I), r"at most \1"),
+    # "aged 32 or older", "in 2010 or later", "2000 or before": bounds that include the number (but
+    # "after 1961 or before 1959" is two comparisons)
+    (re.compile(rf"\b{_COUNT}\s+or\s+(?:older|later|after|above|higher|greater|bigger|larger)\b(?!\s+(?:than\b|\d))", re.I),
+     r"at least \1"),
+    (re.compile(rf"\b{_COUNT}\s+or\s+(?:younger|earlier|before|below|lower|smaller)\b(?!\s+(?:than\b|\d))", re.I), r"at most \1"),
     # "for different years" asks for one row per year
     (re.compile(r"\b(for|across)\s+(?:the\s+|all\s+)?different\b", re.I), r"\1 each"),
     # "by ascending order of age" → "in ascending order of age"

@@ -285,3 +285,12 @@ def test_a_negated_verb_before_a_value_of_a_related_table_is_not_a_simple_inequa
     # Instructors without a Pollen allergy, not instructors joined to any allergy other than Pollen.
     result = ask(schema, "What are the names of instructors who do not have the allergy Pollen?")
     assert result.sql is None or "!=" not in result.sql
+
+
+def test_n_or_older_includes_n_and_a_second_bare_number_is_another_value(school: Path, schema: SchemaInfo) -> None:
+    assert sorted(rows(school, schema, "What are the names of instructors aged 40 or older?")) == [
+        ("Braudel",), ("Curie",), ("Dirac",),
+    ]
+    assert sorted(rows(school, schema, "What are the names of instructors aged 35 or 62?")) == [("Bloch",), ("Braudel",)]
+    # Two comparisons, not "at most 62": "older than 50 or younger than 20".
+    assert sorted(rows(school, schema, "Names of instructors aged over 50 or below 20?")) == [("Braudel",), ("Noether",)]

@@ -23,20 +23,22 @@ class ConditionPasses(ShapePasses):
             slot.role = "filter"
             self.filters.append((slot.start, condition))
             self.mark(slot.start, end)
-            elided = self.elided_comparison(end) if subquery is None and value2 is None else None
+            elided = self.elided_comparison(end, operator == "=") if subquery is None and value2 is None else None
             if elided is not None:
                 operator, value, start, end = elided
                 self.filters.append((start, Condition(Expression(ref), operator, value)))
                 self.mark(start, end)
         self.counted_comparisons()
 
-    def elided_comparison(self, end: int) -> tuple[str, object, int, int] | None:
+    def elided_comparison(self, end: int, equal: bool = False) -> tuple[str, object, int, int] | None:
         """ "price lower than 600 or higher than 900": a comparison right after "or"/"and" with no column
         of its own compares the same column. Returns the operator, value, start and end."""
         if not self.words_at(end, ("or",)) and not self.words_at(end, ("and",)):
             return None
         start = end + 1
         found = next(((phrase, op) for phrase, op in lx.COMPARATORS if self.words_at(start, phrase)), None)
+        if found is None and self.words_at(end, ("or",)) and equal:
+            found = ((), "=")  # "aged either 36 or 37": a second value of the same column
         if found is None:
             return None
         phrase, operator = found
