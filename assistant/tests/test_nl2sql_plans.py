@@ -294,3 +294,13 @@ def test_n_or_older_includes_n_and_a_second_bare_number_is_another_value(school:
     assert sorted(rows(school, schema, "What are the names of instructors aged 35 or 62?")) == [("Bloch",), ("Braudel",)]
     # Two comparisons, not "at most 62": "older than 50 or younger than 20".
     assert sorted(rows(school, schema, "Names of instructors aged over 50 or below 20?")) == [("Braudel",), ("Noether",)]
+
+
+def test_id_and_name_are_both_asked_for(school: Path, schema: SchemaInfo) -> None:
+    assert rows(school, schema, "Show the id and name of the instructor with the highest salary.") == [(1, "Curie")]
+
+
+def test_a_category_column_may_be_called_a_type(school: Path, schema: SchemaInfo) -> None:
+    assert sorted(rows(school, schema, "How many players are there for each position type?")) == [
+        ("Center", 1), ("Forward", 1), ("Guard", 2),
+    ]

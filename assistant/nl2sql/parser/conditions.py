@@ -492,6 +492,9 @@ class ConditionPasses(ShapePasses):
                 "me",
                 "tell",
                 "name",
+                "full",
+                "id",
+                "identifier",
                 "get",
             }
             | lx.DISTINCT_WORDS
@@ -562,8 +565,31 @@ class ConditionPasses(ShapePasses):
     def placeholder_positions(self) -> set[int]:
         return {position + 1 for position, lemma in enumerate(self.lemmas) if lemma in ("name", "id", "title")}
 
+    def column_suffix_words(self) -> None:
+        """ "each affiliation type", "the decor types": a category column named with "type" that its own
+        name leaves out (affiliation, decor). The word is part of the column's name, not unexplained."""
+        for slot in self.slots:
+            position = slot.end
+            if slot.kind != "column" or position >= len(self.tokens) or position in self.explained:
+                continue
+            if self.lemmas[position] not in ("type", "kind", "category"):
+                continue
+            there = self.slot_at(position)
+            if there is not None and (there.length != 1 or there.role is not None or any(
+                    m.table == slot.best.table or m.score >= 1.0 for m in there.options)):
+                continue  # a column of this table, or exactly a "type" column: not just a word for the category
+            if any(other.start <= position < other.end for other in self.slots if other is not there):
+                continue
+            column = self.column_info(ColumnRef(slot.best.table or "", slot.best.column or ""))
+            if column is None or column.is_numeric or self.lemmas[position] in identifier_words(column.name):
+                continue
+            if there is not None:
+                there.role = "qualifier"  # (another table's "..._type" column matched the word only in part)
+            self.mark(position, position + 1)
+
     def leftovers(self) -> None:
         """Columns still without a role are shown if they sit in the asked-for phrase; tables join in."""
+        self.column_suffix_words()
         chained = self.projection_chain()
         for slot in self.slots:
             if slot.role is not None:
