@@ -55,7 +55,9 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
      r"at least \1"),
     (re.compile(rf"\b{_COUNT}\s+or\s+(?:younger|earlier|before|below|lower|smaller)\b(?!\s+(?:than\b|\d))", re.I), r"at most \1"),
     # "for different years" asks for one row per year
-    (re.compile(r"\b(for|across)\s+(?:the\s+|all\s+)?different\b", re.I), r"\1 each"),
+    (re.compile(r"\b(for|across|by)\s+(?:the\s+|all\s+)?different\b", re.I), r"\1 each"),
+    # "the types and nationalities of every ship": every ship is all ships ("for every" still groups)
+    (re.compile(r"\bof\s+every\b", re.I), "of all"),
     # "by ascending order of age" → "in ascending order of age"
     (re.compile(r"\bby\s+(?:the\s+)?(ascending|descending|alphabetical|increasing|decreasing)\s+order\b", re.I),
      r"in \1 order"),

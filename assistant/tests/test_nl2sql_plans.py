@@ -304,3 +304,12 @@ def test_a_category_column_may_be_called_a_type(school: Path, schema: SchemaInfo
     assert sorted(rows(school, schema, "How many players are there for each position type?")) == [
         ("Center", 1), ("Forward", 1), ("Guard", 2),
     ]
+
+
+def test_every_as_a_determiner_means_all(school: Path, schema: SchemaInfo) -> None:
+    assert rows(school, schema, "What are the names and ages of every instructor older than 50?") == [("Braudel", 62)]
+
+
+def test_different_values_grouped_with_each_are_shown_once(school: Path, schema: SchemaInfo) -> None:
+    question = "Show the different positions of players and the number of players with each position."
+    assert sorted(rows(school, schema, question)) == [("Center", 1), ("Forward", 1), ("Guard", 2)]

@@ -142,6 +142,7 @@ class Interpreter(ConditionPasses):
             for position, lemma in enumerate(self.lemmas):
                 if lemma in lx.DISTINCT_WORDS:
                     self.mark(position, position + 1)
+        self.distinct_groups()
         self.categories_once()
         self.collect_tables()
         if any(e.column is not None and e.column.column == "*" and not e.aggregate for e in plan.select) and len(plan.tables) > 1:
@@ -570,6 +571,19 @@ class Interpreter(ConditionPasses):
                 plan.connector = "OR"
             return
         raise Refusal("The question mixes 'and' and 'or' conditions; I would be guessing how they group.")
+
+    def distinct_groups(self) -> None:
+        """ "the different statuses of cities and the average population with each status": the rows are
+        grouped by status, so each status is already shown once."""
+        grouped = {e.column for e in self.plan.group_by if e.column is not None}
+        for position, lemma in enumerate(self.lemmas):
+            if lemma not in lx.DISTINCT_WORDS or position in self.explained:
+                continue
+            following = self.slot_at(self.skip(position + 1, {"the", "a", "an"}))
+            if following is not None and following.kind == "column" and ColumnRef(
+                following.best.table or "", following.best.column or ""
+            ) in grouped:
+                self.mark(position, position + 1)
 
     def count_per_listed(self, items: list[tuple[float, Expression]]) -> bool:
         """ "What are the different card types, and how many cards are there of each?": a list of columns,
