@@ -8,6 +8,7 @@ Every answer is checked by the rows it returns on a small school database; every
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,28 @@ def test_every_as_a_determiner_means_all(school: Path, schema: SchemaInfo) -> No
 def test_different_values_grouped_with_each_are_shown_once(school: Path, schema: SchemaInfo) -> None:
     question = "Show the different positions of players and the number of players with each position."
     assert sorted(rows(school, schema, question)) == [("Center", 1), ("Forward", 1), ("Guard", 2)]
+
+
+def test_a_column_the_table_lacks_is_read_from_the_one_table_it_points_to(tmp_path: Path) -> None:
+    # Gymnasts are people: the names live in people, one hop along the gymnast's key.
+    path = tmp_path / "gym.sqlite"
+    connection = sqlite3.connect(path)
+    connection.executescript("""
+        CREATE TABLE people (people_id INTEGER PRIMARY KEY, name TEXT, age INTEGER);
+        CREATE TABLE gymnast (gymnast_id INTEGER PRIMARY KEY REFERENCES people(people_id), total_points REAL);
+        CREATE TABLE course (course_id INTEGER PRIMARY KEY, title TEXT, dept_id INTEGER REFERENCES dept(dept_id));
+        CREATE TABLE dept (dept_id INTEGER PRIMARY KEY, dept_name TEXT);
+        INSERT INTO people VALUES (1, 'Ana', 20), (2, 'Bea', 22), (3, 'Cid', 30);
+        INSERT INTO gymnast VALUES (1, 57.5), (3, 60.0);
+        INSERT INTO course VALUES (1, 'Optics', 1);
+        INSERT INTO dept VALUES (1, 'Physics');
+    """)
+    connection.commit()
+    connection.close()
+    schema = introspect(path)
+    result = ask(schema, "What are the names of gymnasts?")
+    assert result.sql is not None, result.refusal
+    assert sorted(fetch(path, result.sql)) == [("Ana",), ("Cid",)]
+    # A course has its own name (its title): never its department's name.
+    result = ask(schema, "What are the names of courses?")
+    assert result.sql is None or "dept_name" not in result.sql

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .. import lexicon as lx
-from ..linking import Mention, Token, rank_tables, schema_mentions, tokenize, value_mentions
+from ..linking import Mention, Token, identifier_words, rank_tables, schema_mentions, tokenize, value_mentions
 from ..plan import ColumnRef, Condition, Expression, QueryPlan
 from ..schema import Column, SchemaInfo, Table
 
@@ -98,6 +98,7 @@ class InterpreterBase:
         self.negated: list[tuple[int, str]] = []
         self.placeholders: list[tuple[int, str]] = []
         self.date_groups: list[tuple[int, Expression]] = []
+        self.through_tables: set[str] = set()
 
     # ------------------------------------------------------------------ helpers
 
@@ -292,7 +293,7 @@ class InterpreterBase:
             if len(slot.options) == 1:
                 slot.chosen = slot.options[0]
                 owner = self.owner_hint(slot) if slot.kind == "column" else None
-                if owner is not None and owner != slot.chosen.table:
+                if owner is not None and owner != slot.chosen.table and not self.through_owner(slot, owner):
                     self.penalise(0.6, f"'{self.span(slot)}' is said to belong to {owner}, which has no such column")
                 continue
             tables = [m for m in slot.options if m.kind == "table"]
@@ -303,6 +304,8 @@ class InterpreterBase:
                 slot.chosen = max(owned, key=lambda m: m.score)
                 continue
             if owner is not None and columns and not tables:
+                if self.through_owner(slot, owner):
+                    continue
                 self.penalise(0.6, f"'{self.span(slot)}' is said to belong to {owner}, which has no such column")
             references_table = (
                 all(
@@ -341,6 +344,26 @@ class InterpreterBase:
             slot.chosen = best
             if len(tied) > 1:
                 self.penalise(0.6, f"'{self.span(slot)}' matches several columns equally well")
+
+    def through_owner(self, slot: Slot, owner: str) -> bool:
+        """ "the names of gymnasts" where gymnast rows point at people rows holding the names: a column the
+        owner lacks, read from the one table the owner refers to that has it (one hop, many-to-one)."""
+        targets = {k.ref_table for k in self.schema.foreign_keys if k.table == owner and k.ref_table != owner}
+        if len(targets) != 1:
+            return False  # a table linking several others: which one holds the column is a guess
+        table = self.table(owner)
+        own_names = table is not None and any(
+            identifier_words(c.name)[-1:] in (["name"], ["title"]) for c in table.columns if not c.is_numeric
+        )
+        if own_names and set(self.lemmas[slot.start : slot.end]) & {"name", "title"}:
+            return False  # "the names of courses" are their titles, not their department's name
+        via = [m for m in slot.options if m.kind == "column" and m.table in targets]
+        if len({m.table for m in via}) != 1:
+            return False
+        slot.chosen = max(via, key=lambda m: m.score)
+        self.through_tables.add(slot.chosen.table or "")
+        self.penalise(0.9, f"'{self.span(slot)}' of {owner} read from {slot.chosen.table}")
+        return True
 
     def key_pair(self, tied: list[Mention]) -> Mention | None:
         """Of exactly two tied columns that are the two ends of one foreign key: the referencing one when

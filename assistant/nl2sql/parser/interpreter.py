@@ -723,6 +723,7 @@ class Interpreter(ConditionPasses):
                 self.penalise(0.5, f"'{self.span(slot)}' is asked for but names a whole table, not a column")
         plan.tables = tables
         evidenced = {self.subject} | {slot.best.table for slot in self.slots if slot.kind in ("table", "value")}
+        evidenced |= self.through_tables
         for table in tables:
             if table not in evidenced:
                 self.penalise(0.7, f"joined {table} only because a column name matched there")
