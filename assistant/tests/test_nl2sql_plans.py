@@ -339,3 +339,8 @@ def test_a_column_the_table_lacks_is_read_from_the_one_table_it_points_to(tmp_pa
     # A course has its own name (its title): never its department's name.
     result = ask(schema, "What are the names of courses?")
     assert result.sql is None or "dept_name" not in result.sql
+
+
+def test_top_n_is_ranked_by_the_adjective_not_by_the_first_shown_column(school: Path, schema: SchemaInfo) -> None:
+    # Not "ORDER BY name DESC": the two most expensive are the Magnet and the Rocket.
+    assert rows(school, schema, "What are the names of the top 2 expensive products?") == [("Magnet",), ("Rocket",)]

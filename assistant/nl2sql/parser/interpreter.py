@@ -118,7 +118,10 @@ class Interpreter(ConditionPasses):
             plan.order_by.append(OrderItem(Expression(ColumnRef(self.subject or "", "*"), "COUNT"), bool(self.descending)))
         if self.descending is not None and not plan.order_by and select:
             # "denominations and the number of schools in descending order": the count is what is ranked.
-            ranked = next((e for e in select if e.aggregate), select[0])
+            ranked = next((e for e in select if e.aggregate), None)
+            if ranked is None and self.top_used:
+                raise Refusal("I found a 'top N' but not what to rank by.")  # not by the first column shown
+            ranked = ranked or select[0]
             plan.order_by.append(OrderItem(ranked, bool(self.descending)))
         if self.superlative_limit and self.extremes_of_one_column():
             pass

@@ -63,6 +63,16 @@ class ShapePasses(InterpreterBase):
                 self.top_used = self.lemmas[position] == "top"
                 number_slot.role = "limit"
                 self.mark(position, position + 2)
+                ranked = self.slot_at(number_slot.end)
+                if (
+                    ranked is not None
+                    and ranked.kind == "column"
+                    and ranked.length == 1
+                    and lx.ADJECTIVE_DIRECTION.get(self.lemmas[ranked.start]) == ""
+                ):
+                    ranked.role = "order"  # "the top 3 expensive rooms": ranked by what "expensive" names
+                    self.order_slots.append(ranked)
+                    self.mark(ranked.start, ranked.end)
         for slot in self.slots:
             if slot.kind == "number" and slot.role is None and slot.end < len(self.tokens):
                 following = self.lemmas[slot.end]
