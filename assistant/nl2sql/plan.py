@@ -349,6 +349,10 @@ class Renderer:
             inner = f"strftime('{DATE_FORMATS[expression.date_part]}', {inner})"
         if expression.aggregate:
             distinct = "DISTINCT " if expression.distinct else ""
+            if expression.aggregate in ("AVG", "SUM") and expression.column and not expression.date_part:
+                info = self.schema.column(expression.column.table, expression.column.column)
+                if info is not None and info.numbers_as_text:
+                    inner = f"CAST({inner} AS REAL)"  # numbers stored as text, added up as numbers
             return f"{expression.aggregate}({distinct}{inner})"
         return inner
 

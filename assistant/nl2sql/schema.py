@@ -43,6 +43,19 @@ class Column:
         return any(word in lowered for word in DATE_TYPE_WORDS) or "date" in self.name.lower()
 
     @property
+    def numbers_as_text(self) -> bool:
+        """A text column whose every known value is a number ("room_count" stored as text): it can be
+        averaged, totalled and ranked once cast to a number; compared as text it would sort '9' after '10'."""
+        if self.is_numeric or not self.values:
+            return False
+        for value in self.values:
+            try:
+                float(str(value).strip())
+            except ValueError:
+                return False
+        return True
+
+    @property
     def is_text(self) -> bool:
         return not self.is_numeric
 

@@ -35,7 +35,7 @@ CREATE TABLE makers (code INTEGER PRIMARY KEY, name TEXT, country TEXT);
 CREATE TABLE products (code INTEGER PRIMARY KEY, name TEXT, price REAL, maker INTEGER REFERENCES makers(code));
 CREATE TABLE orders (order_id INTEGER PRIMARY KEY, product INTEGER REFERENCES products(code), qty INTEGER);
 CREATE TABLE players (player_id INTEGER PRIMARY KEY, player TEXT, position TEXT, sex TEXT);
-CREATE TABLE rooms (room_id INTEGER PRIMARY KEY, block TEXT, unavailable INTEGER);
+CREATE TABLE rooms (room_id INTEGER PRIMARY KEY, block TEXT, unavailable INTEGER, bed_count TEXT);
 CREATE TABLE exams (exam_id INTEGER PRIMARY KEY, title TEXT, exam_date TEXT, entry_fee REAL);
 CREATE TABLE shipments (shipment_id INTEGER PRIMARY KEY, ordered_date TEXT, shipped_date TEXT);
 INSERT INTO departments VALUES (1, 'Physics', 500, '555-0101'), (2, 'History', 300, '555-0102'), (3, 'State', 100, NULL);
@@ -49,7 +49,7 @@ INSERT INTO makers VALUES (1, 'Acme', 'Japan'), (2, 'Anvil Works', 'Peru');
 INSERT INTO products VALUES (1, 'Anvil', 10.0, 1), (2, 'Rocket', 30.0, 1), (3, 'Magnet', 40.0, 2), (4, 'Lamp', 20.0, 2);
 INSERT INTO orders VALUES (1, 1, 5), (2, 3, 1);
 INSERT INTO players VALUES (1, 'Ann', 'Guard', 'F'), (2, 'Bo', 'Guard', 'M'), (3, 'Cy', 'Center', 'M'), (4, 'Di', 'Forward', 'F');
-INSERT INTO rooms VALUES (1, 'A', 0), (2, 'A', 1), (3, 'B', 0);
+INSERT INTO rooms VALUES (1, 'A', 0, '9'), (2, 'A', 1, '10'), (3, 'B', 0, '2');
 INSERT INTO exams VALUES (1, 'Midterm', '2024-02-01', 10), (2, 'Final', '2024-06-20', 30), (3, 'Quiz', '2023-11-03', 5);
 INSERT INTO shipments VALUES (1, '2024-01-01', '2024-01-09'), (2, '2024-01-05', '2024-01-06');
 """
@@ -344,3 +344,8 @@ def test_a_column_the_table_lacks_is_read_from_the_one_table_it_points_to(tmp_pa
 def test_top_n_is_ranked_by_the_adjective_not_by_the_first_shown_column(school: Path, schema: SchemaInfo) -> None:
     # Not "ORDER BY name DESC": the two most expensive are the Magnet and the Rocket.
     assert rows(school, schema, "What are the names of the top 2 expensive products?") == [("Magnet",), ("Rocket",)]
+
+
+def test_numbers_stored_as_text_are_averaged_and_totalled_as_numbers(school: Path, schema: SchemaInfo) -> None:
+    assert rows(school, schema, "What is the total bed count of all rooms?") == [(21.0,)]
+    assert rows(school, schema, "What is the average bed count of the rooms in block A?") == [(9.5,)]

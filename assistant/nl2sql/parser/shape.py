@@ -321,7 +321,7 @@ class ShapePasses(InterpreterBase):
             column = self.schema.column(slot.best.table or "", slot.best.column or "")
             functions, first = self.aggregate_list(before)
             for other in functions:
-                if column is not None and not column.is_numeric and other in ("AVG", "SUM"):
+                if column is not None and not column.is_numeric and other in ("AVG", "SUM") and not column.numbers_as_text:
                     raise Refusal(f"'{column.name}' is not a number, so I cannot take its {other.lower()}.")
             slot.role = "aggregate"
             for offset, other in enumerate(functions):
