@@ -349,3 +349,15 @@ def test_top_n_is_ranked_by_the_adjective_not_by_the_first_shown_column(school: 
 def test_numbers_stored_as_text_are_averaged_and_totalled_as_numbers(school: Path, schema: SchemaInfo) -> None:
     assert rows(school, schema, "What is the total bed count of all rooms?") == [(21.0,)]
     assert rows(school, schema, "What is the average bed count of the rooms in block A?") == [(9.5,)]
+
+
+def test_the_name_of_a_row_whose_table_calls_it_a_title(school: Path, schema: SchemaInfo) -> None:
+    assert sorted(rows(school, schema, "What are the names of the courses of the Physics department?")) == [
+        ("Algebra",), ("Optics",),
+    ]
+
+
+def test_ordered_by_two_columns(school: Path, schema: SchemaInfo) -> None:
+    # Curie and Dirac are both 40: the salary puts Dirac (800) before Curie (900).
+    question = "List the names of instructors ordered by their ages and salaries."
+    assert rows(school, schema, question) == [("Noether",), ("Bloch",), ("Dirac",), ("Curie",), ("Braudel",)]

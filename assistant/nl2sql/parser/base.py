@@ -206,11 +206,16 @@ class InterpreterBase:
             if slot.length == 1 and self.tokens[slot.start].lower in ("number", "count") and self.words_at(slot.end, ("of",)):
                 self.slots.remove(slot)
 
+    STRUCTURE_VALUE_WORDS = frozenset({"at", "least", "most", "than", "more", "less", "or", "and", "not", "no", "each"})
+
     def keep_value(self, mention: Mention) -> bool:
         """Drop value matches that are really structure words ("name", "total") typed in lowercase."""
+        words = self.lemmas[mention.start : mention.end]
+        plain = all(t.kind == "word" and t.text.islower() for t in self.tokens[mention.start : mention.end])
+        if plain and all(word in lx.FILLER or word in self.STRUCTURE_VALUE_WORDS for word in words):
+            return False  # "at least two": the word "at" is no value 'at', however exactly it matches one
         if mention.score >= 0.9:
             return True
-        words = self.lemmas[mention.start : mention.end]
         structural = (
             lx.FILLER
             | set(lx.AGGREGATE_WORDS)
@@ -293,7 +298,12 @@ class InterpreterBase:
             if len(slot.options) == 1:
                 slot.chosen = slot.options[0]
                 owner = self.owner_hint(slot) if slot.kind == "column" else None
-                if owner is not None and owner != slot.chosen.table and not self.through_owner(slot, owner):
+                if (
+                    owner is not None
+                    and owner != slot.chosen.table
+                    and not self.through_owner(slot, owner)
+                    and not self.own_name(slot, owner)
+                ):
                     self.penalise(0.6, f"'{self.span(slot)}' is said to belong to {owner}, which has no such column")
                 continue
             tables = [m for m in slot.options if m.kind == "table"]
@@ -304,7 +314,7 @@ class InterpreterBase:
                 slot.chosen = max(owned, key=lambda m: m.score)
                 continue
             if owner is not None and columns and not tables:
-                if self.through_owner(slot, owner):
+                if self.through_owner(slot, owner) or self.own_name(slot, owner):
                     continue
                 self.penalise(0.6, f"'{self.span(slot)}' is said to belong to {owner}, which has no such column")
             references_table = (
@@ -356,13 +366,34 @@ class InterpreterBase:
             identifier_words(c.name)[-1:] in (["name"], ["title"]) for c in table.columns if not c.is_numeric
         )
         if own_names and set(self.lemmas[slot.start : slot.end]) & {"name", "title"}:
-            return False  # "the names of courses" are their titles, not their department's name
+            return False  # "the names of courses" are their titles, not their department's name (see own_name)
         via = [m for m in slot.options if m.kind == "column" and m.table in targets]
         if len({m.table for m in via}) != 1:
             return False
         slot.chosen = max(via, key=lambda m: m.score)
         self.through_tables.add(slot.chosen.table or "")
         self.penalise(0.9, f"'{self.span(slot)}' of {owner} read from {slot.chosen.table}")
+        return True
+
+    def own_name(self, slot: Slot, owner: str) -> bool:
+        """ "the name of the courses" where a course's name is its title: the one title/name column of the
+        owner, when the slot is just the word "name" and the owner has no column called so."""
+        if [lemma for lemma in self.lemmas[slot.start : slot.end]] != ["name"]:
+            return False
+        table = self.table(owner)
+        if table is None:
+            return False
+        keys = {k.column for k in self.schema.foreign_keys if k.table == table.name}
+        named = [
+            c
+            for c in table.columns
+            if identifier_words(c.name)[-1:] in (["name"], ["title"]) and not c.is_numeric and c.name not in keys
+        ]  # (dept_name pointing at the department names the department, not the course)
+        if len(named) != 1:
+            return False
+        slot.options.append(Mention(slot.start, slot.end, "column", table=table.name, column=named[0].name, score=0.9))
+        slot.chosen = slot.options[-1]
+        self.penalise(0.9, f"'{self.span(slot)}' of {owner} read as {named[0].name}")
         return True
 
     def key_pair(self, tied: list[Mention]) -> Mention | None:

@@ -128,6 +128,12 @@ class ShapePasses(InterpreterBase):
             slot.role = "order"
             self.mark(cue_start, slot.end)
             self.order_slots.append(slot)
+            following = self.slot_at(self.skip(slot.end + 1, {"the", "their", "its"})) if self.words_at(
+                slot.end, ("and",)) else None
+            if following is not None and following.kind == "column" and following.role is None:
+                following.role = "order"  # "ordered by their titles and credits": a second sort key
+                self.mark(slot.end, following.end)
+                self.order_slots.append(following)
         self.order_by_count(skippable)
         descending = self.direction()
         if self.order_slots or self.order_count or descending is not None:
