@@ -361,3 +361,22 @@ def test_ordered_by_two_columns(school: Path, schema: SchemaInfo) -> None:
     # Curie and Dirac are both 40: the salary puts Dirac (800) before Curie (900).
     question = "List the names of instructors ordered by their ages and salaries."
     assert rows(school, schema, question) == [("Noether",), ("Bloch",), ("Dirac",), ("Curie",), ("Braudel",)]
+
+
+def test_a_named_table_the_answer_would_not_use_is_refused(tmp_path: Path) -> None:
+    # "and of employees": answering with the companies' names alone would drop half of the question.
+    path = tmp_path / "employment.sqlite"
+    connection = sqlite3.connect(path)
+    connection.executescript("""
+        CREATE TABLE company (company_id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE people (people_id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE employment (company_id INTEGER REFERENCES company(company_id),
+                                 people_id INTEGER REFERENCES people(people_id));
+        INSERT INTO company VALUES (1, 'Acme');
+        INSERT INTO people VALUES (1, 'Ada');
+        INSERT INTO employment VALUES (1, 1);
+    """)
+    connection.commit()
+    connection.close()
+    result = ask(introspect(path), "Show the names of companies and of employees.")
+    assert result.sql is None, result.sql

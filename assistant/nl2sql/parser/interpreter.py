@@ -701,7 +701,7 @@ class Interpreter(ConditionPasses):
                 factor = 0.75 if self.count_expression is not None else 0.85
                 self.penalise(factor, f"rows of {table} only restrict the answer through the join")
             elif slot.role == "table":
-                self.penalise(0.5 if self.listed(slot) else 0.9, f"'{self.span(slot)}' only describes {self.subject}")
+                self.penalise(0.5 if self.listed(slot) else 0.7, f"'{self.span(slot)}' only describes {self.subject}")
         try:
             joined = join_tree(self.schema, tables)[0] if len(tables) > 1 else tables
         except JoinError:
