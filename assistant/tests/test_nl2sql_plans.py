@@ -380,3 +380,23 @@ def test_a_named_table_the_answer_would_not_use_is_refused(tmp_path: Path) -> No
     connection.close()
     result = ask(introspect(path), "Show the names of companies and of employees.")
     assert result.sql is None, result.sql
+
+
+def test_from_and_to_pick_the_origin_and_destination_column(tmp_path: Path) -> None:
+    path = tmp_path / "flights.sqlite"
+    connection = sqlite3.connect(path)
+    connection.executescript("""
+        CREATE TABLE flight (flno INTEGER PRIMARY KEY, origin TEXT, destination TEXT, price REAL);
+        INSERT INTO flight VALUES (1, 'Lima', 'Quito', 100), (2, 'Quito', 'Lima', 300), (3, 'Lima', 'Cusco', 50);
+    """)
+    connection.commit()
+    connection.close()
+    schema = introspect(path)
+    for question, expected in [
+        ("What is the average price of flights to Lima?", [(300.0,)]),
+        ("What is the average price of flights from Lima?", [(75.0,)]),
+        ("What is the average price of flights from Quito to Lima?", [(300.0,)]),
+    ]:
+        result = ask(schema, question)
+        assert result.sql is not None, result.refusal
+        assert fetch(path, result.sql) == expected, question

@@ -352,10 +352,32 @@ class ConditionPasses(ShapePasses):
         if anchors:
             preferred.sort(key=lambda hit: anchors.index(hit[0]) if hit[0] in anchors else len(anchors))
         columns = {(hit[0], hit[1]) for hit in preferred if hit[0] == preferred[0][0]}
+        directed = self.directed_column(slot, [hit for hit in preferred if (hit[0], hit[1]) in columns])
+        if directed is not None:
+            return ColumnRef(directed[0], directed[1]), directed[2]
         if len({(hit[0], hit[1]) for hit in preferred}) > 1:
             self.penalise(0.6 if len(columns) > 1 else 0.9, f"'{self.span(slot)}' appears in several columns")
         table, column, value = preferred[0]
         return ColumnRef(table, column), value
+
+    DIRECTION_WORDS = {
+        "from": {"origin", "source", "src", "from", "departure", "start", "leaving"},
+        "to": {"destination", "dest", "dst", "to", "arrival", "end", "target"},
+    }
+
+    def directed_column(self, slot: Slot, hits: list[tuple[str, str, str]]) -> tuple[str, str, str] | None:
+        """ "flights from Los Angeles to Honolulu": a value found in both an origin and a destination column
+        goes to the one its preposition names; None when that does not single one out."""
+        if len(hits) < 2 or slot.start == 0:
+            return None
+        words = self.DIRECTION_WORDS.get(self.lemmas[slot.start - 1])
+        if words is None:
+            return None
+        matching = [hit for hit in hits if set(identifier_words(hit[1])) & words]
+        if len(matching) != 1:
+            return None
+        self.mark(slot.start - 1, slot.start)
+        return matching[0]
 
     def like_pattern(self, slot: Slot, column_slot: Slot | None) -> str | None:
         words = self.lemmas[max(0, slot.start - 3) : slot.start]
