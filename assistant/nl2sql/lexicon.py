@@ -353,6 +353,8 @@ DESCENDING_PHRASES = [
     ("high", "to", "low"),
     ("newest", "to", "oldest"),
     ("latest", "to", "earliest"),
+    ("greatest", "to", "least"),
+    ("greatest", "to", "smallest"),
     ("descend",),
 ]
 ASCENDING_PHRASES = [
@@ -361,6 +363,9 @@ ASCENDING_PHRASES = [
     ("asc",),
     ("alphabetical",),
     ("alphabetically",),
+    ("alphabetic",),
+    ("least", "to", "greatest"),
+    ("smallest", "to", "greatest"),
     ("lowest", "to", "highest"),
     ("smallest", "to", "largest"),
     ("least", "to", "most"),
@@ -402,6 +407,7 @@ ORDER_WORDS = {
     "asc",
     "reverse",
     "alphabetical",
+    "alphabetic",
     "alphabetically",
     "descend",
     "ascend",

@@ -54,6 +54,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b{_COUNT}\s+or\s+(?:older|later|after|above|higher|greater|bigger|larger)\b(?!\s+(?:than\b|\d))", re.I),
      r"at least \1"),
     (re.compile(rf"\b{_COUNT}\s+or\s+(?:younger|earlier|before|below|lower|smaller)\b(?!\s+(?:than\b|\d))", re.I), r"at most \1"),
+    # "the locations where tracks are located", "the cities where people live": the columns of those rows
+    (re.compile(r"\bwhere\s+((?:the\s+)?[a-z]+)\s+(?:are|is|were|was)\s+(?:located|situated|based)\b(?=\s*[.?!]?\s*$)"),
+     r"of \1"),
+    (re.compile(r"\bwhere\s+((?:the\s+)?[a-z]+)\s+(?:live|lives|lived)\b(?=\s*[.?!]?\s*$)"), r"of \1"),
     # "for different years" asks for one row per year
     (re.compile(r"\b(for|across|by)\s+(?:the\s+|all\s+)?different\b", re.I), r"\1 each"),
     # "the types and nationalities of every ship": every ship is all ships ("for every" still groups)

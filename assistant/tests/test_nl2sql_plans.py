@@ -400,3 +400,15 @@ def test_from_and_to_pick_the_origin_and_destination_column(tmp_path: Path) -> N
         result = ask(schema, question)
         assert result.sql is not None, result.refusal
         assert fetch(path, result.sql) == expected, question
+
+
+def test_the_column_of_a_table_that_is_most_common(school: Path, schema: SchemaInfo) -> None:
+    assert rows(school, schema, "Give the position of players that is most common.") == [("Guard",)]
+    assert rows(school, schema, "Which position is the most common?") == [("Guard",)]
+
+
+def test_alphabetic_order_and_from_least_to_greatest(school: Path, schema: SchemaInfo) -> None:
+    assert rows(school, schema, "List the titles of all exams in alphabetic order.") == [("Final",), ("Midterm",), ("Quiz",)]
+    assert rows(school, schema, "List the titles of exams ordered by entry fee from greatest to least.") == [
+        ("Final",), ("Midterm",), ("Quiz",),
+    ]

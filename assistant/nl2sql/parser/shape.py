@@ -432,11 +432,25 @@ class ShapePasses(InterpreterBase):
         slot = self.slot_at(self.skip(after + 1, {"the", "a", "an"}))
         start = position
         if slot is None:
-            # "which allergy type is the most common": the column comes before the verb.
-            back = self.skip_back(position, {"the", "is", "are", "was", "were"})
-            if back < position - 1 and self.lemmas[back + 1] in ("is", "are", "was", "were"):
+            # "which allergy type is the most common": the column comes before the verb; "the class of races
+            # that is most common": before "of" and the table it belongs to.
+            back = self.skip_back(position, {"the", "is", "are", "was", "were", "that", "which"})
+            verbs = set(self.lemmas[back + 1 : position]) & {"is", "are", "was", "were"}
+            if back < position - 1 and verbs:
                 slot = self.slot_ending_at(back + 1)
+                owner = slot
+                if owner is not None and owner.kind == "table" and owner.start >= 2 and self.lemmas[owner.start - 1] == "of":
+                    column_slot = self.slot_ending_at(owner.start - 1)
+                    if column_slot is not None and any(
+                        m.kind == "column" and m.table == owner.best.table for m in column_slot.options
+                    ):
+                        owner.role = "qualifier"
+                        self.mark(owner.start - 1, owner.end)
+                        slot = column_slot
+                        self.mark(owner.end, position)
                 columns = [m for m in slot.options if m.kind == "column"] if slot is not None else []
+                if slot is not None and owner is not None and owner is not slot:
+                    columns = [m for m in columns if m.table == owner.best.table]
                 if slot is not None and slot.role is None and columns:
                     slot.chosen = max(columns, key=lambda m: m.score)
                     start = slot.start
