@@ -412,3 +412,26 @@ def test_alphabetic_order_and_from_least_to_greatest(school: Path, schema: Schem
     assert rows(school, schema, "List the titles of exams ordered by entry fee from greatest to least.") == [
         ("Final",), ("Midterm",), ("Quiz",),
     ]
+
+
+def test_a_verb_picks_which_of_two_keys_joins_the_tables(tmp_path: Path) -> None:
+    path = tmp_path / "problems.sqlite"
+    connection = sqlite3.connect(path)
+    connection.executescript("""
+        CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, first_name TEXT);
+        CREATE TABLE problems (problem_id INTEGER PRIMARY KEY, description TEXT, status TEXT,
+                               reported_by_staff_id INTEGER REFERENCES staff(staff_id),
+                               closed_by_staff_id INTEGER REFERENCES staff(staff_id));
+        INSERT INTO staff VALUES (1, 'Ann'), (2, 'Ben');
+        INSERT INTO problems VALUES (1, 'printer jam', 'Reported', 1, 2), (2, 'no network', 'Closed', 2, 1);
+    """)
+    connection.commit()
+    connection.close()
+    schema = introspect(path)
+    for question, expected in [
+        ("What are the descriptions of the problems reported by the staff whose first name is Ann?", [("printer jam",)]),
+        ("What are the descriptions of the problems closed by the staff whose first name is Ann?", [("no network",)]),
+    ]:
+        result = ask(schema, question)
+        assert result.sql is not None, result.refusal
+        assert fetch(path, result.sql) == expected, question

@@ -176,8 +176,10 @@ class InterpreterBase:
 
     def build_slots(self) -> None:
         allowed = self.allowed_tables()
-        candidates = schema_mentions(self.tokens, self.schema, allowed)
-        candidates += [m for m in value_mentions(self.tokens, self.schema, allowed) if self.keep_value(m)]
+        candidates = [m for m in schema_mentions(self.tokens, self.schema, allowed) if not self.passive_verb(m)]
+        candidates += [
+            m for m in value_mentions(self.tokens, self.schema, allowed) if self.keep_value(m) and not self.passive_verb(m)
+        ]
         for position, token in enumerate(self.tokens):
             number = _number(token.text) if token.kind == "number" or token.lower in lx.NUMBER_WORDS else None
             if number is not None:
@@ -205,6 +207,19 @@ class InterpreterBase:
         for slot in list(self.slots):
             if slot.length == 1 and self.tokens[slot.start].lower in ("number", "count") and self.words_at(slot.end, ("of",)):
                 self.slots.remove(slot)
+
+    def passive_verb(self, mention: Mention) -> bool:
+        """ "problems that are reported by the staff": a lowercase participle before "by" is a verb, even
+        where a column ends in the same word (date_problem_reported) or a status is called 'Reported'."""
+        token = self.tokens[mention.start]
+        return (
+            mention.kind in ("column", "value")
+            and mention.length == 1
+            and token.text.islower()
+            and mention.score < 1.0
+            and token.lower.endswith("ed")
+            and self.words_at(mention.end, ("by",))
+        )
 
     STRUCTURE_VALUE_WORDS = frozenset({"at", "least", "most", "than", "more", "less", "or", "and", "not", "no", "each"})
 

@@ -575,6 +575,23 @@ class Interpreter(ConditionPasses):
             return
         raise Refusal("The question mixes 'and' and 'or' conditions; I would be guessing how they group.")
 
+    def verb_named_key(self) -> None:
+        """ "problems reported by the staff …" over problems with reported_by_staff_id and
+        closed_by_staff_id: the verb names which of two keys joins the tables."""
+        plan = self.plan
+        if len(plan.tables) != 2 or plan.join_keys:
+            return
+        first, second = plan.tables
+        keys = [k for k in self.schema.foreign_keys if {k.table, k.ref_table} == {first, second} and k.table != k.ref_table]
+        if len(keys) < 2:
+            return
+        said = {token.lower for token in self.tokens if token.kind == "word"}
+        common = {"id", "by", "of", "to", "the"} | set(identifier_words(first)) | set(identifier_words(second))
+        named = [k for k in keys if said & (set(identifier_words(k.column)) - common)]
+        if len(named) == 1:
+            plan.join_keys = named
+            self.reasoning.append(f"joined on {named[0].table}.{named[0].column}, the key the question's words name")
+
     def distinct_groups(self) -> None:
         """ "the different statuses of cities and the average population with each status": the rows are
         grouped by status, so each status is already shown once."""
@@ -725,6 +742,7 @@ class Interpreter(ConditionPasses):
                 # "the address and email of the customer": a table named in the list of things to show
                 self.penalise(0.5, f"'{self.span(slot)}' is asked for but names a whole table, not a column")
         plan.tables = tables
+        self.verb_named_key()
         evidenced = {self.subject} | {slot.best.table for slot in self.slots if slot.kind in ("table", "value")}
         evidenced |= self.through_tables
         for table in tables:
