@@ -3,19 +3,16 @@ SQL returns on a small club database, plus the refusals that keep it honest."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from assistant.nl2sql.engine import Result, answer
 from assistant.nl2sql.introspect_sqlite import introspect
 from assistant.nl2sql.linking import lemma, schema_mentions, tokenize
 from assistant.nl2sql.schema import SchemaInfo
 
-from .sqlite_db import build, fetch
-
-TODAY = dt.date(2024, 4, 10)
+from .sqlite_db import ask, build
+from .sqlite_db import rows as answered_rows
 
 CLUB = """
 CREATE TABLE people (person_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, sex TEXT, age INTEGER,
@@ -47,14 +44,9 @@ def schema(club: Path) -> SchemaInfo:
     return introspect(club)
 
 
-def ask(schema: SchemaInfo, question: str) -> Result:
-    return answer(question, schema, today=TODAY)
-
 
 def rows(club: Path, question: str, schema: SchemaInfo) -> list[tuple[object, ...]]:
-    result = ask(schema, question)
-    assert result.sql is not None, result.refusal
-    return fetch(club, result.sql)
+    return answered_rows(club, schema, question)
 
 
 # ------------------------------------------------------------------------ words and linking

@@ -6,20 +6,17 @@ give): the same question asked two ways must give the same rows.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from assistant.nl2sql.engine import Result, answer
 from assistant.nl2sql.introspect_sqlite import introspect
 from assistant.nl2sql.linking import identifier_words
 from assistant.nl2sql.rephrase import rephrase
 from assistant.nl2sql.schema import SchemaInfo
 
-from .sqlite_db import build, fetch
+from .sqlite_db import ask, build, fetch, rows
 
-TODAY = dt.date(2024, 4, 10)
 MOST_CLUBS = "What is the last name of the person with the most clubs"
 
 CLUB = """
@@ -50,14 +47,6 @@ def schema(club: Path) -> SchemaInfo:
     return introspect(club)
 
 
-def ask(schema: SchemaInfo, question: str) -> Result:
-    return answer(question, schema, today=TODAY)
-
-
-def rows(club: Path, schema: SchemaInfo, question: str) -> list[tuple[object, ...]]:
-    result = ask(schema, question)
-    assert result.sql is not None, result.refusal
-    return fetch(club, result.sql)
 
 
 # ------------------------------------------------------------------------ the rewriting itself

@@ -7,20 +7,16 @@ Every answer is checked by the rows it returns on a small school database; every
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from assistant.nl2sql.engine import Result, answer
 from assistant.nl2sql.introspect_sqlite import introspect
 from assistant.nl2sql.linking import schema_mentions, tokenize
 from assistant.nl2sql.schema import SchemaInfo
 
-from .sqlite_db import build, fetch
-
-TODAY = dt.date(2024, 4, 10)
+from .sqlite_db import ask, build, fetch, rows
 
 SCHOOL = """
 CREATE TABLE departments (dept_id INTEGER PRIMARY KEY, dept_name TEXT, budget INTEGER, dept_phone TEXT);
@@ -65,14 +61,6 @@ def schema(school: Path) -> SchemaInfo:
     return introspect(school)
 
 
-def ask(schema: SchemaInfo, question: str) -> Result:
-    return answer(question, schema, today=TODAY)
-
-
-def rows(school: Path, schema: SchemaInfo, question: str) -> list[tuple[object, ...]]:
-    result = ask(schema, question)
-    assert result.sql is not None, result.refusal
-    return fetch(school, result.sql)
 
 
 def refusal(schema: SchemaInfo, question: str) -> str:
