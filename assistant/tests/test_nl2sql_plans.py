@@ -423,3 +423,21 @@ def test_a_verb_picks_which_of_two_keys_joins_the_tables(tmp_path: Path) -> None
         result = ask(schema, question)
         assert result.sql is not None, result.refusal
         assert fetch(path, result.sql) == expected, question
+
+
+def test_a_table_word_before_a_value_of_that_table(tmp_path: Path) -> None:
+    # "enrolled in class ACCT-211": "class" says whose code ACCT-211 is (and names some columns too).
+    path = tmp_path / "enroll.sqlite"
+    connection = sqlite3.connect(path)
+    connection.executescript("""
+        CREATE TABLE class (class_code TEXT PRIMARY KEY, crs_code TEXT);
+        CREATE TABLE student (stu_num INTEGER PRIMARY KEY, stu_fname TEXT, stu_class TEXT);
+        CREATE TABLE enroll (class_code TEXT REFERENCES class(class_code), stu_num INTEGER REFERENCES student(stu_num));
+        INSERT INTO class VALUES ('10012', 'ACCT-211'), ('10013', 'ACCT-212');
+        INSERT INTO student VALUES (1, 'Ann', 'Jr'), (2, 'Ben', 'So'), (3, 'Cy', 'Sr');
+        INSERT INTO enroll VALUES ('10012', 1), ('10012', 2), ('10013', 3);
+    """)
+    connection.commit()
+    connection.close()
+    schema = introspect(path)
+    assert rows(path, schema, "How many students enrolled in class ACCT-211?") == [(2,)]

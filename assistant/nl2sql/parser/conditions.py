@@ -219,6 +219,7 @@ class ConditionPasses(ShapePasses):
             self.filters.append((slot.start, Condition(Expression(ref), operator, value)))
             self.mark(slot.start, slot.end)
             self.value_kind_word(slot, ref)
+            self.value_table_word(slot, ref)
             if column_slot is not None:
                 column_slot.role = "value_column"
                 self.mark(min(column_slot.start, slot.start), max(column_slot.end, slot.end))
@@ -256,6 +257,22 @@ class ConditionPasses(ShapePasses):
             self.mark(auxiliary, auxiliary + 1)
         self.penalise(0.9, f"'not {' '.join(self.tokens[v].text for v in reversed(verbs))}' read as a value to exclude")
         return True
+
+    def value_table_word(self, slot: Slot, ref: ColumnRef) -> None:
+        """ "students enrolled in class ACCT-211": the word before a value names the value's own table;
+        it says where the value is, so it is explained by the condition on that table."""
+        before = self.slot_ending_at(slot.start)
+        if (
+            before is not None
+            and before.role is None
+            and before.length == 1
+            and any(m.kind == "table" and m.table == ref.table for m in before.options)
+            and any(other.kind == "table" and other is not before for other in self.slots)
+            and not set(self.lemmas[max(0, before.start - 4) : before.start]) & lx.NEGATIONS
+        ):
+            before.chosen = next(m for m in before.options if m.kind == "table" and m.table == ref.table)
+            before.role = "qualifier"
+            self.mark(before.start, before.end)
 
     def value_kind_word(self, slot: Slot, ref: ColumnRef) -> None:
         """'from Hartford city', 'in Colorado state': a word after a value that names the value's column."""
