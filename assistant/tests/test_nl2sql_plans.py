@@ -441,3 +441,8 @@ def test_a_table_word_before_a_value_of_that_table(tmp_path: Path) -> None:
     connection.close()
     schema = introspect(path)
     assert rows(path, schema, "How many students enrolled in class ACCT-211?") == [(2,)]
+
+
+def test_a_participle_after_the_counted_rows_only_says_they_exist(school: Path, schema: SchemaInfo) -> None:
+    assert rows(school, schema, "Count the total number of shipments made.") == [(2,)]
+    assert rows(school, schema, "How many shipments have been made in total?") == [(2,)]

@@ -190,8 +190,8 @@ class Analytic:
                 items.append(Item("verb", position, position + 1, value=w.MEASURE_VERBS[token.lower]))
             elif lemma in ("distinct", "different", "unique"):
                 items.append(Item("distinct", position, position + 1))
-            elif token.lower in w.PASSIVE_VERBS and not self.links_onward(position):
-                # "users who are logged in", "accounts opened": at the end the verb states a condition
+            elif token.lower in w.PASSIVE_VERBS and self.particle_ends(position):
+                # "users who are logged in": a verb and a particle ending the question state a condition
                 raise NotAnalytic(f"'{token.text}' states a condition")
             elif lemma in w.FILLER or token.lower in w.PASSIVE_VERBS or token.kind == "symbol" and token.text in "?.,":
                 pass
@@ -202,11 +202,11 @@ class Analytic:
             raise NotAnalytic("a negation without a value")
         return items
 
-    def links_onward(self, position: int) -> bool:
-        """Whether something other than filler follows `position` ("orders placed IN 2024", "made BY")."""
-        return any(
-            self.lemmas[i] not in w.FILLER and self.tokens[i].kind != "symbol" for i in range(position + 1, len(self.tokens))
-        )
+    def particle_ends(self, position: int) -> bool:
+        """Whether only a particle follows `position` ("logged in", "checked out"), unlike "orders placed in
+        2024" or "bookings made"."""
+        rest = [self.lemmas[i] for i in range(position + 1, len(self.tokens)) if self.tokens[i].kind != "symbol"]
+        return len(rest) == 1 and rest[0] in ("in", "on", "out", "off", "up")
 
     def real_value(self, mention: Mention) -> bool:
         """Values typed in lowercase that are also ordinary words ("active", "total") are not filters."""

@@ -467,9 +467,28 @@ class ConditionPasses(ShapePasses):
         linked_after = any(position < slot.start <= position + 4 for slot in self.slots)
         return linked_before and linked_after
 
+    RESTATING_PARTICIPLES = frozenset({
+        "made", "placed", "recorded", "created", "issued", "filed", "booked", "received", "submitted", "registered",
+    })
+
+    def restating_participle(self, position: int) -> bool:
+        """ "Count the total number of settlements made": a participle after the counted rows, ending the
+        question, only says the rows exist."""
+        if self.count_expression is None or self.tokens[position].lower not in self.RESTATING_PARTICIPLES:
+            return False
+        rest = [i for i in range(position + 1, len(self.tokens)) if self.tokens[i].kind != "symbol"]
+        if any(self.lemmas[i] not in lx.FILLER and self.lemmas[i] not in ("in", "total", "so", "far") for i in rest):
+            return False
+        before = self.skip_back(position, {"have", "has", "been", "be", "is", "are", "was", "were", "that", "which"})
+        counted = self.slot_ending_at(before + 1)
+        return counted is not None and counted.kind == "table"
+
     def relation_words(self) -> None:
         """Mark relation verbs (and the "by" of a passive) as explained, each costing a little confidence."""
         for position in range(1, len(self.tokens)):
+            if position not in self.explained and self.restating_participle(position):
+                self.mark(position, len(self.tokens))
+                continue
             if self.slot_at(position) is not None or position in self.explained:
                 continue
             if self.is_relation_verb(position):
