@@ -554,6 +554,11 @@ def _word_match(token: Token, word: str, index: SchemaIndex) -> float:
     return 0.0
 
 
+def is_name_column(column: Column) -> bool:
+    """A text column that names its rows to a person: its name ends in "name" or "title"."""
+    return not column.is_numeric and identifier_words(column.name)[-1:] in (["name"], ["title"])
+
+
 def _negated_twin(first: str, second: str) -> bool:
     """Whether one word is the other with a negating prefix ("available"/"unavailable")."""
     short, long = sorted((first, second), key=len)

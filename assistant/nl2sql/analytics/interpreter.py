@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..linking import Mention, identifier_words, tokenize, value_mentions
+from ..linking import Mention, identifier_words, is_name_column, tokenize, value_mentions
 from ..plan import ColumnRef, Condition, Expression, OrderItem, QueryPlan
 from ..schema import Column, ForeignKey, SchemaInfo
 from . import words as w
@@ -501,7 +501,7 @@ class Analytic:
         table = self.schema.table(table_name)
         assert table is not None
         keys = [ColumnRef(table.name, c.name) for c in table.primary_keys]
-        named = [c for c in table.columns if identifier_words(c.name)[-1:] in (["name"], ["title"]) and not c.is_numeric]
+        named = [c for c in table.columns if is_name_column(c)]
         exact = [
             c
             for c in named

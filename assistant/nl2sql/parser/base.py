@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .. import lexicon as lx
-from ..linking import Mention, Token, identifier_words, rank_tables, schema_mentions, tokenize, value_mentions
+from ..linking import Mention, Token, is_name_column, rank_tables, schema_mentions, tokenize, value_mentions
 from ..plan import ColumnRef, Condition, Expression, QueryPlan
 from ..schema import Column, SchemaInfo, Table
 
@@ -377,9 +377,7 @@ class InterpreterBase:
         if len(targets) != 1:
             return False  # a table linking several others: which one holds the column is a guess
         table = self.table(owner)
-        own_names = table is not None and any(
-            identifier_words(c.name)[-1:] in (["name"], ["title"]) for c in table.columns if not c.is_numeric
-        )
+        own_names = table is not None and any(is_name_column(c) for c in table.columns)
         if own_names and set(self.lemmas[slot.start : slot.end]) & {"name", "title"}:
             return False  # "the names of courses" are their titles, not their department's name (see own_name)
         via = [m for m in slot.options if m.kind == "column" and m.table in targets]
@@ -393,17 +391,14 @@ class InterpreterBase:
     def own_name(self, slot: Slot, owner: str) -> bool:
         """ "the name of the courses" where a course's name is its title: the one title/name column of the
         owner, when the slot is just the word "name" and the owner has no column called so."""
-        if [lemma for lemma in self.lemmas[slot.start : slot.end]] != ["name"]:
+        if self.lemmas[slot.start : slot.end] != ["name"]:
             return False
         table = self.table(owner)
         if table is None:
             return False
         keys = {k.column for k in self.schema.foreign_keys if k.table == table.name}
-        named = [
-            c
-            for c in table.columns
-            if identifier_words(c.name)[-1:] in (["name"], ["title"]) and not c.is_numeric and c.name not in keys
-        ]  # (dept_name pointing at the department names the department, not the course)
+        # (dept_name pointing at the department names the department, not the course)
+        named = [c for c in table.columns if is_name_column(c) and c.name not in keys]
         if len(named) != 1:
             return False
         slot.options.append(Mention(slot.start, slot.end, "column", table=table.name, column=named[0].name, score=0.9))
