@@ -98,6 +98,15 @@ def _per_row_groups(schema: SchemaInfo, interpretation: Interpretation) -> None:
     interpretation.reasoning.append(f"grouped by {', '.join(e.column.column for e in others if e.column)}, not per {table.name}")
 
 
+def _single_row_ranked(plan: QueryPlan) -> None:
+    """An aggregate with no grouping is one row; ranking or cutting it by a plain column means the
+    question was misread ("the flight number of flights with the three lowest distances" is not a count)."""
+    if plan.group_by or plan.limit is None or not any(e.aggregate for e in plan.select):
+        return
+    if any(not item.expression.aggregate for item in plan.order_by):
+        raise Refusal("A total over all rows is one row; I could not tell what is ranked.")
+
+
 def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) -> tuple[str, float]:
     renderer = Renderer(schema, interpretation.plan)
     sql = renderer.sql()
@@ -137,6 +146,7 @@ def _answer(question: str, schema: SchemaInfo, dialect: str, today: dt.date | No
         else:
             interpretation = Interpreter(question, schema, today).interpret()
         _per_row_groups(schema, interpretation)
+        _single_row_ranked(interpretation.plan)
         sql, confidence = _render(schema, interpretation, dialect)
     except analytics.Unsure as unsure:
         return Result(None, f"I am not sure enough to answer: {unsure.reason}.", 0.0)

@@ -385,6 +385,26 @@ def _head_nouns(schema: SchemaInfo) -> dict[str, str]:
     return named
 
 
+def _leading_nouns(schema: SchemaInfo) -> dict[str, str]:
+    """Tables named by their first word alone ("counties" for county_public_safety) when that word
+    appears in no other table's name."""
+    keyed = {(key.table, key.column) for key in schema.foreign_keys}
+    uses: Counter[str] = Counter()
+    for table in schema.tables:
+        uses.update(set(identifier_words(table.name)))
+    named: dict[str, str] = {}
+    for table in schema.tables:
+        words = identifier_words(table.name)
+        if len(words) < 2 or words[0] in TABLE_PREFIXES:
+            continue
+        if sum((table.name, c.name) in keyed for c in table.columns) >= 2 and len(table.columns) <= 3:
+            continue  # a link table ("plays_games") is named by what it links, not by its first word
+        first = words[0]
+        if uses[first] == 1 and len(first) > 3 and first not in GENERIC_COLUMN_WORDS and first not in STRUCTURE_WORDS:
+            named[table.name] = first
+    return named
+
+
 # Prepositions and other small words that end some column names ("date_from", "valid_to").
 FUNCTION_WORDS = frozenset({
     "from", "to", "by", "in", "on", "at", "for", "with", "of", "per", "until", "since", "after", "before", "off",
@@ -420,12 +440,15 @@ def _column_head_nouns(schema: SchemaInfo) -> dict[tuple[str, str], str]:
 def _build_index(schema: SchemaInfo) -> SchemaIndex:
     index = SchemaIndex()
     head_nouns = _head_nouns(schema)
+    leading_nouns = _leading_nouns(schema)
     column_heads = _column_head_nouns(schema)
     for table in schema.tables:
         document: Counter[str] = Counter()
         phrases = _phrases_for_table(table)
         if table.name in head_nouns and len(identifier_words(table.name)) > 1:
             phrases.append(Phrase((head_nouns[table.name],), table.name, None, 0.85))
+        if table.name in leading_nouns:
+            phrases.append(Phrase((leading_nouns[table.name],), table.name, None, 0.8))
         for column in table.columns:
             phrases.extend(_phrases_for_column(table, column))
             head = column_heads.get((table.name, column.name))

@@ -99,6 +99,7 @@ class InterpreterBase:
         self.placeholders: list[tuple[int, str]] = []
         self.date_groups: list[tuple[int, Expression]] = []
         self.through_tables: set[str] = set()
+        self.restricting: list[str] = []
 
     # ------------------------------------------------------------------ helpers
 

@@ -8,7 +8,7 @@ That bookkeeping — not the cleverness of the rules — is what keeps precision
 from __future__ import annotations
 
 from .. import lexicon as lx
-from ..linking import identifier_words
+from ..linking import identifier_words, is_name_column
 from ..plan import ColumnRef, Condition, Expression, JoinError, OrderItem, QueryPlan, join_tree
 from .base import Interpretation, Refusal, Slot
 from .conditions import ConditionPasses
@@ -70,8 +70,10 @@ class Interpreter(ConditionPasses):
             self.reasoning.append(f"show every column of {self.subject}")
         if not select:
             select = self.default_projection()
-        for ref in group_refs:
-            plan.group_by.append(Expression(ref[0]))
+        for grouped, shown in group_refs:
+            plan.group_by.append(Expression(grouped))
+            if shown.table != grouped.table:
+                plan.group_by.append(Expression(shown))  # the name read one join away is grouped too
         shown_tables = {e.column.table for e in select if e.column is not None and not e.aggregate}
         shown_groups = [
             (slot.start, Expression(ref[1]))
@@ -260,13 +262,13 @@ class Interpreter(ConditionPasses):
     def categories_once(self) -> None:
         """ "Show all majors", "what ranks do we have": a lone category column is listed once per value."""
         plan = self.plan
-        if plan.distinct or len(plan.select) != 1 or plan.conditions or plan.group_by or plan.order_by or plan.limit:
+        if plan.distinct or len(plan.select) != 1 or plan.group_by or plan.order_by or plan.limit:
             return
         expression = plan.select[0]
         if expression.aggregate or expression.column is None or expression.column.column == "*":
             return
         column = self.column_info(expression.column)
-        if column is None or column.primary_key or column.is_numeric:
+        if column is None or column.primary_key or plan.conditions:
             return
         words = identifier_words(column.name)
         if (
@@ -488,6 +490,12 @@ class Interpreter(ConditionPasses):
             if key.ref_table == table.name and key.table == self.subject:
                 ref = ColumnRef(key.table, key.column)
                 self.penalise(0.9, f"grouping {key.table} by {key.column}")
+                names = self.name_columns(table.name)
+                shown = any(self.same_values(ref, e.column) for _, e in self.selected)
+                if len(names) == 1 and names[0].column != key.ref_column and not shown:
+                    # "events for each party": a person reads the party's name, not its key
+                    self.plan.add_table(table.name)
+                    return ref, names[0]
                 return ref, ref
         own = {o.column for o in slot.options if o.kind == "column" and o.table == table.name and o.score >= slot.best.score}
         if len(own) == 1:
@@ -530,6 +538,10 @@ class Interpreter(ConditionPasses):
                 raise Refusal(f"Each {subject} row points to one {other}; counting them per {subject} would mislead.")
         table = self.table(subject)
         keys = table.primary_keys
+        if len(plain) == 1 and self.attribute_counted(plain[0].column):  # type: ignore[arg-type]
+            plan.group_by.append(Expression(plain[0].column))
+            self.penalise(0.9, f"counting per {plain[0].column.column}")  # type: ignore[union-attr]
+            return
         if counted <= {subject}:
             raise Refusal(f"Counting {subject} rows per {subject} row is always one; I misread the question.")
         if len(keys) == 1:
@@ -538,6 +550,21 @@ class Interpreter(ConditionPasses):
             plan.group_by.extend(Expression(e.column) for e in plain)
         else:
             raise Refusal("I could not tell what to count per row.")
+
+    RELATIVE_WORDS = frozenset({"that", "which", "who", "with", "has", "have", "had", "is", "are", "was", "were"})
+
+    def attribute_counted(self, ref: ColumnRef) -> bool:
+        """ "Which school has the fewest professors", "the hometowns that are shared by two gymnasts": the
+        shown column is itself what the rows are counted per when it is the subject of the clause (not "the
+        type of the organization with the most staff", which counts per organization) and not a name."""
+        info = self.column_info(ref)
+        if info is None or info.primary_key or is_name_column(info):
+            return False
+        for slot in self.slots:
+            if slot.kind == "column" and (slot.best.table, slot.best.column) == (ref.table, ref.column):
+                if slot.end < len(self.tokens) and self.lemmas[slot.end] in self.RELATIVE_WORDS:
+                    return True
+        return False
 
     def connector(self) -> None:
         """Conditions joined by "or" become OR (or IN on one column); "and" on one column is refused."""
@@ -696,6 +723,24 @@ class Interpreter(ConditionPasses):
         self.penalise(0.9, f"{shown.column} values found on rows meeting each condition ({kind})")
         self.reasoning.append(f"{shown.column} values by two conditions on {column.column} ({kind})")
 
+    def once_per_row(self, joined: list[str]) -> None:
+        """ "The names of physicians who prescribe Thesisin": a table that only restricts the rows, joined on
+        its many side, repeats each physician once per prescription; each is shown once."""
+        plan = self.plan
+        if not self.restricting or plan.distinct or plan.group_by or plan.limit is not None:
+            return
+        if any(e.aggregate or e.column is None or e.column.column == "*" for e in plan.select):
+            return
+        shown = {e.column.table for e in plan.select if e.column is not None}
+        many = any(
+            k.table in self.restricting or k.table not in shown
+            for k in self.schema.foreign_keys
+            if k.ref_table in shown and k.table in joined and k.table not in shown
+        )
+        if many:
+            plan.distinct = True
+            self.reasoning.append("each row once, however many joined rows match")
+
     def collect_tables(self) -> None:
         plan = self.plan
         tables: list[str] = [self.subject or ""]
@@ -717,12 +762,14 @@ class Interpreter(ConditionPasses):
                 tables.append(table)
                 factor = 0.75 if self.count_expression is not None else 0.85
                 self.penalise(factor, f"rows of {table} only restrict the answer through the join")
+                self.restricting.append(table)
             elif slot.role == "table":
                 self.penalise(0.5 if self.listed(slot) else 0.7, f"'{self.span(slot)}' only describes {self.subject}")
         try:
             joined = join_tree(self.schema, tables)[0] if len(tables) > 1 else tables
         except JoinError:
             joined = tables  # reported when the plan is rendered
+        self.once_per_row(joined)
         for condition in plan.conditions:
             inner = condition.subquery
             if (

@@ -1,0 +1,119 @@
+"""What the built-in engine groups by and how often it shows each row: a table's name instead of the key
+pointing at it, a category listed once, the shown column counted per its own values, a row restricted by
+a join shown once, a ranked single-row total refused, and a table named by the first word of its name.
+
+Every answer is checked by the rows it returns on a small database; every refusal by its reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.nl2sql.introspect_sqlite import introspect
+from assistant.nl2sql.schema import SchemaInfo
+
+from .sqlite_db import ask, build, rows
+
+CLINIC = """
+CREATE TABLE party (party_id INTEGER PRIMARY KEY, party_name TEXT);
+CREATE TABLE party_events (event_id INTEGER PRIMARY KEY, party_id INTEGER REFERENCES party(party_id), event_name TEXT);
+CREATE TABLE department (dept_code TEXT PRIMARY KEY, dept_name TEXT, school_code TEXT);
+CREATE TABLE professor (prof_id INTEGER PRIMARY KEY, prof_name TEXT, dept_code TEXT REFERENCES department(dept_code));
+CREATE TABLE student (student_id INTEGER PRIMARY KEY, name TEXT, major INTEGER, hometown TEXT);
+CREATE TABLE physician (employee_id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE medication (code INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE prescribes (physician INTEGER REFERENCES physician(employee_id),
+                         medication INTEGER REFERENCES medication(code), prescribed_on TEXT);
+CREATE TABLE flight (flno INTEGER PRIMARY KEY, origin TEXT, distance INTEGER);
+CREATE TABLE county_public_safety (county_id INTEGER PRIMARY KEY, name TEXT, population INTEGER, crime_rate REAL);
+INSERT INTO party VALUES (1, 'Greens'), (2, 'Reds'), (3, 'Blues');
+INSERT INTO party_events VALUES (1, 1, 'Rally'), (2, 1, 'Gala'), (3, 2, 'Picnic');
+INSERT INTO department VALUES ('PHY', 'Physics', 'SCI'), ('CHE', 'Chemistry', 'SCI'), ('BIO', 'Biology', 'SCI'),
+  ('HIS', 'History', 'ART'), ('ECO', 'Economics', 'BUS');
+INSERT INTO professor VALUES (1, 'Curie', 'PHY'), (2, 'Pauling', 'CHE'), (3, 'Darwin', 'BIO'), (4, 'Bloch', 'HIS'),
+  (5, 'Braudel', 'HIS'), (6, 'Keynes', 'ECO'), (7, 'Smith', 'ECO'), (8, 'Hayek', 'ECO'), (9, 'Ricardo', 'ECO');
+INSERT INTO student VALUES (1, 'Ann', 600, 'Lima'), (2, 'Bo', 520, 'Lima'), (3, 'Cy', 600, 'Oslo'), (4, 'Di', 600, 'Rome');
+INSERT INTO physician VALUES (1, 'Molly Clock'), (2, 'John Dorian');
+INSERT INTO medication VALUES (1, 'Thesisin'), (2, 'Procrastin');
+INSERT INTO prescribes VALUES (1, 1, '2024-01-01'), (1, 1, '2024-02-01'), (2, 2, '2024-03-01');
+INSERT INTO flight VALUES (7, 'Lima', 900), (8, 'Oslo', 300), (9, 'Rome', 500), (10, 'Lima', 100);
+INSERT INTO county_public_safety VALUES (1, 'Abbotsford', 128165, 118.0), (2, 'Burnaby', 204320, 123.0),
+  (3, 'Campbell River', 30810, 178.0);
+"""
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory, "nl2sql_grouping", CLINIC)
+
+
+@pytest.fixture(scope="module")
+def schema(clinic: Path) -> SchemaInfo:
+    return introspect(clinic)
+
+
+@pytest.mark.parametrize("question", ["How many events are there for each party?", "Count the events of each party."])
+def test_a_breakdown_by_a_referenced_table_shows_its_names(clinic: Path, schema: SchemaInfo, question: str) -> None:
+    # (in either column order: "count the events of each party" names the count first)
+    shown = sorted(sorted(row, key=str) for row in rows(clinic, schema, question))
+    assert shown == [[1, "Reds"], [2, "Greens"]]
+
+
+def test_a_breakdown_keeps_the_key_when_the_key_is_asked_for(clinic: Path, schema: SchemaInfo) -> None:
+    result = rows(clinic, schema, "Show the party id and the number of events for each party.")
+    assert sorted(result) == [(1, 2), (2, 1)]
+
+
+def test_a_category_is_listed_once_even_when_stored_as_a_number(clinic: Path, schema: SchemaInfo) -> None:
+    assert sorted(rows(clinic, schema, "Show all majors.")) == [(520,), (600,)]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which school has the fewest professors?", [("ART",)]),
+        ("Which school has the smallest amount of professors?", [("ART",)]),
+    ],
+)
+def test_a_shown_attribute_is_what_the_rows_are_counted_per(
+    clinic: Path, schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    # each science department has the fewest professors (one), but the sciences together have three
+    assert rows(clinic, schema, question) == expected
+
+
+def test_a_name_of_the_entity_is_still_counted_per_entity(clinic: Path, schema: SchemaInfo) -> None:
+    assert rows(clinic, schema, "What is the name of the department with the most professors?") == [("Economics",)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What are the names of the physicians who prescribe medication Thesisin?",
+        "List the names of physicians who prescribe Thesisin.",
+    ],
+)
+def test_rows_restricted_through_a_join_are_shown_once(clinic: Path, schema: SchemaInfo, question: str) -> None:
+    # Molly Clock prescribed Thesisin twice
+    assert rows(clinic, schema, question) == [("Molly Clock",)]
+
+
+def test_a_total_ranked_by_a_plain_column_is_refused(schema: SchemaInfo) -> None:
+    result = ask(schema, "Show the number of flights with the three lowest distances.")
+    assert result.sql is None
+    assert result.refusal
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("List the names of counties in descending order of population.", [("Burnaby",), ("Abbotsford",), ("Campbell River",)]),
+        ("What are the minimum and maximum crime rate of counties?", [(118.0, 178.0)]),
+    ],
+)
+def test_a_table_is_named_by_the_first_word_of_its_name(
+    clinic: Path, schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    assert rows(clinic, schema, question) == expected
