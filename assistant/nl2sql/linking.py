@@ -206,7 +206,7 @@ class Token:
     lower: str
     lemma: str
     stem: str
-    kind: Literal["word", "number", "quoted", "symbol"]
+    kind: Literal["word", "number", "quoted", "symbol", "date"]
     start: int
     end: int
 
@@ -215,6 +215,8 @@ TOKEN_RE = re.compile(
     r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|(?<![A-Za-z])'([^']+?)'(?![A-Za-z])"
     r"|(\d+(?:\.\d+)?%?)|([A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*)|([<>=!]=?|[^\s\w])"
 )
+# A calendar date, with a time or not ("1978-06-26", "2005-08-23 02:06:01"), quoted or bare.
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
 
 
 def lemma(word: str) -> str:
@@ -249,8 +251,19 @@ def stem(word: str) -> str:
 def tokenize(text: str) -> list[Token]:
     """Split a question into words, numbers, quoted literals and symbols, keeping character offsets."""
     tokens: list[Token] = []
+    dates = [(found.start(), found.end()) for found in DATE_RE.finditer(text)]
     for match in TOKEN_RE.finditer(text):
         quoted = match.group(1) or match.group(2) or match.group(3) or match.group(4)
+        if quoted is not None and DATE_RE.fullmatch(quoted.strip()):
+            literal = quoted.strip()
+            tokens.append(Token(literal, literal, literal, literal, "date", match.start(), match.end()))
+            continue
+        span = next(((start, end) for start, end in dates if start <= match.start() < end), None)
+        if span is not None:
+            if not tokens or tokens[-1].kind != "date" or tokens[-1].end != span[1]:
+                literal = text[span[0] : span[1]]
+                tokens.append(Token(literal, literal, literal, literal, "date", span[0], span[1]))
+            continue
         if quoted is not None:
             tokens.append(Token(quoted, quoted.lower(), quoted.lower(), quoted.lower(), "quoted", match.start(), match.end()))
         elif match.group(5) is not None:
@@ -336,7 +349,7 @@ def _phrases_for_table(table: Table) -> list[Phrase]:
     return phrases
 
 
-def _phrases_for_column(table: Table, column: Column) -> list[Phrase]:
+def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str] = frozenset()) -> list[Phrase]:
     table_words = identifier_words(table.name)
     words = identifier_words(column.name)
     phrases = [Phrase(tuple(words), table.name, column.name, 1.0)]
@@ -348,6 +361,11 @@ def _phrases_for_column(table: Table, column: Column) -> list[Phrase]:
         phrases.append(Phrase(tuple(words[:-1]), table.name, column.name, 0.9))
         if words[0] in table_words and len(words) > 2:
             phrases.append(Phrase(tuple(words[1:-1]), table.name, column.name, 0.85))
+    counted = _counted_noun(words)
+    if counted and column.is_numeric and counted[-1] not in table_nouns:
+        # "apartments with more than 2 bedrooms" for bedroom_count, "stations with 15 platforms" for
+        # number_of_platforms: the column holds how many there are of the noun
+        phrases.append(Phrase(counted, table.name, column.name, 0.85))
     for alias in column.aliases:
         phrases.append(Phrase(tuple(identifier_words(alias)), table.name, column.name, 1.0))
     # "Pilot_name" in table "pilot" is what people call "name" when talking about pilots.
@@ -357,6 +375,19 @@ def _phrases_for_column(table: Table, column: Column) -> list[Phrase]:
             phrases.append(Phrase(tuple(words[prefix_length:]), table.name, column.name, 0.9))
             break
     return [phrase for phrase in phrases if phrase.words]
+
+
+COUNT_WORDS = ("count", "number", "num", "no")
+
+
+def _counted_noun(words: list[str]) -> tuple[str, ...]:
+    """The noun a count column counts: bedroom_count, number_of_platforms, num_employees → the noun."""
+    if len(words) == 2 and words[-1] == "count":
+        return (words[0],)
+    if len(words) >= 2 and words[0] in COUNT_WORDS:
+        rest = words[2:] if words[1] == "of" else words[1:]
+        return tuple(rest) if len(rest) == 1 else ()
+    return ()
 
 
 def _head_nouns(schema: SchemaInfo) -> dict[str, str]:
@@ -441,6 +472,8 @@ def _build_index(schema: SchemaInfo) -> SchemaIndex:
     index = SchemaIndex()
     head_nouns = _head_nouns(schema)
     leading_nouns = _leading_nouns(schema)
+    # (a count column does not name its noun when a table holds those rows: number_of_hosts vs host)
+    table_nouns = frozenset(word for table in schema.tables for word in identifier_words(table.name))
     column_heads = _column_head_nouns(schema)
     for table in schema.tables:
         document: Counter[str] = Counter()
@@ -450,7 +483,7 @@ def _build_index(schema: SchemaInfo) -> SchemaIndex:
         if table.name in leading_nouns:
             phrases.append(Phrase((leading_nouns[table.name],), table.name, None, 0.8))
         for column in table.columns:
-            phrases.extend(_phrases_for_column(table, column))
+            phrases.extend(_phrases_for_column(table, column, table_nouns))
             head = column_heads.get((table.name, column.name))
             if head is not None and len(identifier_words(column.name)) > 1:
                 phrases.append(Phrase((head,), table.name, column.name, 0.8))

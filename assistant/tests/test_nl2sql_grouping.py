@@ -27,6 +27,9 @@ CREATE TABLE medication (code INTEGER PRIMARY KEY, name TEXT);
 CREATE TABLE prescribes (physician INTEGER REFERENCES physician(employee_id),
                          medication INTEGER REFERENCES medication(code), prescribed_on TEXT);
 CREATE TABLE flight (flno INTEGER PRIMARY KEY, origin TEXT, distance INTEGER);
+CREATE TABLE apartments (apt_id INTEGER PRIMARY KEY, apt_number TEXT, bedroom_count INTEGER, number_of_baths INTEGER);
+CREATE TABLE problems (problem_id INTEGER PRIMARY KEY, date_problem_reported TEXT, date_problem_closed TEXT);
+CREATE TABLE rentals (rental_id INTEGER PRIMARY KEY, rental_date TEXT, fee REAL);
 CREATE TABLE county_public_safety (county_id INTEGER PRIMARY KEY, name TEXT, population INTEGER, crime_rate REAL);
 INSERT INTO party VALUES (1, 'Greens'), (2, 'Reds'), (3, 'Blues');
 INSERT INTO party_events VALUES (1, 1, 'Rally'), (2, 1, 'Gala'), (3, 2, 'Picnic');
@@ -39,6 +42,10 @@ INSERT INTO physician VALUES (1, 'Molly Clock'), (2, 'John Dorian');
 INSERT INTO medication VALUES (1, 'Thesisin'), (2, 'Procrastin');
 INSERT INTO prescribes VALUES (1, 1, '2024-01-01'), (1, 1, '2024-02-01'), (2, 2, '2024-03-01');
 INSERT INTO flight VALUES (7, 'Lima', 900), (8, 'Oslo', 300), (9, 'Rome', 500), (10, 'Lima', 100);
+INSERT INTO apartments VALUES (1, 'Apt. 1', 1, 1), (2, 'Suite 2', 3, 2), (3, 'Apt. 3', 5, 3);
+INSERT INTO problems VALUES (1, '1977-01-05 10:00:00', '1979-01-01 00:00:00'), (2, '1978-06-27 08:00:00', '1978-07-01 00:00:00'),
+  (3, '1980-02-02 12:00:00', '1980-03-01 00:00:00');
+INSERT INTO rentals VALUES (1, '2005-08-23 02:06:01', 5.0), (2, '2005-08-23 09:00:00', 7.0), (3, '2005-08-24 10:00:00', 3.0);
 INSERT INTO county_public_safety VALUES (1, 'Abbotsford', 128165, 118.0), (2, 'Burnaby', 204320, 123.0),
   (3, 'Campbell River', 30810, 178.0);
 """
@@ -117,3 +124,36 @@ def test_a_table_is_named_by_the_first_word_of_its_name(
     clinic: Path, schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
 ) -> None:
     assert rows(clinic, schema, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Show the apartment numbers of apartments with more than 2 bedrooms.", [("Suite 2",), ("Apt. 3",)]),
+        ("Return the apartment number with the largest number of bedrooms.", [("Apt. 3",)]),
+        ("Which apartments have fewer than 2 baths? Give their apartment numbers.", [("Apt. 1",)]),
+    ],
+)
+def test_a_count_column_is_named_by_the_noun_it_counts(
+    clinic: Path, schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    assert rows(clinic, schema, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What are the ids of the problems which are reported after 1978-06-26?", [(2,), (3,)]),
+        ("Which problems were closed before 1979-01-01? Give me their ids.", [(2,)]),
+        ("How many rentals happened after '2005-08-23 02:06:01'?", [(2,)]),
+        ("What is the total fee of rentals on 2005-08-23?", [(12.0,)]),
+    ],
+)
+def test_a_written_date_is_compared_with_the_date_column_it_names(
+    clinic: Path, schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    assert rows(clinic, schema, question) == expected
+
+
+def test_a_date_with_two_candidate_columns_and_no_verb_is_not_guessed(schema: SchemaInfo) -> None:
+    assert ask(schema, "How many problems are there after 1978-06-26?").sql is None

@@ -615,6 +615,9 @@ class ShapePasses(InterpreterBase):
                 continue
             lemma = self.lemmas[position]
             slot = self.slot_at(position + 1)
+            if position + 1 < len(self.tokens) and self.tokens[position + 1].kind == "date":
+                self.date_literal(position)
+                continue
             if (
                 lemma in ("in", "during", "of", "after", "before", "since")
                 and slot is not None
@@ -647,6 +650,64 @@ class ShapePasses(InterpreterBase):
                 self.relative_window(position)
             if lemma in ("by", "per", "each", "every", "monthly", "yearly") or lemma.endswith("ly"):
                 self.date_bucket(position)
+
+    DATE_OPERATORS = {"after": ">", "since": ">=", "from": ">=", "before": "<", "until": "<=", "on": "="}
+
+    def date_literal(self, position: int) -> None:
+        """ "reported after 1978-06-26", "rented before '2005-08-23 02:06:01'": the date column compared with
+        the literal as written (dates are stored as ISO text, which orders like the dates)."""
+        operator = self.DATE_OPERATORS.get(self.lemmas[position])
+        if operator is None:
+            return
+        literal = self.tokens[position + 1].text
+        ref, verb = self.dated_by_verb(position), position - 1
+        named = self.slot_ending_at(position)
+        if ref is None:
+            ref, verb = self.only_date_column(named), position
+        if ref is None:
+            return
+        if named is not None and named.kind == "column" and (named.best.table, named.best.column) == (ref.table, ref.column):
+            named.role = "filter"  # "the problems reported after …": the column named is the one compared
+            verb = named.start
+        if operator == "=" and len(literal) == 10:
+            first = dt.date.fromisoformat(literal)
+            self.window(first, first + dt.timedelta(days=1), ref, position)
+        else:
+            self.filters.append((position, Condition(Expression(ref), operator, literal)))
+        written = self.slot_at(position + 1)
+        if written is not None:
+            written.role = "filter"  # the literal may also be a stored value; it is the bound here
+        self.mark(verb, position + 2)
+
+    def only_date_column(self, named: Slot | None) -> ColumnRef | None:
+        """The date column named right before, else the only date column of the tables in play."""
+        if named is not None and named.kind == "column":
+            column = self.column_info(ColumnRef(named.best.table or "", named.best.column or ""))
+            if column is not None and column.is_date:
+                return ColumnRef(column.table, column.name)
+        found = [
+            ColumnRef(table_name, column.name)
+            for table_name in self.anchor_tables()
+            for column in self.table(table_name).columns
+            if column.is_date and not column.is_numeric
+        ]
+        return found[0] if len(found) == 1 else None
+
+    def dated_by_verb(self, position: int) -> ColumnRef | None:
+        """ "problems reported after …" over date_problem_reported and date_problem_closed: the participle
+        before the date names which date column is meant."""
+        if position == 0 or position - 1 in self.explained:
+            return None
+        word = self.tokens[position - 1]
+        if word.kind != "word" or not word.lower.endswith("ed"):
+            return None
+        found = [
+            ColumnRef(table_name, column.name)
+            for table_name in self.anchor_tables()
+            for column in self.table(table_name).columns
+            if column.is_date and not column.is_numeric and {word.lower, word.lemma} & set(identifier_words(column.name))
+        ]
+        return found[0] if len(found) == 1 else None
 
     def relative_window(self, position: int) -> None:
         """Calendar windows for "last month"/"this year"; rolling ones for "the last 30 days"."""
