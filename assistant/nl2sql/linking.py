@@ -198,6 +198,40 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Nouns people use for the same kind of row; a question's word finds a table named by another word of
+# its group ("employees" for a staff table). General English, not any one database's vocabulary.
+ENTITY_SYNONYMS: tuple[frozenset[str], ...] = tuple(
+    frozenset(group.split())
+    for group in (
+        "employee staff worker personnel",
+        "customer client",
+        "company firm business enterprise corporation",
+        "student pupil",
+        "teacher instructor lecturer professor",
+        "film movie",
+        "car automobile vehicle",
+        "author writer",
+        "doctor physician",
+        "shop store",
+        "country nation",
+        "town city",
+        "trip journey",
+        "player athlete",
+        "plane aircraft airplane airplain",
+        "ship vessel",
+        "school college university institution",
+        "product item good",
+        "order purchase",
+        "picture photo image",
+        "show program programme",
+        "task job",
+        "organisation organization",
+        "appointment booking reservation",
+    )
+)
+ENTITY_SYNONYM_OF = {word: group - {word} for group in ENTITY_SYNONYMS for word in group}
+
+
 @dataclass(frozen=True)
 class Token:
     """One word or literal of the question. `lemma` is what matching uses; `text` keeps the user's casing."""
@@ -330,6 +364,7 @@ class SchemaIndex:
     max_value_words: int = 1
     table_documents: dict[str, Counter[str]] = field(default_factory=dict)
     document_frequency: Counter[str] = field(default_factory=Counter)
+    compounds: dict[str, str] = field(default_factory=dict)
 
 
 _INDEX_CACHE: WeakKeyDictionary[SchemaInfo, SchemaIndex] = WeakKeyDictionary()
@@ -468,8 +503,23 @@ def _column_head_nouns(schema: SchemaInfo) -> dict[tuple[str, str], str]:
     }
 
 
+def _compounds(schema: SchemaInfo) -> dict[str, str]:
+    """Heads of one-word compound table names ("room" for classroom, "ship" for battleship) that name no
+    other table and are no table's own word."""
+    names = {table.name: identifier_words(table.name) for table in schema.tables}
+    own = {word for words in names.values() for word in words}
+    heads: dict[str, list[str]] = defaultdict(list)
+    for name, words in names.items():
+        if len(words) != 1:
+            continue
+        for cut in range(3, len(words[0]) - 3):
+            heads[words[0][cut:]].append(name)
+    return {head: tables[0] for head, tables in heads.items() if len(tables) == 1 and head not in own and len(head) >= 4}
+
+
 def _build_index(schema: SchemaInfo) -> SchemaIndex:
     index = SchemaIndex()
+    index.compounds = _compounds(schema)
     head_nouns = _head_nouns(schema)
     leading_nouns = _leading_nouns(schema)
     # (a count column does not name its noun when a table holds those rows: number_of_hosts vs host)
@@ -705,6 +755,18 @@ def schema_mentions(tokens: list[Token], schema: SchemaInfo, allowed_tables: set
                     key = (position, position + 2, phrase.table, phrase.column)
                     found.setdefault(key, Mention(position, position + 2, kind2, phrase.table, phrase.column, score=0.95))
         _elliptical(tokens, position, index, allowed_tables, found)
+        compound = index.compounds.get(token.lemma)
+        if compound is not None and (allowed_tables is None or compound in allowed_tables):
+            # "rooms" for a classroom table: the word is the head of the table's compound name
+            mention = Mention(position, position + 1, "table", compound, None, score=0.8)
+            found.setdefault((position, position + 1, compound, None), mention)
+        for synonym_target in ENTITY_SYNONYM_OF.get(token.lemma, ()):
+            for phrase in index.phrases_by_first.get(synonym_target, ()):
+                if phrase.column is not None or len(phrase.words) != 1:
+                    continue
+                if allowed_tables is None or phrase.table in allowed_tables:
+                    mention = Mention(position, position + 1, "table", phrase.table, None, score=0.8 * phrase.weight)
+                    found.setdefault((position, position + 1, phrase.table, None), mention)
         for synonym_target in SYNONYMS.get(token.lower, ()):
             for phrase in index.phrases_by_first.get(synonym_target, ()):
                 if phrase.column and len(phrase.words) == 1 and (allowed_tables is None or phrase.table in allowed_tables):

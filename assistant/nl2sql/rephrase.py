@@ -19,6 +19,11 @@ _PARTICIPLE = r"[a-z]+ed|made|taken|written|held|done|won|run|taught|owned|given
 _HOW_MANY = rf"(?:(?:more|fewer|less)\s+than|at\s+least|at\s+most|over|under)\s+{_COUNT}\b|the\s+(?:most|fewest|least)\b"
 
 _RULES: list[tuple[re.Pattern[str], str]] = [
+    # "for each each investor", "the the": a word typed twice is said once
+    # (not at the end: "for each each?" lost a word, and no guess restores it)
+    (re.compile(r"\b([A-Za-z]+)\s+\1\b(?=\s+[A-Za-z])", re.I), r"\1"),
+    # "for each of the different majors", "each of the documents" → "each major", "each document"
+    (re.compile(r"\beach\s+of\s+the(?:\s+different)?\b", re.I), "each"),
     # "$180" is the number 180
     (re.compile(r"\$\s?(?=\d)"), ""),
     # "with most number of orders", "the largest number of orders" → "the most orders"

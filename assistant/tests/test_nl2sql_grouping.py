@@ -157,3 +157,47 @@ def test_a_written_date_is_compared_with_the_date_column_it_names(
 
 def test_a_date_with_two_candidate_columns_and_no_verb_is_not_guessed(schema: SchemaInfo) -> None:
     assert ask(schema, "How many problems are there after 1978-06-26?").sql is None
+
+
+STAFFING = """
+CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, first_name TEXT, salary INTEGER);
+CREATE TABLE classroom (room_id INTEGER PRIMARY KEY, building TEXT, capacity INTEGER);
+CREATE TABLE lessons (lesson_id INTEGER PRIMARY KEY, staff_id INTEGER REFERENCES staff(staff_id), price REAL);
+INSERT INTO staff VALUES (1, 'Ludie', 500), (2, 'Janessa', 900), (3, 'Camylle', 700), (4, 'Dina', 300);
+INSERT INTO classroom VALUES (1, 'Lamberton', 40), (2, 'Lamberton', 80), (3, 'Taylor', 60);
+INSERT INTO lessons VALUES (1, 1, 10.0), (2, 1, 20.0), (3, 1, 30.0), (4, 2, 15.0), (5, 2, 25.0), (6, 3, 12.0);
+"""
+
+
+@pytest.fixture(scope="module")
+def staffing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory, "nl2sql_staffing", STAFFING)
+
+
+@pytest.fixture(scope="module")
+def staffing_schema(staffing: Path) -> SchemaInfo:
+    return introspect(staffing)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many employees are there?", [(4,)]),
+        ("What is the first name of the employee with the highest salary?", [("Janessa",)]),
+        ("How many rooms does the Lamberton building have?", [(2,)]),
+        ("What are the first names of the 2 staff with the most lessons?", [("Ludie",), ("Janessa",)]),
+        ("What is the first name of the 3 employees who get paid the least?", [("Dina",), ("Ludie",), ("Camylle",)]),
+        ("What is the average price of lessons for each each staff id?", [(20.0, 1), (20.0, 2), (12.0, 3)]),
+        ("What are the first names for each of the staff?", [("Ludie",), ("Janessa",), ("Camylle",), ("Dina",)]),
+    ],
+)
+def test_tables_found_by_synonym_compound_head_and_ranked_counts(
+    staffing: Path, staffing_schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    result = rows(staffing, staffing_schema, question)
+    ranked = "most" in question or "least" in question
+    assert (result if ranked else sorted(result)) == (expected if ranked else sorted(expected))
+
+
+def test_a_word_typed_twice_at_the_end_is_not_guessed(staffing_schema: SchemaInfo) -> None:
+    assert ask(staffing_schema, "What is the average price of lessons for each each?").sql is None

@@ -80,6 +80,22 @@ class ShapePasses(InterpreterBase):
                     self.limit = int(slot.best.value)  # type: ignore[arg-type]
                     slot.role = "limit"
                     self.mark(slot.start, slot.end)
+                elif self.counted_rows_ranked(slot):
+                    # "the 3 departments with the most courses", "the two chains with the largest number of stores"
+                    self.limit = int(slot.best.value)  # type: ignore[arg-type]
+                    slot.role = "limit"
+                    self.mark(slot.start, slot.end)
+
+    def counted_rows_ranked(self, slot: Slot) -> bool:
+        """ "the N <rows> … <superlative> …": a small whole number between "the" and a table or column,
+        with a superlative later in the question."""
+        value = slot.best.value
+        if not isinstance(value, int) or not 1 < value <= 100 or slot.start == 0 or self.lemmas[slot.start - 1] != "the":
+            return False
+        named = self.slot_at(slot.end)
+        if named is None or named.kind not in ("table", "column"):
+            return False
+        return any(lemma in lx.SUPERLATIVE_WORDS for lemma in self.lemmas[named.end :])
 
     def direction(self) -> bool | None:
         for position in range(len(self.tokens)):
