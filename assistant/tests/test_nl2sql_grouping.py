@@ -163,9 +163,14 @@ STAFFING = """
 CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, first_name TEXT, salary INTEGER);
 CREATE TABLE classroom (room_id INTEGER PRIMARY KEY, building TEXT, capacity INTEGER);
 CREATE TABLE lessons (lesson_id INTEGER PRIMARY KEY, staff_id INTEGER REFERENCES staff(staff_id), price REAL);
+CREATE TABLE student (stu_id INTEGER PRIMARY KEY, fname TEXT, age INTEGER, sex TEXT);
+CREATE TABLE sports_info (stu_id INTEGER REFERENCES student(stu_id), sport_name TEXT, hours INTEGER);
 INSERT INTO staff VALUES (1, 'Ludie', 500), (2, 'Janessa', 900), (3, 'Camylle', 700), (4, 'Dina', 300);
 INSERT INTO classroom VALUES (1, 'Lamberton', 40), (2, 'Lamberton', 80), (3, 'Taylor', 60);
 INSERT INTO lessons VALUES (1, 1, 10.0), (2, 1, 20.0), (3, 1, 30.0), (4, 2, 15.0), (5, 2, 25.0), (6, 3, 12.0);
+INSERT INTO student VALUES (1, 'Ann', 18, 'F'), (2, 'Ann', 22, 'F'), (3, 'Bo', 20, 'M'), (4, 'Cy', 24, 'M');
+INSERT INTO sports_info VALUES (1, 'Football', 2), (1, 'Lacrosse', 3), (2, 'Football', 1), (3, 'Lacrosse', 4), (4, 'Football', 5),
+  (4, 'Lacrosse', 1);
 """
 
 
@@ -201,3 +206,22 @@ def test_tables_found_by_synonym_compound_head_and_ranked_counts(
 
 def test_a_word_typed_twice_at_the_end_is_not_guessed(staffing_schema: SchemaInfo) -> None:
     assert ask(staffing_schema, "What is the average price of lessons for each each?").sql is None
+
+
+def test_several_columns_of_rows_meeting_both_conditions(staffing: Path, staffing_schema: SchemaInfo) -> None:
+    # the two Anns are two students; only the first plays both sports
+    result = rows(staffing, staffing_schema, "Find the first name and age of the students who are playing both Football and Lacrosse.")
+    assert sorted(result) == [("Ann", 18), ("Cy", 24)]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Show the average age for male and female students.", [(20.0, "F"), (22.0, "M")]),
+        ("What are the average ages for male and female students?", [(20.0, "F"), (22.0, "M")]),
+    ],
+)
+def test_a_total_for_male_and_female_is_one_row_per_sex(
+    staffing: Path, staffing_schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    assert sorted(rows(staffing, staffing_schema, question), key=lambda row: row[1]) == expected

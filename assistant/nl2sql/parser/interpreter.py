@@ -585,6 +585,8 @@ class Interpreter(ConditionPasses):
                 self.mark(position, position + 1)
         if not ors:
             clash = self.clashing_column()
+            if clash is not None and self.per_sex(clash):
+                return
             if clash is not None:
                 self.intersect(clash)
                 return
@@ -689,10 +691,11 @@ class Interpreter(ConditionPasses):
         DISTINCT … IN (…) AND … IN (…)."""
         plan = self.plan
         plain = [e for e in plan.select if not e.aggregate and e.column is not None and e.column.column != "*"]
-        if len(plain) != 1 or len(plan.select) != 1 or plan.group_by or plan.having or self.having_count or self.negated:
+        if plan.group_by or plan.having or self.having_count or self.negated or len(plain) != len(plan.select):
+            raise Refusal("Two conditions on the same column at once: I can only intersect them for shown columns.")
+        shown = plain[0].column if len(plain) == 1 else self.row_key(plain)
+        if shown is None:
             raise Refusal("Two conditions on the same column at once: I can only intersect them for one shown column.")
-        shown = plain[0].column
-        assert shown is not None
         split = [c for c in plan.conditions if c.expression.column == column and c.subquery is None]
         shared = [c for c in plan.conditions if c not in split]
         if len(split) != 2 or any(c.subquery is not None for c in shared):
@@ -715,13 +718,46 @@ class Interpreter(ConditionPasses):
             for position, lemma in enumerate(self.lemmas):
                 if lemma == "but" and self.words_at(position + 1, ("not",)):
                     self.mark(position, position + 2)
-        plan.distinct = True
+        plan.distinct = len(plain) == 1  # (rows picked by their key are each one row already)
         for position, lemma in enumerate(self.lemmas):
             if lemma in ("both", "shared", "share", "common", "also"):
                 self.mark(position, position + 1)
         kind = "difference" if any(c.operator == "NOT IN" for c in plan.conditions) else "intersection"
         self.penalise(0.9, f"{shown.column} values found on rows meeting each condition ({kind})")
         self.reasoning.append(f"{shown.column} values by two conditions on {column.column} ({kind})")
+
+    def per_sex(self, column: ColumnRef) -> bool:
+        """ "The average age of male and female students", "the number of male and female professors": a
+        total asked for each of the two sexes is one row per sex, not rows that are both."""
+        plan = self.plan
+        split = [c for c in plan.conditions if c.expression.column == column and c.subquery is None]
+        info = self.column_info(column)
+        if (
+            info is None
+            or identifier_words(info.name)[-1:] not in (["sex"], ["gender"])
+            or len(split) != 2
+            or any(c.operator != "=" for c in split)
+            or plan.group_by
+            or not plan.select
+            or not all(e.aggregate for e in plan.select)
+        ):
+            return False
+        plan.conditions = [c for c in plan.conditions if c not in split]
+        plan.conditions.append(Condition(Expression(column), "IN", [c.value for c in split]))
+        plan.group_by.append(Expression(column))
+        plan.select.append(Expression(column))
+        self.reasoning.append(f"one row for each {column.column}")
+        return True
+
+    def row_key(self, shown: list[Expression]) -> ColumnRef | None:
+        """ "The first names and ages of students playing both Football and Lacrosse": several columns of
+        one table are intersected by that table's key, so each student meeting both conditions is one row."""
+        tables = {e.column.table for e in shown if e.column is not None}
+        if len(tables) != 1:
+            return None
+        table = self.table(next(iter(tables)))
+        keys = table.primary_keys
+        return ColumnRef(table.name, keys[0].name) if len(keys) == 1 else None
 
     def once_per_row(self, joined: list[str]) -> None:
         """ "The names of physicians who prescribe Thesisin": a table that only restricts the rows, joined on
