@@ -210,7 +210,8 @@ def test_a_word_typed_twice_at_the_end_is_not_guessed(staffing_schema: SchemaInf
 
 def test_several_columns_of_rows_meeting_both_conditions(staffing: Path, staffing_schema: SchemaInfo) -> None:
     # the two Anns are two students; only the first plays both sports
-    result = rows(staffing, staffing_schema, "Find the first name and age of the students who are playing both Football and Lacrosse.")
+    question = "Find the first name and age of the students who are playing both Football and Lacrosse."
+    result = rows(staffing, staffing_schema, question)
     assert sorted(result) == [("Ann", 18), ("Cy", 24)]
 
 
