@@ -463,8 +463,10 @@ def _leading_nouns(schema: SchemaInfo) -> dict[str, str]:
         words = identifier_words(table.name)
         if len(words) < 2 or words[0] in TABLE_PREFIXES:
             continue
-        if sum((table.name, c.name) in keyed for c in table.columns) >= 2 and len(table.columns) <= 3:
+        link = sum((table.name, c.name) in keyed for c in table.columns) >= 2 and len(table.columns) <= 3
+        if link and words[1] != "of":
             continue  # a link table ("plays_games") is named by what it links, not by its first word
+            # (but "member_of_club" holds the members of clubs)
         first = words[0]
         if uses[first] == 1 and len(first) > 3 and first not in GENERIC_COLUMN_WORDS and first not in STRUCTURE_WORDS:
             named[table.name] = first

@@ -226,3 +226,45 @@ def test_a_total_for_male_and_female_is_one_row_per_sex(
     staffing: Path, staffing_schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
 ) -> None:
     assert sorted(rows(staffing, staffing_schema, question), key=lambda row: row[1]) == expected
+
+
+COLLEGE = """
+CREATE TABLE department (dept_name TEXT PRIMARY KEY, building TEXT);
+CREATE TABLE course (course_id TEXT PRIMARY KEY, title TEXT, dept_name TEXT REFERENCES department(dept_name));
+CREATE TABLE student (id INTEGER PRIMARY KEY, name TEXT, dept_name TEXT REFERENCES department(dept_name));
+CREATE TABLE club (club_id INTEGER PRIMARY KEY, club_name TEXT);
+CREATE TABLE member_of_club (stu_id INTEGER REFERENCES student(id), club_id INTEGER REFERENCES club(club_id), position TEXT);
+INSERT INTO department VALUES ('Statistics', 'Taylor'), ('Psychology', 'Watson'), ('History', 'Painter');
+INSERT INTO course VALUES ('S1', 'Data Mining', 'Statistics'), ('S2', 'Surveys', 'Statistics'), ('P1', 'Surveys', 'Psychology'),
+  ('P2', 'Memory', 'Psychology'), ('H1', 'Rome', 'History');
+INSERT INTO student VALUES (1, 'Ann', 'History'), (2, 'Bo', 'Statistics');
+INSERT INTO club VALUES (1, 'Tennis Club'), (2, 'Chess Club');
+INSERT INTO member_of_club VALUES (1, 1, 'President'), (2, 1, 'Member'), (2, 2, 'Member');
+"""
+
+
+@pytest.fixture(scope="module")
+def college(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory, "nl2sql_college", COLLEGE)
+
+
+@pytest.fixture(scope="module")
+def college_schema(college: Path) -> SchemaInfo:
+    return introspect(college)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # "Statistics" is in department.dept_name and in the two keys pointing at it: one value, not three
+        ("Find the title of course that is provided by both Statistics and Psychology departments.", [("Surveys",)]),
+        ("What are the titles of courses that are in the Statistics department but not the Psychology department?",
+         [("Data Mining",)]),
+        # a link table called "member of club" holds the members
+        ('How many members does the club "Tennis Club" have?', [(2,)]),
+    ],
+)
+def test_values_of_one_key_family_and_members_of_a_link_table(
+    college: Path, college_schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    assert rows(college, college_schema, question) == expected

@@ -372,10 +372,28 @@ class ConditionPasses(ShapePasses):
         directed = self.directed_column(slot, [hit for hit in preferred if (hit[0], hit[1]) in columns])
         if directed is not None:
             return ColumnRef(directed[0], directed[1]), directed[2]
-        if len({(hit[0], hit[1]) for hit in preferred}) > 1:
+        if len({(hit[0], hit[1]) for hit in preferred}) > 1 and not self.one_key_family(preferred):
             self.penalise(0.6 if len(columns) > 1 else 0.9, f"'{self.span(slot)}' appears in several columns")
         table, column, value = preferred[0]
         return ColumnRef(table, column), value
+
+    def one_key_family(self, hits: list[tuple[str, str, str]]) -> bool:
+        """Whether every column holding the value is one key and the keys that point at it ("History" in
+        department.dept_name, course.dept_name and student.dept_name): then the value means one thing."""
+        roots = set()
+        for table, column, _ in hits:
+            seen = {(table, column)}
+            while True:
+                parent = next(
+                    ((k.ref_table, k.ref_column) for k in self.schema.foreign_keys if (k.table, k.column) == (table, column)),
+                    None,
+                )
+                if parent is None or parent in seen:
+                    break
+                seen.add(parent)
+                table, column = parent
+            roots.add((table, column))
+        return len(roots) == 1
 
     DIRECTION_WORDS = {
         "from": {"origin", "source", "src", "from", "departure", "start", "leaving"},
