@@ -258,8 +258,10 @@ def college_schema(college: Path) -> SchemaInfo:
     [
         # "Statistics" is in department.dept_name and in the two keys pointing at it: one value, not three
         ("Find the title of course that is provided by both Statistics and Psychology departments.", [("Surveys",)]),
-        ("What are the titles of courses that are in the Statistics department but not the Psychology department?",
-         [("Data Mining",)]),
+        (
+            "What are the titles of courses that are in the Statistics department but not the Psychology department?",
+            [("Data Mining",)],
+        ),
         # a link table called "member of club" holds the members
         ('How many members does the club "Tennis Club" have?', [(2,)]),
     ],
