@@ -270,3 +270,36 @@ def test_values_of_one_key_family_and_members_of_a_link_table(
     college: Path, college_schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
 ) -> None:
     assert rows(college, college_schema, question) == expected
+
+
+VISITS = """
+CREATE TABLE tourist_attractions (attraction_id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE visitors (visitor_id INTEGER PRIMARY KEY, visitor_details TEXT);
+CREATE TABLE visits (visit_id INTEGER PRIMARY KEY, attraction_id INTEGER REFERENCES tourist_attractions(attraction_id),
+                     visitor_id INTEGER REFERENCES visitors(visitor_id));
+INSERT INTO tourist_attractions VALUES (1, 'Museum'), (2, 'Zoo'), (3, 'Park');
+INSERT INTO visitors VALUES (1, 'Alison'), (2, 'Rosalind');
+INSERT INTO visits VALUES (1, 1, 1), (2, 1, 2), (3, 1, 1), (4, 2, 2);
+"""
+
+
+@pytest.fixture(scope="module")
+def visits(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory, "nl2sql_visits", VISITS)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Show the names of tourist attractions that are visited at least twice.", [("Museum",)]),
+        ("Which tourist attraction was visited the most times? Give its name.", [("Museum",)]),
+    ],
+)
+def test_times_count_the_rows_of_the_table_the_verb_names(
+    visits: Path, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    assert rows(visits, introspect(visits), question) == expected
+
+
+def test_an_amount_of_time_is_not_a_number_of_times(visits: Path) -> None:
+    assert ask(introspect(visits), "Which tourist attraction was visited for the least amount of time?").sql is None

@@ -155,6 +155,17 @@ class ConditionPasses(ShapePasses):
                     continue
                 after = self.skip(number_slot.end, {"different", "distinct"})
                 target = self.slot_at(after)
+                if target is None and after < len(self.tokens) and self.tokens[after].lower == "times":
+                    # "tweeted more than 1 times": the rows of the table the verb names are counted
+                    verb = self.verb_table(position)
+                    if verb is not None:
+                        self.having_count.append((operator, number_slot.best.value, verb[1]))
+                        self.plan.add_table(verb[1])
+                        number_slot.role = "filter"
+                        self.mark(verb[0], verb[0] + 1)
+                        self.through_tables.add(verb[1])  # named by its verb
+                        self.mark(position, after + 1)
+                    break
                 if target is None or target.role is not None or target.kind not in ("table", "column"):
                     break
                 value = number_slot.best.value
@@ -176,6 +187,31 @@ class ConditionPasses(ShapePasses):
                 number_slot.role = "filter"
                 self.mark(position, target.end)
                 break
+
+    IRREGULAR_PARTICIPLES = {"won": "win", "made": "make", "taken": "take", "held": "hold", "taught": "teach", "bought": "buy",
+                             "sold": "sell", "written": "write", "given": "give", "paid": "pay", "done": "do", "run": "run"}
+
+    def verb_table(self, position: int) -> tuple[int, str] | None:
+        """The verb before `position` and the one table its stem names ("tweeted" → tweets, "visited" →
+        visits, "reserved" → reservations, "booked" → products_booked), or None."""
+        back = self.skip_back(position, {"the", "a", "an", "has", "have", "had", "been", "was", "were", "is", "are", "be", "for"})
+        if back < 0 or self.tokens[back].kind != "word":
+            return None
+        word = self.tokens[back].lower
+        root = self.IRREGULAR_PARTICIPLES.get(word)
+        if root is None:
+            if not word.endswith("ed") or len(word) < 5:
+                return None
+            root = word[:-2] if not word.endswith("ied") else word[:-3] + "y"
+            if root.endswith(root[-1] * 2) and root[-1] not in "ls":
+                root = root[:-1]  # "planned" → "plan"
+        exact = [t.name for t in self.schema.tables if {word, root} & set(identifier_words(t.name))]
+        found = exact or [
+            table.name
+            for table in self.schema.tables
+            if len(root) >= 4 and any(w.startswith(root) or w.startswith(root.rstrip("e")) for w in identifier_words(table.name))
+        ]
+        return (back, found[0]) if len(found) == 1 else None
 
     def values(self) -> None:
         """Value mentions become equality filters on their column; "or" between them becomes IN."""

@@ -417,6 +417,18 @@ class ShapePasses(InterpreterBase):
                     adjective.role = "qualifier"  # "the oldest age": the adjective and the noun are one column
                 else:
                     slot = adjective  # "oldest" names the age column itself
+            times = after < len(self.tokens) and self.tokens[after].lower == "times"
+            if slot is None and lemma in ("most", "least", "fewest") and times:
+                verb = self.verb_table(position)  # "the user who tweeted the most times"
+                if verb is not None:
+                    self.plan.add_table(verb[1])
+                    self.plan.order_by.append(OrderItem(Expression(ColumnRef(verb[1], "*"), "COUNT"), descending))
+                    self.group_by_subject = True
+                    self.superlative_limit = True
+                    self.mark(verb[0], verb[0] + 1)
+                    self.through_tables.add(verb[1])  # named by its verb
+                    self.mark(position, after + 1)
+                continue
             if slot is None and position > 0:
                 # "whose price is the highest": the column comes before.
                 back = self.skip_back(position, {"the", "is", "are", "was", "were"})
