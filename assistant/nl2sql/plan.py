@@ -301,6 +301,24 @@ class Renderer:
         if not plan.join_keys:
             self._prune_lookups()
         self.aliases = {table: f"T{i + 1}" for i, table in enumerate(self.order)} if len(self.order) > 1 else {}
+        self.outer = self._zero_counts()
+
+    def _zero_counts(self) -> dict[str, ForeignKey]:
+        """Counted tables whose count may be zero ("customers with fewer than 2 orders" includes those
+        with none): joined with LEFT JOIN and counted by their key, so rows with no match count 0."""
+        outer: dict[str, ForeignKey] = {}
+        for condition in self.plan.having:
+            expression = condition.expression
+            if expression.aggregate != "COUNT" or expression.column is None or expression.column.column != "*":
+                continue
+            zero_passes = condition.operator in ("<", "<=") or (condition.operator == "=" and condition.value == 0)
+            table = expression.column.table
+            if not zero_passes or table == self.order[0] or table not in self.order:
+                continue
+            touching = [k for k in self.keys if table in (k.table, k.ref_table)]
+            if len(touching) == 1 and touching[0].table == table and touching[0].ref_table != table:
+                outer[table] = touching[0]
+        return outer
 
     def _used_tables(self) -> set[str]:
         plan = self.plan
@@ -347,6 +365,10 @@ class Renderer:
             )
         elif expression.date_part in DATE_FORMATS:
             inner = f"strftime('{DATE_FORMATS[expression.date_part]}', {inner})"
+        if expression.aggregate == "COUNT" and expression.column is not None and expression.column.table in self.outer:
+            if expression.column.column == "*":
+                key = self.outer[expression.column.table]
+                inner = self.column(ColumnRef(key.table, key.column))  # NULL where nothing matched: counts 0
         if expression.aggregate:
             distinct = "DISTINCT " if expression.distinct else ""
             if expression.aggregate in ("AVG", "SUM") and expression.column and not expression.date_part:
@@ -376,7 +398,7 @@ class Renderer:
             key = next(k for k in self.keys if {k.table, k.ref_table} & joined and table in (k.table, k.ref_table))
             joined.add(table)
             on = f"{self.column(ColumnRef(key.table, key.column))} = {self.column(ColumnRef(key.ref_table, key.ref_column))}"
-            parts.append(f"JOIN {self.table(table)} ON {on}")
+            parts.append(f"{'LEFT JOIN' if table in self.outer else 'JOIN'} {self.table(table)} ON {on}")
         return " ".join(parts)
 
     def table(self, name: str) -> str:

@@ -301,5 +301,17 @@ def test_times_count_the_rows_of_the_table_the_verb_names(
     assert rows(visits, introspect(visits), question) == expected
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What are the names of the tourist attractions that are visited at most once?",
+        "Which tourist attractions have fewer than 2 visits? Give their names.",
+    ],
+)
+def test_a_count_that_may_be_zero_keeps_the_rows_with_none(visits: Path, question: str) -> None:
+    # the Park was never visited: "at most once" includes it
+    assert sorted(rows(visits, introspect(visits), question)) == [("Park",), ("Zoo",)]
+
+
 def test_an_amount_of_time_is_not_a_number_of_times(visits: Path) -> None:
     assert ask(introspect(visits), "Which tourist attraction was visited for the least amount of time?").sql is None
