@@ -98,29 +98,6 @@ def _per_row_groups(schema: SchemaInfo, interpretation: Interpretation) -> None:
     interpretation.reasoning.append(f"grouped by {', '.join(e.column.column for e in others if e.column)}, not per {table.name}")
 
 
-def _shape(schema: SchemaInfo, plan: QueryPlan) -> tuple[str, ...]:
-    """A plan's SQL with the shown columns as a set: two readings that differ only in column order agree."""
-    sql = Renderer(schema, plan).sql()
-    head, _, rest = sql.partition(" FROM ")
-    shown = head.removeprefix("SELECT ").removeprefix("DISTINCT ")
-    return (head.startswith("SELECT DISTINCT"), *sorted(shown.split(", ")), rest)
-
-
-def _second_reading(question: str, schema: SchemaInfo, today: dt.date, analytic: Interpretation) -> Interpretation:
-    """The analytic reader answers breakdowns quickly; the parser reads every word. When both answer and
-    mean different things, the parser's confident reading wins and an unsure one means nobody is sure."""
-    try:
-        parsed = Interpreter(question, schema, today).interpret()
-        if _shape(schema, parsed.plan) == _shape(schema, analytic.plan):
-            return analytic
-    except (Refusal, JoinError):
-        return analytic
-    if parsed.confidence >= MIN_CONFIDENCE:
-        parsed.reasoning.append("read word by word; a quicker reading of the breakdown disagreed")
-        return parsed
-    raise Refusal("Two readings of the question disagree about what it asks; please rephrase it.")
-
-
 def _single_row_ranked(plan: QueryPlan) -> None:
     """An aggregate with no grouping is one row; ranking or cutting it by a plain column means the
     question was misread ("the flight number of flights with the three lowest distances" is not a count)."""
@@ -165,7 +142,7 @@ def _answer(question: str, schema: SchemaInfo, dialect: str, today: dt.date | No
     try:
         analytic = analytics.interpret(question, schema, today)
         if analytic is not None:
-            interpretation = _second_reading(question, schema, today, Interpretation(analytic[0], analytic[1], analytic[2]))
+            interpretation = Interpretation(analytic[0], analytic[1], analytic[2])
         else:
             interpretation = Interpreter(question, schema, today).interpret()
         _per_row_groups(schema, interpretation)
