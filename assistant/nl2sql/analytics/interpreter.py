@@ -486,6 +486,19 @@ class Analytic:
 
     # ------------------------------------------------------------------ plan
 
+    KEY_WORDS = frozenset({"id", "code", "key", "no", "num", "number"})
+
+    def eponymous_key(self, ref: ColumnRef) -> ForeignKey | None:
+        """The foreign key `ref` is when it is named after the table it points at ("room" → rooms,
+        "party_id" → party) and the question did not ask for the key itself."""
+        for key in self.schema.foreign_keys:
+            if (key.table, key.column) != (ref.table, ref.column):
+                continue
+            own = [w for w in identifier_words(key.column) if w not in self.KEY_WORDS]
+            if own and own == identifier_words(key.ref_table) and not self.KEY_WORDS & set(self.lemmas):
+                return key
+        return None
+
     def shown_names(self, table_name: str, key: ForeignKey) -> list[ColumnRef]:
         """The name columns of a grouped table, when the key pointing at it is not already its name."""
         table = self.schema.table(table_name)
@@ -526,7 +539,13 @@ class Analytic:
         """(grouped, shown). "per department": grouped by the key that points at the department and shown
         by the department's name when it has one (a person reads names, not keys); by the key otherwise."""
         if link.column is not None:
-            return [ColumnRef(link.table, link.column)], [ColumnRef(link.table, link.column)]
+            ref = ColumnRef(link.table, link.column)
+            key = self.eponymous_key(ref)
+            names = self.shown_names(key.ref_table, key) if key is not None else []
+            if names:
+                # "which room has the most reservations" over reservations.room → rooms: the room's name
+                return [ref, *names], names
+            return [ref], [ref]
         if link.table in reach and reach[link.table].keys:
             key = reach[link.table].keys[-1]
             names = self.shown_names(link.table, key)
