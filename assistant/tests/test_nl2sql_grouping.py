@@ -315,3 +315,20 @@ def test_a_count_that_may_be_zero_keeps_the_rows_with_none(visits: Path, questio
 
 def test_an_amount_of_time_is_not_a_number_of_times(visits: Path) -> None:
     assert ask(introspect(visits), "Which tourist attraction was visited for the least amount of time?").sql is None
+
+
+INN = """
+CREATE TABLE rooms (room_id TEXT PRIMARY KEY, room_name TEXT, bed_type TEXT);
+CREATE TABLE reservations (code INTEGER PRIMARY KEY, room TEXT REFERENCES rooms(room_id), last_name TEXT);
+INSERT INTO rooms VALUES ('RND', 'Recluse and defiance', 'King'), ('IBS', 'Interim but salutary', 'Queen'),
+  ('AOB', 'Abscond or bolster', 'King');
+INSERT INTO reservations VALUES (1, 'RND', 'Sweazy'), (2, 'IBS', 'Sweazy'), (3, 'IBS', 'Kip'), (4, 'IBS', 'Lo'), (5, 'AOB', 'Lo');
+"""
+
+
+def test_a_key_named_after_its_table_shows_the_names(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # reservations.room points at rooms: the breakdown is per room, shown by the room's name, not its key
+    inn = build(tmp_path_factory, "nl2sql_inn", INN)
+    schema = introspect(inn)
+    assert rows(inn, schema, "Which room has the largest number of reservations?") == [("Interim but salutary",)]
+    assert rows(inn, schema, "Which room id has the largest number of reservations?") == [("IBS",)]
