@@ -16,7 +16,7 @@ from django.core.cache import cache
 
 from metadata.models import DataSource, SchemaColumn, SchemaRelationship, SchemaTable
 
-from .nl2sql.schema import Column, ForeignKey, SchemaInfo, Table
+from .nl2sql.schema import Column, ForeignKey, SchemaInfo, Table, inferred_foreign_keys
 
 DEFAULT_SCHEMAS = {"", "public", "main", "dbo"}
 DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite", "duckdb": "duckdb"}
@@ -86,6 +86,8 @@ def schema_info_for(ds: DataSource, access: Any = None) -> tuple[SchemaInfo, dic
             for source, target in zip(relation.from_columns, relation.to_columns, strict=False):
                 info.foreign_keys.append(ForeignKey(names[relation.from_table_id], source,
                                                     names[relation.to_table_id], target))
+    # columns named like another table's primary key join it even when the database declares nothing
+    info.foreign_keys.extend(inferred_foreign_keys(info.tables, info.foreign_keys))
     result = (info, schemas)
     cache.set(key, result, 300)
     return result

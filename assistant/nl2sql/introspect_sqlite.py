@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .schema import Column, ForeignKey, SchemaInfo, Table
+from .schema import Column, ForeignKey, SchemaInfo, Table, inferred_foreign_keys
 
 # Enough distinct values to recognise categorical values; free-text columns beyond this are cut off.
 MAX_VALUES_PER_COLUMN = 2000
@@ -99,6 +99,7 @@ def introspect(path: str | Path) -> SchemaInfo:
     connection.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
     try:
         tables = [Table(name=name, columns=_columns(connection, name)) for name in _table_names(connection)]
-        return SchemaInfo(tables=tables, foreign_keys=_foreign_keys(connection, tables))
+        declared = _foreign_keys(connection, tables)
+        return SchemaInfo(tables=tables, foreign_keys=declared + inferred_foreign_keys(tables, declared))
     finally:
         connection.close()

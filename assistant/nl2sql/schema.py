@@ -112,3 +112,38 @@ class SchemaInfo:
     def column(self, table: str, column: str) -> Column | None:
         found = self.table(table)
         return found.column(column) if found else None
+
+
+# Column names too common to say which table they point at.
+_GENERIC_KEY_NAMES = frozenset({"id", "code", "name", "key", "no", "num", "number", "type"})
+
+
+def inferred_foreign_keys(tables: list[Table], declared: list[ForeignKey]) -> list[ForeignKey]:
+    """Joins the database never declared: a column named exactly like another table's single-column
+    primary key ("customer_id" in accounts, customers.customer_id) refers to that table. Many databases
+    declare no foreign keys at all; without these the engine could not join their tables.
+
+    Not for generic names ("id", "code"), not when the column is its own table's primary key (which
+    side would refer to which is a guess), not when the types disagree, and not when the column already
+    has a declared key — unless that key points back into its own table under another name (a
+    declaration mistake: actor.musical_id "referring" to actor.actor_id)."""
+    primary: dict[str, list[tuple[Table, Column]]] = {}
+    for table in tables:
+        keys = table.primary_keys
+        if len(keys) == 1:
+            primary.setdefault(keys[0].name.lower(), []).append((table, keys[0]))
+    inferred: list[ForeignKey] = []
+    for table in tables:
+        own_keys = {c.name.lower() for c in table.primary_keys}
+        for column in table.columns:
+            name = column.name.lower()
+            if name in _GENERIC_KEY_NAMES or name in own_keys or len(primary.get(name, [])) != 1:
+                continue
+            target_table, target = primary[name][0]
+            if target_table is table or (column.type and target.type and column.is_numeric != target.is_numeric):
+                continue
+            existing = [k for k in declared if (k.table, k.column) == (table.name, column.name)]
+            if any(k.ref_table != table.name or k.ref_column.lower() == name for k in existing):
+                continue
+            inferred.append(ForeignKey(table.name, column.name, target_table.name, target.name))
+    return inferred

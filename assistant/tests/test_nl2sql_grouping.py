@@ -313,6 +313,10 @@ def test_a_count_that_may_be_zero_keeps_the_rows_with_none(visits: Path, questio
     assert sorted(rows(visits, introspect(visits), question)) == [("Park",), ("Zoo",)]
 
 
+def test_often_counts_the_rows_of_the_table_the_verb_names(visits: Path) -> None:
+    assert rows(visits, introspect(visits), "Which tourist attraction is visited most often? Give its name.") == [("Museum",)]
+
+
 def test_an_amount_of_time_is_not_a_number_of_times(visits: Path) -> None:
     assert ask(introspect(visits), "Which tourist attraction was visited for the least amount of time?").sql is None
 
@@ -332,3 +336,34 @@ def test_a_key_named_after_its_table_shows_the_names(tmp_path_factory: pytest.Te
     schema = introspect(inn)
     assert rows(inn, schema, "Which room has the largest number of reservations?") == [("Interim but salutary",)]
     assert rows(inn, schema, "Which room id has the largest number of reservations?") == [("IBS",)]
+
+
+UNDECLARED = """
+CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, customer_first_name TEXT, customer_last_name TEXT);
+CREATE TABLE accounts (account_id INTEGER PRIMARY KEY, customer_id INTEGER, account_name TEXT);
+CREATE TABLE musical (musical_id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE actor (actor_id INTEGER PRIMARY KEY, name TEXT, musical_id INTEGER REFERENCES actor(actor_id));
+CREATE TABLE notes (id INTEGER PRIMARY KEY, code TEXT, customer_id TEXT);
+INSERT INTO customers VALUES (1, 'Art', 'Turcotte'), (2, 'Blanche', 'Huels'), (3, 'Dee', 'Lo');
+INSERT INTO accounts VALUES (10, 1, '162'), (11, 1, '900'), (12, 2, '338');
+INSERT INTO musical VALUES (1, 'The Phantom of the Opera'), (2, 'Cats');
+INSERT INTO actor VALUES (1, 'Ray', 1), (2, 'Kim', 1), (3, 'Lee', 2);
+"""
+
+
+def test_joins_the_database_never_declared_are_inferred_from_key_names(tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = build(tmp_path_factory, "nl2sql_undeclared", UNDECLARED)
+    schema = introspect(path)
+    keys = {(k.table, k.column, k.ref_table, k.ref_column) for k in schema.foreign_keys}
+    assert ("accounts", "customer_id", "customers", "customer_id") in keys
+    # a declaration pointing a column back into its own table under another name is a mistake
+    assert ("actor", "musical_id", "musical", "musical_id") in keys
+    # text against an integer key is not the same value
+    assert not any(k[0] == "notes" for k in keys)
+    assert rows(path, schema, "How many accounts does the customer with first name Art have?") == [(2,)]
+    assert sorted(rows(path, schema, "Show names of actors who have been in the musical named Cats.")) == [("Lee",)]
+
+
+def test_top_n_of_a_numeric_column_ranks_by_it(staffing: Path, staffing_schema: SchemaInfo) -> None:
+    result = rows(staffing, staffing_schema, "What are the first names of the staff with the top 2 salaries?")
+    assert result == [("Janessa",), ("Camylle",)]

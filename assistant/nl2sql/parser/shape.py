@@ -73,6 +73,10 @@ class ShapePasses(InterpreterBase):
                     ranked.role = "order"  # "the top 3 expensive rooms": ranked by what "expensive" names
                     self.order_slots.append(ranked)
                     self.mark(ranked.start, ranked.end)
+                elif ranked is not None and ranked.kind == "column" and self.top_used and self.ranks_by(ranked):
+                    ranked.role = "order"  # "the students with the top 5 GPAs": ranked by the GPA
+                    self.order_slots.append(ranked)
+                    self.mark(ranked.start, ranked.end)
         for slot in self.slots:
             if slot.kind == "number" and slot.role is None and slot.end < len(self.tokens):
                 following = self.lemmas[slot.end]
@@ -96,6 +100,14 @@ class ShapePasses(InterpreterBase):
         if named is None or named.kind not in ("table", "column"):
             return False
         return any(lemma in lx.SUPERLATIVE_WORDS for lemma in self.lemmas[named.end :])
+
+    def ranks_by(self, slot: Slot) -> bool:
+        """Whether the column right after "top N" is a number to rank by (not a key, and what follows is
+        not "of …", which would make it the thing listed: "the top 3 names of …")."""
+        column = self.column_info(ColumnRef(slot.best.table or "", slot.best.column or ""))
+        if column is None or not column.is_numeric or column.primary_key or self.is_key(column):
+            return False
+        return slot.end >= len(self.tokens) or self.lemmas[slot.end] not in ("of", "for", "per")
 
     def direction(self) -> bool | None:
         for position in range(len(self.tokens)):
@@ -401,6 +413,8 @@ class ShapePasses(InterpreterBase):
             if self.aggregate_superlative(position, after, descending):
                 continue
             if after < len(self.tokens) and self.lemmas[after] in ("common", "popular", "frequent", "often", "frequently"):
+                if self.lemmas[after] in ("often", "frequently") and self.verb_counted(position, after + 1, descending):
+                    continue  # "the film that is rented most often": counted by the rentals table
                 self.most_common(position, after, descending)
                 continue
             counted_phrase = self.words_at(after, ("number", "of")) or self.words_at(after, ("amount", "of"))
@@ -419,15 +433,7 @@ class ShapePasses(InterpreterBase):
                     slot = adjective  # "oldest" names the age column itself
             times = after < len(self.tokens) and self.tokens[after].lower == "times"
             if slot is None and lemma in ("most", "least", "fewest") and times:
-                verb = self.verb_table(position)  # "the user who tweeted the most times"
-                if verb is not None:
-                    self.plan.add_table(verb[1])
-                    self.plan.order_by.append(OrderItem(Expression(ColumnRef(verb[1], "*"), "COUNT"), descending))
-                    self.group_by_subject = True
-                    self.superlative_limit = True
-                    self.mark(verb[0], verb[0] + 1)
-                    self.through_tables.add(verb[1])  # named by its verb
-                    self.mark(position, after + 1)
+                self.verb_counted(position, after + 1, descending)  # "the user who tweeted the most times"
                 continue
             if slot is None and position > 0:
                 # "whose price is the highest": the column comes before.
@@ -455,6 +461,21 @@ class ShapePasses(InterpreterBase):
                 continue  # left unexplained: the question is refused rather than answered without it
             self.mark(position, position + 1)
             self.mark(min(position, slot.start), max(position + 1, slot.end))
+
+    def verb_counted(self, position: int, end: int, descending: bool) -> bool:
+        """Rank the subject's rows by how many rows of the table the verb before `position` names."""
+        start = position - 1 if position > 0 and self.lemmas[position - 1] == "the" else position
+        verb = self.verb_table(start)
+        if verb is None:
+            return False
+        self.plan.add_table(verb[1])
+        self.plan.order_by.append(OrderItem(Expression(ColumnRef(verb[1], "*"), "COUNT"), descending))
+        self.group_by_subject = True
+        self.superlative_limit = True
+        self.mark(verb[0], verb[0] + 1)
+        self.through_tables.add(verb[1])  # named by its verb
+        self.mark(start, end)
+        return True
 
     def most_common(self, position: int, after: int, descending: bool) -> None:
         slot = self.slot_at(self.skip(after + 1, {"the", "a", "an"}))
