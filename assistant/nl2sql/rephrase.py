@@ -27,6 +27,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # "more than once", "at least twice" → "more than 1 times", "at least 2 times"
     (re.compile(r"\b((?:more|fewer|less)\s+than|at\s+(?:least|most))\s+once\b", re.I), r"\1 1 times"),
     (re.compile(r"\b((?:more|fewer|less)\s+than|at\s+(?:least|most))\s+twice\b", re.I), r"\1 2 times"),
+    # "the full name of the customer" is the first and last name
+    (re.compile(r"\bfull\s+(name)(s?)\b", re.I), r"first and last \1\2"),
     # "$180" is the number 180
     (re.compile(r"\$\s?(?=\d)"), ""),
     # "with most number of orders", "the largest number of orders" → "the most orders"

@@ -367,3 +367,27 @@ def test_joins_the_database_never_declared_are_inferred_from_key_names(tmp_path_
 def test_top_n_of_a_numeric_column_ranks_by_it(staffing: Path, staffing_schema: SchemaInfo) -> None:
     result = rows(staffing, staffing_schema, "What are the first names of the staff with the top 2 salaries?")
     assert result == [("Janessa",), ("Camylle",)]
+
+
+ACTORS = """
+CREATE TABLE actor (actor_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT);
+CREATE TABLE film_actor (actor_id INTEGER REFERENCES actor(actor_id), film TEXT);
+INSERT INTO actor VALUES (1, 'Kim', 'Lee'), (2, 'Kim', 'Park'), (3, 'Kim', 'Park'), (4, 'Ann', 'Lee'), (5, 'Ann', 'Lee'),
+  (6, 'Ann', 'Lee');
+INSERT INTO film_actor VALUES (1, 'Up'), (1, 'Go'), (2, 'Up');
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # by first name alone Kim is as common as Ann; the full name Ann Lee is the most common
+        ("What is the most popular full name of the actors?", [("Ann", "Lee")]),
+        ("List the full names of actors whose last name is Park.", [("Kim", "Park"), ("Kim", "Park")]),
+    ],
+)
+def test_a_full_name_is_the_first_and_last_name(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path = build(tmp_path_factory, "nl2sql_actors", ACTORS)
+    assert rows(path, introspect(path), question) == expected

@@ -524,6 +524,14 @@ class ShapePasses(InterpreterBase):
             self.reasoning.append(f"counted how often each {column.name} is used in {users[0].table}")
         self.selected.append((slot.start, Expression(ref)))
         self.plan.group_by.append(Expression(ref))
+        paired = self.slot_at(slot.end + 1) if slot.end < len(self.tokens) and self.lemmas[slot.end] == "and" else None
+        if paired is not None and paired.kind == "column" and paired.role is None and paired.best.table == ref.table:
+            # "the most common first and last name": the pair is what repeats
+            paired.role = "select"
+            second = ColumnRef(paired.best.table or "", paired.best.column or "")
+            self.selected.append((paired.start, Expression(second)))
+            self.plan.group_by.append(Expression(second))
+            self.mark(slot.end, paired.end)
         self.plan.order_by.append(OrderItem(Expression(ColumnRef(ref.table, "*"), "COUNT"), descending))
         self.superlative_limit = True
         self.mark(min(start, position), max(slot.end, after + 1))
