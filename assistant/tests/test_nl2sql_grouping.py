@@ -391,3 +391,31 @@ def test_a_full_name_is_the_first_and_last_name(
 ) -> None:
     path = build(tmp_path_factory, "nl2sql_actors", ACTORS)
     assert rows(path, introspect(path), question) == expected
+
+
+FEES = """
+CREATE TABLE campuses (id INTEGER PRIMARY KEY, campus TEXT, year INTEGER);
+CREATE TABLE csu_fees (campus INTEGER REFERENCES campuses(id), year INTEGER, campus_fee INTEGER);
+CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, customer_last_name TEXT, phone_number TEXT);
+CREATE TABLE orders (order_id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(customer_id));
+INSERT INTO campuses VALUES (1, 'San Jose State University', 1857), (2, 'Chico State', 1996);
+INSERT INTO csu_fees VALUES (1, 1996, 1951), (1, 2000, 2001), (2, 1996, 1700);
+INSERT INTO customers VALUES (7, 'Muller', '555-0107'), (8, 'Ross', '555-0108');
+INSERT INTO orders VALUES (1, 8), (2, 7), (3, 7);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # campuses have a year too (founded); the year asked about is the fee's
+        ('What is the campus fee of "San Jose State University" in year 1996?', [(1951,)]),
+        # "id" between two customer columns is the customer's id, not the order's
+        ("What is the customer last name, id and phone number with the most orders?", [("Muller", 7, "555-0107")]),
+    ],
+)
+def test_a_column_of_several_tables_belongs_to_what_the_question_is_about(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path = build(tmp_path_factory, "nl2sql_fees", FEES)
+    assert rows(path, introspect(path), question) == expected

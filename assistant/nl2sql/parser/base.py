@@ -266,6 +266,17 @@ class InterpreterBase:
                 anchors.append(table)
         return anchors
 
+    def head_table(self, slot: Slot) -> str | None:
+        """The table of the first column the question asks about, when `slot` comes after it and that
+        column belongs to one table only."""
+        for other in self.slots:
+            if other is slot or other.start > slot.start:
+                return None
+            if other.kind == "column":
+                owners = {m.table for m in other.options if m.kind == "column"}
+                return next(iter(owners)) if len(owners) == 1 else None
+        return None
+
     def owner_hint(self, slot: Slot) -> str | None:
         """The table a column is said to belong to: "price of the books", "book price", "their price"."""
         if slot.start > 0 and self.lemmas[slot.start - 1] in ("their", "its"):
@@ -295,6 +306,25 @@ class InterpreterBase:
             tables = [m.table for m in previous.options if m.kind == "table" and m.table in owners]
             if tables:
                 return tables[0]
+        return self.list_owner(slot)
+
+    def list_owner(self, slot: Slot) -> str | None:
+        """ "the customer last name, id and phone number": an item of a list of columns belongs to the one
+        table its neighbours in the list unambiguously belong to."""
+        owners = {m.table for m in slot.options if m.kind == "column"}
+        neighbours = []
+        before = slot.start - 1
+        if before >= 0 and self.lemmas[before] in ("and", ","):
+            neighbours.append(self.slot_ending_at(self.skip_back(before, {"the", "a", "an", "its", "their"}) + 1))
+        if slot.end < len(self.tokens) and self.lemmas[slot.end] in ("and", ","):
+            neighbours.append(self.slot_at(self.skip(slot.end + 1, {"the", "a", "an", "its", "their"})))
+        found = {
+            next(iter({m.table for m in n.options}))
+            for n in neighbours
+            if n is not None and n.kind == "column" and len({m.table for m in n.options}) == 1
+        }
+        if len(found) == 1 and found <= owners:
+            return next(iter(found))
         return None
 
     def prefers_table(self, slot: Slot) -> bool:
@@ -353,6 +383,10 @@ class InterpreterBase:
                 leaders = sorted((m for m in in_anchor if m.score == top), key=lambda m: anchors.index(m.table or ""))
                 slot.chosen = leaders[0]
                 if len({m.table for m in leaders}) > 1:
+                    head = self.head_table(slot)
+                    if head is not None and head in {m.table for m in leaders}:
+                        # "the campus fee of X in year 1996": the year of the fee, not of the campus
+                        slot.chosen = next(m for m in leaders if m.table == head)
                     self.penalise(0.9, f"'{self.span(slot)}' matches columns in several tables")
                 continue
             if tables:

@@ -551,7 +551,9 @@ class Interpreter(ConditionPasses):
         else:
             raise Refusal("I could not tell what to count per row.")
 
-    RELATIVE_WORDS = frozenset({"that", "which", "who", "with", "has", "have", "had", "is", "are", "was", "were"})
+    RELATIVE_WORDS = frozenset(
+        {"that", "which", "who", "with", "has", "have", "had", "is", "are", "was", "were", "from", "where"}
+    )
 
     def attribute_counted(self, ref: ColumnRef) -> bool:
         """ "Which school has the fewest professors", "the hometowns that are shared by two gymnasts": the
