@@ -123,10 +123,11 @@ def inferred_foreign_keys(tables: list[Table], declared: list[ForeignKey]) -> li
     primary key ("customer_id" in accounts, customers.customer_id) refers to that table. Many databases
     declare no foreign keys at all; without these the engine could not join their tables.
 
-    Not for generic names ("id", "code"), not when the column is its own table's primary key (which
-    side would refer to which is a guess), not when the types disagree, and not when the column already
-    has a declared key — unless that key points back into its own table under another name (a
-    declaration mistake: actor.musical_id "referring" to actor.actor_id)."""
+    Not from a relation without a primary key (a view), not for generic names ("id", "code"), not when
+    the column is its own table's primary key (which side would refer to which is a guess), not when
+    the types disagree, and not when the column already has a declared key — unless that key points
+    back into its own table under another name (a declaration mistake: actor.musical_id "referring" to
+    actor.actor_id)."""
     primary: dict[str, list[tuple[Table, Column]]] = {}
     for table in tables:
         keys = table.primary_keys
@@ -135,6 +136,8 @@ def inferred_foreign_keys(tables: list[Table], declared: list[ForeignKey]) -> li
     inferred: list[ForeignKey] = []
     for table in tables:
         own_keys = {c.name.lower() for c in table.primary_keys}
+        if not own_keys:
+            continue  # a relation without a key is usually a view or an extract that carries its own columns
         for column in table.columns:
             name = column.name.lower()
             if name in _GENERIC_KEY_NAMES or name in own_keys or len(primary.get(name, [])) != 1:
