@@ -29,6 +29,9 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b((?:more|fewer|less)\s+than|at\s+(?:least|most))\s+twice\b", re.I), r"\1 2 times"),
     # "the full name of the customer" is the first and last name
     (re.compile(r"\bfull\s+(name)(s?)\b", re.I), r"first and last \1\2"),
+    # "Sort the result in ascending order of age", "order the results by name": "sorted in/by"
+    (re.compile(r"\b(?:sort|order|rank|list)\s+(?:the|all\s+the)\s+results?\s+(?=in\b|by\b|alphabetically|ascending|descending)",
+                re.I), "sorted "),
     # "$180" is the number 180
     (re.compile(r"\$\s?(?=\d)"), ""),
     # "with most number of orders", "the largest number of orders" → "the most orders"

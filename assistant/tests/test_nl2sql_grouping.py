@@ -419,3 +419,38 @@ def test_a_column_of_several_tables_belongs_to_what_the_question_is_about(
 ) -> None:
     path = build(tmp_path_factory, "nl2sql_fees", FEES)
     assert rows(path, introspect(path), question) == expected
+
+
+SCHOOLS = """
+CREATE TABLE school (school_id INTEGER PRIMARY KEY, school TEXT, location TEXT, denomination TEXT);
+CREATE TABLE player (player_id INTEGER PRIMARY KEY, player TEXT, team TEXT, age INTEGER,
+                     school_id INTEGER REFERENCES school(school_id));
+INSERT INTO school VALUES (1, 'Barker', 'Sydney', 'Anglican'), (2, 'Knox', 'Perth', 'Uniting');
+INSERT INTO player VALUES (1, 'Timothy', 'Columbus', 20, 1), (2, 'Jose', 'Cleveland', 31, 2), (3, 'Ann', 'Columbus', 25, 2);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # a relation verb ending the clause with its preposition only restates the join
+        ("What is the location of the school that player Jose belongs to?", [("Perth",)]),
+        ("What is the denomination of the school the most players belong to?", [("Uniting",)]),
+        # "sort the result in …" orders the rows
+        ("What are the names of the players? Sort the result in descending order of age.", None),
+    ],
+)
+def test_clause_final_relation_verbs_and_sorted_results(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]] | None
+) -> None:
+    path = build(tmp_path_factory, "nl2sql_schools", SCHOOLS)
+    result = rows(path, introspect(path), question)
+    if expected is None:
+        assert result == [("Jose",), ("Ann",), ("Timothy",)]
+    else:
+        assert sorted(result) == expected
+
+
+def test_a_relative_clause_cut_off_after_its_verb_is_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = build(tmp_path_factory, "nl2sql_schools_cut", SCHOOLS)
+    assert ask(introspect(path), "Find the names of the schools which are involved in").sql is None

@@ -519,6 +519,15 @@ class ConditionPasses(ShapePasses):
         # Only between two linked things: "heads who are acting" states a condition, not a link.
         linked_before = any(slot.end <= position for slot in self.slots)
         linked_after = any(position < slot.start <= position + 4 for slot in self.slots)
+        if linked_before and not linked_after and word in lx.RELATION_VERBS:
+            # "the country that player belongs to", "the school they go to": the preposition ends the clause
+            ending = position + 1 < len(self.tokens) and self.lemmas[position + 1] in ("to", "in", "for", "at", "on", "with")
+            rest = [t for t in self.tokens[position + 2 :] if t.kind != "symbol"]
+            subject = self.skip_back(position, {"is", "are", "was", "were", "do", "does", "did", "currently", "now"})
+            stated = subject >= 0 and (
+                self.slot_ending_at(subject + 1) is not None or self.lemmas[subject] in ("they", "he", "she", "it")
+            )  # "the country that player belongs to", not "the organisations which are involved in"
+            linked_after = ending and not rest and stated and sum(slot.end <= position for slot in self.slots) >= 2
         return linked_before and linked_after
 
     RESTATING_PARTICIPLES = frozenset({
