@@ -769,12 +769,14 @@ def schema_mentions(tokens: list[Token], schema: SchemaInfo, allowed_tables: set
                 if allowed_tables is None or phrase.table in allowed_tables:
                     mention = Mention(position, position + 1, "table", phrase.table, None, score=0.8 * phrase.weight)
                     found.setdefault((position, position + 1, phrase.table, None), mention)
-        for synonym_target in SYNONYMS.get(token.lower, ()):
+        for rank, synonym_target in enumerate(SYNONYMS.get(token.lower, ())):
             for phrase in index.phrases_by_first.get(synonym_target, ()):
                 if phrase.column and len(phrase.words) == 1 and (allowed_tables is None or phrase.table in allowed_tables):
                     key = (position, position + 1, phrase.table, phrase.column)
                     if key not in found:
-                        found[key] = Mention(position, position + 1, "column", phrase.table, phrase.column, score=0.8)
+                        # the first synonym is the usual one: "expensive" is the price before the cost
+                        score = 0.8 - 0.01 * rank
+                        found[key] = Mention(position, position + 1, "column", phrase.table, phrase.column, score=score)
     return list(found.values())
 
 

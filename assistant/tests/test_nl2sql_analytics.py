@@ -122,6 +122,23 @@ def test_demo_warehouse_headline_questions(demo: tuple[Path, SchemaInfo], questi
     assert got == want if ordered else sorted(got, key=repr) == sorted(want, key=repr)
 
 
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        # the list price, not the unit cost or an order line's price: "expensive" is first of all a price
+        ("What are the names of the top 3 expensive products?", "SELECT name FROM products ORDER BY unit_price DESC LIMIT 3"),
+        ("Which products are the most expensive?", "SELECT name FROM products ORDER BY unit_price DESC LIMIT 1"),
+        ("What are the 3 cheapest products?", "SELECT name FROM products ORDER BY unit_price ASC LIMIT 3"),
+    ],
+)
+def test_expensive_products_are_ranked_by_their_list_price(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    prices = dict(run(path, "SELECT name, unit_price FROM products"))
+    # ties in price may list other products of the same price
+    assert [prices[name] for (name,) in got] == [prices[name] for (name,) in want]
+
+
 def test_which_product_sold_the_most(demo: tuple[Path, SchemaInfo]) -> None:
     path, schema = demo
     totals = run(

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .. import lexicon as lx
-from ..linking import Mention, Token, is_name_column, rank_tables, schema_mentions, tokenize, value_mentions
+from ..linking import SYNONYMS, Mention, Token, is_name_column, rank_tables, schema_mentions, tokenize, value_mentions
 from ..plan import ColumnRef, Condition, Expression, QueryPlan
 from ..schema import Column, SchemaInfo, Table
 
@@ -252,16 +252,21 @@ class InterpreterBase:
         tables: list[str] = []
         values: list[str] = []
         columns: list[str] = []
+        named: list[str] = []
         for slot in self.slots:
             kinds = {slot.chosen.kind} if slot.chosen else {m.kind for m in slot.options}
             if kinds == {"table"}:
                 tables.append(slot.best.table or "")
+            elif not slot.chosen and "table" in kinds:
+                # "Which products …": the word names the products table (and its name column)
+                top = max(m.score for m in slot.options)
+                named.extend(m.table or "" for m in slot.options if m.kind == "table" and m.score == top)
             elif kinds == {"value"} and slot.best.table and len({c[0] for c in slot.best.candidates}) == 1:
                 values.append(slot.best.table)
             elif kinds == {"column"} and (slot.chosen or len({m.table for m in slot.options}) == 1):
                 columns.append(slot.best.table or "")
         anchors: list[str] = []
-        for table in tables + values + columns:
+        for table in tables + named + values + columns:
             if table not in anchors:
                 anchors.append(table)
         return anchors
@@ -292,11 +297,18 @@ class InterpreterBase:
             end = following.end
         after = self.skip(end, {"of", "the", "their", "all", "each", "a", "an", "for"})
         if after > end and self.lemmas[end] in ("of", "for"):
+            after = self.past_ranking_words(after)  # "the names of the top 3 expensive products"
             following = self.slot_at(after)
             if following is not None:
                 tables = [m.table for m in following.options if m.kind == "table"]
                 if tables:
                     return tables[0]
+        adjective = slot.length == 1 and (
+            self.lemmas[slot.start] in lx.ADJECTIVE_DIRECTION or self.tokens[slot.start].lower in SYNONYMS
+        )
+        following = self.slot_at(slot.end)
+        if adjective and following is not None and {m.kind for m in following.options} == {"table"}:
+            return following.best.table  # "the most expensive products": the products' price
         previous = self.slot_ending_at(slot.start)
         if previous is not None and previous.kind == "table" and len(previous.options) == 1:
             return previous.best.table
@@ -307,6 +319,20 @@ class InterpreterBase:
             if tables:
                 return tables[0]
         return self.list_owner(slot)
+
+    def past_ranking_words(self, position: int) -> int:
+        """The position after "top 3", "first 5", "three" and adjectives that rank ("expensive", "oldest")."""
+        while position < len(self.tokens):
+            here = self.slot_at(position)
+            if self.lemmas[position] in ("top", "first", "last") or (here is not None and here.kind == "number"):
+                position = here.end if here is not None and here.kind == "number" else position + 1
+            elif here is not None and here.kind == "column" and here.length == 1 and (
+                self.lemmas[position] in lx.ADJECTIVE_DIRECTION or self.tokens[position].lower in SYNONYMS
+            ):
+                position += 1
+            else:
+                break
+        return position
 
     def list_owner(self, slot: Slot) -> str | None:
         """ "the customer last name, id and phone number": an item of a list of columns belongs to the one

@@ -565,8 +565,8 @@ class ConditionPasses(ShapePasses):
         "Return the …" / "List the …" sentence."""
         starts = [0]
         for position in range(1, len(self.tokens)):
-            if self.lemmas[position] in ("return", "list", "show", "give", "display", "find") or (
-                self.lemmas[position] == "what" and self.tokens[position - 1].kind == "symbol"
+            if self.lemmas[position] in ("return", "list", "show", "give", "display", "find", "provide", "report") or (
+                self.lemmas[position] in ("what", "tell") and self.tokens[position - 1].kind == "symbol"
             ):
                 starts.append(position)
         return starts
