@@ -454,3 +454,17 @@ def test_clause_final_relation_verbs_and_sorted_results(
 def test_a_relative_clause_cut_off_after_its_verb_is_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
     path = build(tmp_path_factory, "nl2sql_schools_cut", SCHOOLS)
     assert ask(introspect(path), "Find the names of the schools which are involved in").sql is None
+
+
+GAMES = """
+CREATE TABLE video_games (game_id INTEGER PRIMARY KEY, gname TEXT, gtype TEXT);
+INSERT INTO video_games VALUES (1, 'RNG Stone', 'Collectible card game'), (2, 'Grand Term', 'Role-playing game'),
+  (3, 'Works of Widenius', 'Collectible card game');
+"""
+
+
+def test_a_word_before_a_value_naming_its_column_is_the_column(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # "type" is the last word of GType ("G Type"): it names the column of the value that follows
+    path = build(tmp_path_factory, "nl2sql_games", GAMES)
+    schema = introspect(path)
+    assert rows(path, schema, "How many video games have type Collectible card game?") == [(2,)]

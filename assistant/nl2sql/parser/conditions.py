@@ -256,6 +256,7 @@ class ConditionPasses(ShapePasses):
             self.mark(slot.start, slot.end)
             self.value_kind_word(slot, ref)
             self.value_table_word(slot, ref)
+            self.value_compound_word(slot, ref)
             if column_slot is not None:
                 column_slot.role = "value_column"
                 self.mark(min(column_slot.start, slot.start), max(column_slot.end, slot.end))
@@ -327,6 +328,23 @@ class ConditionPasses(ShapePasses):
                 ref.table, ref.column)
             if there is not None and there.length == 1 and (there.kind == "value" or there.kind == "table" and others
                                                              or same_column):
+                there.role = "qualifier"
+
+    def value_compound_word(self, slot: Slot, ref: ColumnRef) -> None:
+        """ "video games with type Collectible card game" over a GType column: the word before the value is
+        the last word (or the tail of the one-word name) of the value's column, so it names that column."""
+        position = self.skip_back(slot.start, {"is", "are", "was", "of", "as", "=", ":"})
+        if position < 0 or position in self.explained or self.tokens[position].kind != "word":
+            return
+        there = self.slot_at(position)
+        if there is not None and (there.role is not None or there.end != position + 1):
+            return
+        words = identifier_words(ref.column)
+        word = self.lemmas[position]
+        compound = len(words) == 1 and words[0] != word and words[0].endswith(word)
+        if len(word) >= 4 and (compound or (len(words) > 1 and words[-1] == word)):
+            self.mark(position, position + 1)
+            if there is not None:
                 there.role = "qualifier"
 
     VALUE_LEAD_WORDS = {
