@@ -468,3 +468,25 @@ def test_a_word_before_a_value_naming_its_column_is_the_column(tmp_path_factory:
     path = build(tmp_path_factory, "nl2sql_games", GAMES)
     schema = introspect(path)
     assert rows(path, schema, "How many video games have type Collectible card game?") == [(2,)]
+
+
+FLIGHTS = """
+CREATE TABLE aircraft (aid INTEGER PRIMARY KEY, name TEXT, distance INTEGER);
+CREATE TABLE flight (flno INTEGER PRIMARY KEY, origin TEXT, aid INTEGER REFERENCES aircraft(aid));
+INSERT INTO aircraft VALUES (12, 'Boeing 747-400', 8430), (13, 'Airbus A340-300', 7120);
+INSERT INTO flight VALUES (99, 'Los Angeles', 13), (100, 'Chicago', 12);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is the name and distance for aircraft with id 12?", [("Boeing 747-400", 8430)]),
+        ("What is the aircraft name for the flight with number 99?", [("Airbus A340-300",)]),
+    ],
+)
+def test_a_bare_key_word_before_a_number_is_the_tables_key(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path = build(tmp_path_factory, "nl2sql_flights", FLIGHTS)
+    assert rows(path, introspect(path), question) == expected

@@ -188,6 +188,35 @@ class ConditionPasses(ShapePasses):
                 self.mark(position, target.end)
                 break
 
+    KEY_NOUNS = frozenset({"id", "number", "no", "code"})
+
+    def key_values(self) -> None:
+        """ "the aircraft with id 12", "the flight with number 99": a bare key word after a table and before
+        a number or a value is that table's primary key."""
+        for position in range(1, len(self.tokens) - 1):
+            if self.lemmas[position] not in self.KEY_NOUNS or position in self.explained:
+                continue
+            if self.slot_at(position) is not None:
+                continue  # a column of its own ("flight number"): read as that column
+            literal = self.slot_at(position + 1)
+            if literal is None or literal.role is not None or literal.kind not in ("number", "value"):
+                continue
+            back = self.skip_back(position, {"with", "whose", "the", "a", "an", "has", "having", "of"})
+            owner = self.slot_ending_at(back + 1)
+            if owner is None or {m.kind for m in owner.options} != {"table"}:
+                continue
+            keys = self.table(owner.best.table or "").primary_keys
+            if len(keys) != 1:
+                continue
+            value = literal.best.value if literal.kind == "number" else self.span(literal)
+            if keys[0].is_numeric != isinstance(value, int | float):
+                continue
+            ref = ColumnRef(owner.best.table or "", keys[0].name)
+            self.filters.append((position, Condition(Expression(ref), "=", value)))
+            literal.role = "filter"
+            self.mark(back + 1, literal.end)
+            self.reasoning.append(f"'{self.tokens[position].text} {self.span(literal)}' read as {ref.table}.{ref.column}")
+
     IRREGULAR_PARTICIPLES = {"won": "win", "made": "make", "taken": "take", "held": "hold", "taught": "teach", "bought": "buy",
                              "sold": "sell", "written": "write", "given": "give", "paid": "pay", "done": "do", "run": "run"}
 

@@ -38,6 +38,7 @@ class Interpreter(ConditionPasses):
         self.aggregates()
         self.superlatives()
         self.date_windows()
+        self.key_values()
         self.comparisons()
         self.values()
         self.negated_relations()
