@@ -396,7 +396,7 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
         phrases.append(Phrase(tuple(words[:-1]), table.name, column.name, 0.9))
         if words[0] in table_words and len(words) > 2:
             phrases.append(Phrase(tuple(words[1:-1]), table.name, column.name, 0.85))
-    counted = _counted_noun(words)
+    counted = counted_noun(words)
     if counted and column.is_numeric and counted[-1] not in table_nouns:
         # "apartments with more than 2 bedrooms" for bedroom_count, "stations with 15 platforms" for
         # number_of_platforms: the column holds how many there are of the noun
@@ -415,7 +415,7 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
 COUNT_WORDS = ("count", "number", "num", "no")
 
 
-def _counted_noun(words: list[str]) -> tuple[str, ...]:
+def counted_noun(words: list[str]) -> tuple[str, ...]:
     """The noun a count column counts: bedroom_count, number_of_platforms, num_employees → the noun."""
     if len(words) == 2 and words[-1] == "count":
         return (words[0],)

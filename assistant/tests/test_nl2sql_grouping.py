@@ -490,3 +490,28 @@ def test_a_bare_key_word_before_a_number_is_the_tables_key(
 ) -> None:
     path = build(tmp_path_factory, "nl2sql_flights", FLIGHTS)
     assert rows(path, introspect(path), question) == expected
+
+
+PARTIES = """
+CREATE TABLE party (party_id INTEGER PRIMARY KEY, location TEXT, number_of_hosts INTEGER);
+CREATE TABLE host (host_id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE party_host (party_id INTEGER REFERENCES party(party_id), host_id INTEGER REFERENCES host(host_id));
+INSERT INTO party VALUES (1, 'Hemkade 48 Zaandam', 31), (2, 'Heineken Music Hall', 5);
+INSERT INTO host VALUES (1, 'Ed'), (2, 'Bo'), (3, 'Cy');
+INSERT INTO party_host VALUES (1, 1), (2, 2), (2, 3);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the party keeps its own count of hosts (31); only some of them are listed in party_host
+        ("What is the location of the party with the most hosts?", [("Hemkade 48 Zaandam",)]),
+        ("Show the locations of parties with more than 20 hosts.", [("Hemkade 48 Zaandam",)]),
+    ],
+)
+def test_a_count_the_table_keeps_is_used_for_most_and_more_than(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path = build(tmp_path_factory, "nl2sql_parties", PARTIES)
+    assert rows(path, introspect(path), question) == expected

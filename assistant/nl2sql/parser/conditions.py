@@ -173,6 +173,11 @@ class ConditionPasses(ShapePasses):
                     # "customers with at least one order": existence, which the join itself expresses.
                     target.role = "related"
                     self.exists_tables.append(target.best.table or "")
+                elif target.kind == "table" and self.stored_count(target) is not None:
+                    # "parties with more than 20 hosts" over party.number_of_hosts: the count the data keeps
+                    stored = self.stored_count(target)
+                    self.filters.append((position, Condition(Expression(stored), operator, value)))  # type: ignore[arg-type]
+                    target.role = "qualifier"
                 elif target.kind == "table":
                     self.having_count.append((operator, value, target.best.table or ""))
                     target.role = "having"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import lexicon as lx
-from ..linking import identifier_words
+from ..linking import counted_noun, identifier_words
 from ..plan import ColumnRef, Condition, Expression, OrderItem
 from ..schema import Column
 from .base import InterpreterBase, Refusal, Slot
@@ -556,7 +556,27 @@ class ShapePasses(InterpreterBase):
         self.mark(position, slot.end)
         return True
 
+    def stored_count(self, slot: Slot) -> ColumnRef | None:
+        """ "the party with the most hosts" where party has a number_of_hosts column: the count the data
+        already keeps, rather than counting rows of another table."""
+        noun = self.lemmas[slot.end - 1]
+        found = [
+            ColumnRef(table_name, column.name)
+            for table_name in self.anchor_tables()
+            if table_name != slot.best.table
+            for column in self.table(table_name).columns
+            if column.is_numeric and counted_noun(identifier_words(column.name)) == (noun,)
+        ]
+        return found[0] if len(found) == 1 else None
+
     def count_superlative(self, slot: Slot, descending: bool) -> None:
+        stored = self.stored_count(slot)
+        if stored is not None:
+            slot.role = "qualifier"
+            self.plan.order_by.append(OrderItem(Expression(stored), descending))
+            self.superlative_limit = True
+            self.reasoning.append(f"ranked by the stored count {stored.table}.{stored.column}")
+            return
         slot.role = "count_superlative"
         self.plan.add_table(slot.best.table or "")
         self.plan.order_by.append(OrderItem(Expression(ColumnRef(slot.best.table or "", "*"), "COUNT"), descending))
