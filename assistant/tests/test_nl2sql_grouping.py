@@ -515,3 +515,21 @@ def test_a_count_the_table_keeps_is_used_for_most_and_more_than(
 ) -> None:
     path = build(tmp_path_factory, "nl2sql_parties", PARTIES)
     assert rows(path, introspect(path), question) == expected
+
+
+WRESTLING = """
+CREATE TABLE wrestler (wrestler_id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE elimination (elimination_id INTEGER PRIMARY KEY, wrestler_id INTEGER REFERENCES wrestler(wrestler_id), time TEXT);
+INSERT INTO wrestler VALUES (1, 'Rey'), (2, 'Punk'), (3, 'Orton');
+INSERT INTO elimination VALUES (1, 2, '10:45');
+"""
+
+
+@pytest.mark.parametrize(
+    "question", ["List the names of wrestlers that have not been eliminated.", "Which wrestlers were never eliminated?"]
+)
+def test_a_negated_participle_names_the_events_that_must_not_exist(
+    tmp_path_factory: pytest.TempPathFactory, question: str
+) -> None:
+    path = build(tmp_path_factory, "nl2sql_wrestling", WRESTLING)
+    assert sorted(rows(path, introspect(path), question)) == [("Orton",), ("Rey",)]

@@ -552,11 +552,35 @@ class ConditionPasses(ShapePasses):
                     break
                 after += 1
             slot = self.slot_at(after)
+            if slot is None and self.negated_verb(position, after):
+                continue
             if slot is None or slot.kind != "table" or slot.role is not None:
                 continue
             slot.role = "negated"
             self.negated.append((position, slot.best.table or ""))
             self.mark(position, slot.end)
+
+    def negated_verb(self, position: int, after: int) -> bool:
+        """ "books that are not published", "wrestlers who have never been eliminated": a participle ending
+        the clause names the table of the events (publication, elimination) that must not exist."""
+        verb = after
+        while verb < len(self.tokens) and self.lemmas[verb] in ("been", "be", "yet", "ever"):
+            verb += 1
+        if verb >= len(self.tokens) or self.slot_at(verb) is not None or verb in self.explained:
+            return False
+        rest = [t for t in self.tokens[verb + 1 :] if t.kind != "symbol"]
+        if rest and self.lemmas[verb + 1] not in ("?", "."):
+            return False  # only at the end: "not published by X" says more than that
+        found = self.verb_table(verb + 1)
+        if found is None or found[0] != verb:
+            return False
+        subject_tables = {s.best.table for s in self.slots if s.end <= position and s.kind in ("table", "column")}
+        if not any(k.table == found[1] and k.ref_table in subject_tables for k in self.schema.foreign_keys):
+            return False  # the events must refer to what the question is about
+        self.negated.append((position, found[1]))
+        self.through_tables.add(found[1])
+        self.mark(position, verb + 1)
+        return True
 
     def is_relation_verb(self, position: int) -> bool:
         """Verbs like "enrolled", "made", "teaches" only restate the foreign key between two tables."""
