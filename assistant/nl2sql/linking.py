@@ -180,6 +180,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "surname": ("last", "name"),
     "forename": ("first", "name"),
     "nationality": ("country",),
+    "nation": ("nationality", "country"),
+    "nations": ("nationality", "country"),
     "country": ("nationality",),
     "title": ("name",),
     "phone": ("telephone", "phone"),

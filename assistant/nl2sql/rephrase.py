@@ -32,6 +32,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # "Sort the result in ascending order of age", "order the results by name": "sorted in/by"
     (re.compile(r"\b(?:sort|order|rank|list)\s+(?:the|all\s+the)\s+results?\s+(?=in\b|by\b|alphabetically|ascending|descending)",
                 re.I), "sorted "),
+    # "how many different kinds of lens brands", "types of beds": "kinds of X" is X; "types of X" the X types
+    (re.compile(r"\b(?:kinds|sorts)\s+of\s+(different\s+)?", re.I), r"\1"),
+    (re.compile(r"\btypes\s+of\s+(?:different\s+)?([a-z]+?)s?\b(?=\s*(?:[?.,]|$|are\b|is\b|exist|there\b|do\b|does\b))",
+                re.I), r"\1 types"),
     # "$180" is the number 180
     (re.compile(r"\$\s?(?=\d)"), ""),
     # "with most number of orders", "the largest number of orders" → "the most orders"

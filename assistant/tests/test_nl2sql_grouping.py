@@ -533,3 +533,25 @@ def test_a_negated_participle_names_the_events_that_must_not_exist(
 ) -> None:
     path = build(tmp_path_factory, "nl2sql_wrestling", WRESTLING)
     assert sorted(rows(path, introspect(path), question)) == [("Orton",), ("Rey",)]
+
+
+ROOMS = """
+CREATE TABLE rooms (room_id TEXT PRIMARY KEY, room_name TEXT, bed_type TEXT, nationality TEXT);
+INSERT INTO rooms VALUES ('A', 'Alpha', 'King', 'Peru'), ('B', 'Beta', 'Queen', 'Peru'), ('C', 'Gamma', 'King', 'Chile'),
+  ('D', 'Delta', 'Double', 'Peru');
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many different types of beds are there?", [(3,)]),
+        ("How many different kinds of bed types are there?", [(3,)]),
+        ("List the nations that have more than two rooms.", [("Peru",)]),
+    ],
+)
+def test_kinds_and_types_of_and_nations(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path = build(tmp_path_factory, "nl2sql_rooms", ROOMS)
+    assert rows(path, introspect(path), question) == expected
