@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.nl2sql.engine import Result, answer
+from assistant.nl2sql.introspect_sqlite import introspect
 from assistant.nl2sql.schema import SchemaInfo
 
 TODAY = dt.date(2024, 4, 10)
@@ -46,3 +47,14 @@ def rows(path: Path, schema: SchemaInfo, question: str) -> list[tuple[object, ..
     result = ask(schema, question)
     assert result.sql is not None, result.refusal
     return fetch(path, result.sql)
+
+
+_BUILT: dict[str, tuple[Path, SchemaInfo]] = {}
+
+
+def database(tmp_path_factory: pytest.TempPathFactory, name: str, script: str) -> tuple[Path, SchemaInfo]:
+    """The database `script` makes, built once per test process, and its schema as the engine reads it."""
+    if name not in _BUILT:
+        path = build(tmp_path_factory, name, script)
+        _BUILT[name] = (path, introspect(path))
+    return _BUILT[name]

@@ -14,7 +14,7 @@ import pytest
 from assistant.nl2sql.introspect_sqlite import introspect
 from assistant.nl2sql.schema import SchemaInfo
 
-from .sqlite_db import ask, build, rows
+from .sqlite_db import ask, build, database, rows
 
 CLINIC = """
 CREATE TABLE party (party_id INTEGER PRIMARY KEY, party_name TEXT);
@@ -332,8 +332,7 @@ INSERT INTO reservations VALUES (1, 'RND', 'Sweazy'), (2, 'IBS', 'Sweazy'), (3, 
 
 def test_a_key_named_after_its_table_shows_the_names(tmp_path_factory: pytest.TempPathFactory) -> None:
     # reservations.room points at rooms: the breakdown is per room, shown by the room's name, not its key
-    inn = build(tmp_path_factory, "nl2sql_inn", INN)
-    schema = introspect(inn)
+    inn, schema = database(tmp_path_factory, "nl2sql_inn", INN)
     assert rows(inn, schema, "Which room has the largest number of reservations?") == [("Interim but salutary",)]
     assert rows(inn, schema, "Which room id has the largest number of reservations?") == [("IBS",)]
 
@@ -352,8 +351,7 @@ INSERT INTO actor VALUES (1, 'Ray', 1), (2, 'Kim', 1), (3, 'Lee', 2);
 
 
 def test_joins_the_database_never_declared_are_inferred_from_key_names(tmp_path_factory: pytest.TempPathFactory) -> None:
-    path = build(tmp_path_factory, "nl2sql_undeclared", UNDECLARED)
-    schema = introspect(path)
+    path, schema = database(tmp_path_factory, "nl2sql_undeclared", UNDECLARED)
     keys = {(k.table, k.column, k.ref_table, k.ref_column) for k in schema.foreign_keys}
     assert ("accounts", "customer_id", "customers", "customer_id") in keys
     # a declaration pointing a column back into its own table under another name is a mistake
@@ -389,8 +387,8 @@ INSERT INTO film_actor VALUES (1, 'Up'), (1, 'Go'), (2, 'Up');
 def test_a_full_name_is_the_first_and_last_name(
     tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    path = build(tmp_path_factory, "nl2sql_actors", ACTORS)
-    assert rows(path, introspect(path), question) == expected
+    path, schema = database(tmp_path_factory, "nl2sql_actors", ACTORS)
+    assert rows(path, schema, question) == expected
 
 
 FEES = """
@@ -417,8 +415,8 @@ INSERT INTO orders VALUES (1, 8), (2, 7), (3, 7);
 def test_a_column_of_several_tables_belongs_to_what_the_question_is_about(
     tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    path = build(tmp_path_factory, "nl2sql_fees", FEES)
-    assert rows(path, introspect(path), question) == expected
+    path, schema = database(tmp_path_factory, "nl2sql_fees", FEES)
+    assert rows(path, schema, question) == expected
 
 
 SCHOOLS = """
@@ -443,8 +441,8 @@ INSERT INTO player VALUES (1, 'Timothy', 'Columbus', 20, 1), (2, 'Jose', 'Clevel
 def test_clause_final_relation_verbs_and_sorted_results(
     tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]] | None
 ) -> None:
-    path = build(tmp_path_factory, "nl2sql_schools", SCHOOLS)
-    result = rows(path, introspect(path), question)
+    path, schema = database(tmp_path_factory, "nl2sql_schools", SCHOOLS)
+    result = rows(path, schema, question)
     if expected is None:
         assert result == [("Jose",), ("Ann",), ("Timothy",)]
     else:
@@ -452,8 +450,8 @@ def test_clause_final_relation_verbs_and_sorted_results(
 
 
 def test_a_relative_clause_cut_off_after_its_verb_is_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
-    path = build(tmp_path_factory, "nl2sql_schools_cut", SCHOOLS)
-    assert ask(introspect(path), "Find the names of the schools which are involved in").sql is None
+    _, schema = database(tmp_path_factory, "nl2sql_schools", SCHOOLS)
+    assert ask(schema, "Find the names of the schools which are involved in").sql is None
 
 
 GAMES = """
@@ -465,8 +463,7 @@ INSERT INTO video_games VALUES (1, 'RNG Stone', 'Collectible card game'), (2, 'G
 
 def test_a_word_before_a_value_naming_its_column_is_the_column(tmp_path_factory: pytest.TempPathFactory) -> None:
     # "type" is the last word of GType ("G Type"): it names the column of the value that follows
-    path = build(tmp_path_factory, "nl2sql_games", GAMES)
-    schema = introspect(path)
+    path, schema = database(tmp_path_factory, "nl2sql_games", GAMES)
     assert rows(path, schema, "How many video games have type Collectible card game?") == [(2,)]
 
 
@@ -488,8 +485,8 @@ INSERT INTO flight VALUES (99, 'Los Angeles', 13), (100, 'Chicago', 12);
 def test_a_bare_key_word_before_a_number_is_the_tables_key(
     tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    path = build(tmp_path_factory, "nl2sql_flights", FLIGHTS)
-    assert rows(path, introspect(path), question) == expected
+    path, schema = database(tmp_path_factory, "nl2sql_flights", FLIGHTS)
+    assert rows(path, schema, question) == expected
 
 
 PARTIES = """
@@ -513,8 +510,8 @@ INSERT INTO party_host VALUES (1, 1), (2, 2), (2, 3);
 def test_a_count_the_table_keeps_is_used_for_most_and_more_than(
     tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    path = build(tmp_path_factory, "nl2sql_parties", PARTIES)
-    assert rows(path, introspect(path), question) == expected
+    path, schema = database(tmp_path_factory, "nl2sql_parties", PARTIES)
+    assert rows(path, schema, question) == expected
 
 
 WRESTLING = """
@@ -531,8 +528,8 @@ INSERT INTO elimination VALUES (1, 2, '10:45');
 def test_a_negated_participle_names_the_events_that_must_not_exist(
     tmp_path_factory: pytest.TempPathFactory, question: str
 ) -> None:
-    path = build(tmp_path_factory, "nl2sql_wrestling", WRESTLING)
-    assert sorted(rows(path, introspect(path), question)) == [("Orton",), ("Rey",)]
+    path, schema = database(tmp_path_factory, "nl2sql_wrestling", WRESTLING)
+    assert sorted(rows(path, schema, question)) == [("Orton",), ("Rey",)]
 
 
 ROOMS = """
@@ -553,5 +550,5 @@ INSERT INTO rooms VALUES ('A', 'Alpha', 'King', 'Peru'), ('B', 'Beta', 'Queen', 
 def test_kinds_and_types_of_and_nations(
     tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    path = build(tmp_path_factory, "nl2sql_rooms", ROOMS)
-    assert rows(path, introspect(path), question) == expected
+    path, schema = database(tmp_path_factory, "nl2sql_rooms", ROOMS)
+    assert rows(path, schema, question) == expected
