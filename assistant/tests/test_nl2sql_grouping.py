@@ -552,3 +552,20 @@ def test_kinds_and_types_of_and_nations(
 ) -> None:
     path, schema = database(tmp_path_factory, "nl2sql_rooms", ROOMS)
     assert rows(path, schema, question) == expected
+
+
+SHOP = """
+CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, country TEXT);
+CREATE TABLE orders (order_id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(customer_id));
+INSERT INTO customers VALUES (1, 'Ada', 'Lovelace', 'UK'), (2, 'Kurt', 'Godel', 'Austria'), (3, 'Emmy', 'Noether', 'Germany');
+INSERT INTO orders VALUES (1, 1), (2, 1), (3, 2);
+"""
+
+
+@pytest.mark.parametrize(
+    "question", ["List the names of customers who have not placed an order.", "Which customers have never placed an order?"]
+)
+def test_customers_without_an_order_by_first_and_last_name(tmp_path_factory: pytest.TempPathFactory, question: str) -> None:
+    # "an order" is the orders table here, not the word of "in an order"; a customer's name is first + last
+    path, schema = database(tmp_path_factory, "nl2sql_shop", SHOP)
+    assert rows(path, schema, question) == [("Emmy", "Noether")]

@@ -6,7 +6,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .. import lexicon as lx
-from ..linking import SYNONYMS, Mention, Token, is_name_column, rank_tables, schema_mentions, tokenize, value_mentions
+from ..linking import (
+    SYNONYMS,
+    Mention,
+    Token,
+    identifier_words,
+    is_name_column,
+    rank_tables,
+    schema_mentions,
+    tokenize,
+    value_mentions,
+)
 from ..plan import ColumnRef, Condition, Expression, QueryPlan
 from ..schema import Column, SchemaInfo, Table
 
@@ -99,6 +109,7 @@ class InterpreterBase:
         self.placeholders: list[tuple[int, str]] = []
         self.date_groups: list[tuple[int, Expression]] = []
         self.through_tables: set[str] = set()
+        self.paired_names: dict[int, ColumnRef] = {}  # "names" read as first name, with this last name
         self.restricting: list[str] = []
 
     # ------------------------------------------------------------------ helpers
@@ -460,6 +471,15 @@ class InterpreterBase:
         keys = {k.column for k in self.schema.foreign_keys if k.table == table.name}
         # (dept_name pointing at the department names the department, not the course)
         named = [c for c in table.columns if is_name_column(c) and c.name not in keys]
+        firsts = [c for c in named if "first" in identifier_words(c.name)]
+        lasts = [c for c in named if "last" in identifier_words(c.name)]
+        if len(named) == 2 and len(firsts) == 1 and len(lasts) == 1:
+            # "the names of customers" who have a first and a last name: both, as "full name" would be
+            slot.options.append(Mention(slot.start, slot.end, "column", table=table.name, column=firsts[0].name, score=0.9))
+            slot.chosen = slot.options[-1]
+            self.paired_names[slot.start] = ColumnRef(table.name, lasts[0].name)
+            self.penalise(0.9, f"'{self.span(slot)}' of {owner} read as {firsts[0].name} and {lasts[0].name}")
+            return True
         if len(named) != 1:
             return False
         slot.options.append(Mention(slot.start, slot.end, "column", table=table.name, column=named[0].name, score=0.9))

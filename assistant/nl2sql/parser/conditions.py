@@ -795,6 +795,8 @@ class ConditionPasses(ShapePasses):
                 slot.role = "select"
                 ref = ColumnRef(slot.best.table or "", slot.best.column or "")
                 self.selected.append((slot.start, Expression(ref)))
+                if slot.start in self.paired_names:
+                    self.selected.append((slot.start + 0.5, Expression(self.paired_names[slot.start])))
                 self.mark(slot.start, slot.end)
             elif slot.kind == "table":
                 slot.role = "table" if slot.start in chained else "related"

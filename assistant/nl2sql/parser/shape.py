@@ -128,7 +128,7 @@ class ShapePasses(InterpreterBase):
                 continue
             following = self.lemmas[slot.start + 1] if slot.end < len(self.tokens) else ""
             previous = self.lemmas[slot.start - 1] if slot.start > 0 else ""
-            if following in ("by", "of") or previous in lx.ORDER_WORDS or previous in ("in", "an", "reverse"):
+            if following in ("by", "of") or previous in lx.ORDER_WORDS or previous in ("in", "reverse"):
                 self.slots.remove(slot)
 
     def ordering(self) -> None:
