@@ -16,6 +16,8 @@ _COUNT = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
 # Past participles of verbs that only restate a link between two things ("used by", "taken by").
 _PARTICIPLE = r"[a-z]+ed|made|taken|written|held|done|won|run|taught|owned|given|driven|seen|bought|sold|led"
 
+_CHOSEN = r"(?:used|chosen|picked|selected)"
+
 _HOW_MANY = rf"(?:(?:more|fewer|less)\s+than|at\s+least|at\s+most|over|under)\s+{_COUNT}\b|the\s+(?:most|fewest|least)\b"
 
 _RULES: list[tuple[re.Pattern[str], str]] = [
@@ -36,6 +38,13 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:kinds|sorts)\s+of\s+(different\s+)?", re.I), r"\1"),
     (re.compile(r"\btypes\s+of\s+(?:different\s+)?([a-z]+?)s?\b(?=\s*(?:[?.,]|$|are\b|is\b|exist|there\b|do\b|does\b))",
                 re.I), r"\1 types"),
+    # "which payment method is used the most", "the product ordered most often": the most common
+    (re.compile(rf"\b(?:is|are|was|were)\s+{_CHOSEN}\s+(?:the\s+)?most(?:\s+(?:often|frequently))?\b", re.I),
+     "is the most common"),
+    (re.compile(rf"\b(?:is|are|was|were)\s+{_CHOSEN}\s+(?:the\s+)?least(?:\s+(?:often|frequently))?\b", re.I),
+     "is the least common"),
+    # "the 5 best selling products" sold the most
+    (re.compile(r"\b(?:the\s+)?(\d+|five|three|ten)\s+best[- ]selling\s+([a-z]+)", re.I), r"the top \1 \2 by units sold"),
     # "$180" is the number 180
     (re.compile(r"\$\s?(?=\d)"), ""),
     # "with most number of orders", "the largest number of orders" → "the most orders"

@@ -239,3 +239,20 @@ def test_same_shapes_on_an_unseen_hr_database(hr: tuple[Path, SchemaInfo], quest
     assert result.sql is not None, result.refusal
     got = run(path, result.sql)
     assert got == expected if ordered else sorted(got, key=repr) == sorted(expected, key=repr)
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        ("Which payment method is used the most?", "SELECT method FROM payments GROUP BY method ORDER BY COUNT(*) DESC LIMIT 1"),
+        (
+            "List the 5 best selling products",
+            "SELECT p.name FROM order_items oi JOIN products p ON p.product_id = oi.product_id "
+            "GROUP BY p.product_id ORDER BY SUM(oi.quantity) DESC LIMIT 5",
+        ),
+    ],
+)
+def test_most_used_and_best_selling(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert [row[0] for row in got] == [row[0] for row in want]
