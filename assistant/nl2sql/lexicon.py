@@ -569,3 +569,6 @@ RELATION_VERBS = {
     "receives",
     "provides",
 }
+
+# Words that name a key rather than what it identifies ("department code", "party id").
+KEY_WORDS = frozenset({"id", "code", "key", "number", "no", "num"})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .. import lexicon as lx
 from ..linking import Mention, identifier_words, is_name_column, tokenize, value_mentions
 from ..plan import ColumnRef, Condition, Expression, OrderItem, QueryPlan
 from ..schema import Column, ForeignKey, SchemaInfo
@@ -486,16 +487,14 @@ class Analytic:
 
     # ------------------------------------------------------------------ plan
 
-    KEY_WORDS = frozenset({"id", "code", "key", "no", "num", "number"})
-
     def eponymous_key(self, ref: ColumnRef) -> ForeignKey | None:
         """The foreign key `ref` is when it is named after the table it points at ("room" → rooms,
         "party_id" → party) and the question did not ask for the key itself."""
         for key in self.schema.foreign_keys:
             if (key.table, key.column) != (ref.table, ref.column):
                 continue
-            own = [w for w in identifier_words(key.column) if w not in self.KEY_WORDS]
-            if own and own == identifier_words(key.ref_table) and not self.KEY_WORDS & set(self.lemmas):
+            own = [w for w in identifier_words(key.column) if w not in lx.KEY_WORDS]
+            if own and own == identifier_words(key.ref_table) and not lx.KEY_WORDS & set(self.lemmas):
                 return key
         return None
 

@@ -161,17 +161,15 @@ class Interpreter(ConditionPasses):
             self.reasoning.append(f"uncertain: {why}")
         return Interpretation(plan, confidence, self.reasoning)
 
-    KEY_WORDS = frozenset({"id", "code", "key", "number", "no", "num"})
-
     def names_referenced_table(self, ref: ColumnRef) -> bool:
         """Whether `ref` is a foreign key named like the table it refers to ("DEPT_CODE" → department) and the
         question said the table's name, not the key's ("different departments", not "department codes")."""
         said = [s for s in self.slots if (s.best.table, s.best.column) == (ref.table, ref.column)]
-        if any(lemma in self.KEY_WORDS for s in said for lemma in self.lemmas[s.start : s.end]):
+        if any(lemma in lx.KEY_WORDS for s in said for lemma in self.lemmas[s.start : s.end]):
             return False
         for key in self.schema.foreign_keys:
             if (key.table, key.column) == (ref.table, ref.column):
-                own = [w for w in identifier_words(key.column) if w not in self.KEY_WORDS]
+                own = [w for w in identifier_words(key.column) if w not in lx.KEY_WORDS]
                 if own == identifier_words(key.ref_table):
                     return True
         return False
