@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.nl2sql.introspect_sqlite import introspect
 from assistant.nl2sql.schema import SchemaInfo
 
-from .sqlite_db import ask, build, database, rows
+from .sqlite_db import ask, database, rows
 
 CLINIC = """
 CREATE TABLE party (party_id INTEGER PRIMARY KEY, party_name TEXT);
@@ -52,29 +51,24 @@ INSERT INTO county_public_safety VALUES (1, 'Abbotsford', 128165, 118.0), (2, 'B
 
 
 @pytest.fixture(scope="module")
-def clinic(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory, "nl2sql_grouping", CLINIC)
-
-
-@pytest.fixture(scope="module")
-def schema(clinic: Path) -> SchemaInfo:
-    return introspect(clinic)
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SchemaInfo]:
+    return database(tmp_path_factory, "nl2sql_grouping", CLINIC)
 
 
 @pytest.mark.parametrize("question", ["How many events are there for each party?", "Count the events of each party."])
-def test_a_breakdown_by_a_referenced_table_shows_its_names(clinic: Path, schema: SchemaInfo, question: str) -> None:
+def test_a_breakdown_by_a_referenced_table_shows_its_names(clinic: tuple[Path, SchemaInfo], question: str) -> None:
     # (in either column order: "count the events of each party" names the count first)
-    shown = sorted(sorted(row, key=str) for row in rows(clinic, schema, question))
+    shown = sorted(sorted(row, key=str) for row in rows(*clinic, question))
     assert shown == [[1, "Reds"], [2, "Greens"]]
 
 
-def test_a_breakdown_keeps_the_key_when_the_key_is_asked_for(clinic: Path, schema: SchemaInfo) -> None:
-    result = rows(clinic, schema, "Show the party id and the number of events for each party.")
+def test_a_breakdown_keeps_the_key_when_the_key_is_asked_for(clinic: tuple[Path, SchemaInfo]) -> None:
+    result = rows(*clinic, "Show the party id and the number of events for each party.")
     assert sorted(result) == [(1, 2), (2, 1)]
 
 
-def test_a_category_is_listed_once_even_when_stored_as_a_number(clinic: Path, schema: SchemaInfo) -> None:
-    assert sorted(rows(clinic, schema, "Show all majors.")) == [(520,), (600,)]
+def test_a_category_is_listed_once_even_when_stored_as_a_number(clinic: tuple[Path, SchemaInfo]) -> None:
+    assert sorted(rows(*clinic, "Show all majors.")) == [(520,), (600,)]
 
 
 @pytest.mark.parametrize(
@@ -85,14 +79,14 @@ def test_a_category_is_listed_once_even_when_stored_as_a_number(clinic: Path, sc
     ],
 )
 def test_a_shown_attribute_is_what_the_rows_are_counted_per(
-    clinic: Path, schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+    clinic: tuple[Path, SchemaInfo], question: str, expected: list[tuple[object, ...]]
 ) -> None:
     # each science department has the fewest professors (one), but the sciences together have three
-    assert rows(clinic, schema, question) == expected
+    assert rows(*clinic, question) == expected
 
 
-def test_a_name_of_the_entity_is_still_counted_per_entity(clinic: Path, schema: SchemaInfo) -> None:
-    assert rows(clinic, schema, "What is the name of the department with the most professors?") == [("Economics",)]
+def test_a_name_of_the_entity_is_still_counted_per_entity(clinic: tuple[Path, SchemaInfo]) -> None:
+    assert rows(*clinic, "What is the name of the department with the most professors?") == [("Economics",)]
 
 
 @pytest.mark.parametrize(
@@ -102,13 +96,13 @@ def test_a_name_of_the_entity_is_still_counted_per_entity(clinic: Path, schema: 
         "List the names of physicians who prescribe Thesisin.",
     ],
 )
-def test_rows_restricted_through_a_join_are_shown_once(clinic: Path, schema: SchemaInfo, question: str) -> None:
+def test_rows_restricted_through_a_join_are_shown_once(clinic: tuple[Path, SchemaInfo], question: str) -> None:
     # Molly Clock prescribed Thesisin twice
-    assert rows(clinic, schema, question) == [("Molly Clock",)]
+    assert rows(*clinic, question) == [("Molly Clock",)]
 
 
-def test_a_total_ranked_by_a_plain_column_is_refused(schema: SchemaInfo) -> None:
-    result = ask(schema, "Show the number of flights with the three lowest distances.")
+def test_a_total_ranked_by_a_plain_column_is_refused(clinic: tuple[Path, SchemaInfo]) -> None:
+    result = ask(clinic[1], "Show the number of flights with the three lowest distances.")
     assert result.sql is None
     assert result.refusal
 
@@ -121,9 +115,9 @@ def test_a_total_ranked_by_a_plain_column_is_refused(schema: SchemaInfo) -> None
     ],
 )
 def test_a_table_is_named_by_the_first_word_of_its_name(
-    clinic: Path, schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+    clinic: tuple[Path, SchemaInfo], question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    assert rows(clinic, schema, question) == expected
+    assert rows(*clinic, question) == expected
 
 
 @pytest.mark.parametrize(
@@ -135,9 +129,9 @@ def test_a_table_is_named_by_the_first_word_of_its_name(
     ],
 )
 def test_a_count_column_is_named_by_the_noun_it_counts(
-    clinic: Path, schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+    clinic: tuple[Path, SchemaInfo], question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    assert rows(clinic, schema, question) == expected
+    assert rows(*clinic, question) == expected
 
 
 @pytest.mark.parametrize(
@@ -150,13 +144,13 @@ def test_a_count_column_is_named_by_the_noun_it_counts(
     ],
 )
 def test_a_written_date_is_compared_with_the_date_column_it_names(
-    clinic: Path, schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+    clinic: tuple[Path, SchemaInfo], question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    assert rows(clinic, schema, question) == expected
+    assert rows(*clinic, question) == expected
 
 
-def test_a_date_with_two_candidate_columns_and_no_verb_is_not_guessed(schema: SchemaInfo) -> None:
-    assert ask(schema, "How many problems are there after 1978-06-26?").sql is None
+def test_a_date_with_two_candidate_columns_and_no_verb_is_not_guessed(clinic: tuple[Path, SchemaInfo]) -> None:
+    assert ask(clinic[1], "How many problems are there after 1978-06-26?").sql is None
 
 
 STAFFING = """
@@ -175,13 +169,8 @@ INSERT INTO sports_info VALUES (1, 'Football', 2), (1, 'Lacrosse', 3), (2, 'Foot
 
 
 @pytest.fixture(scope="module")
-def staffing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory, "nl2sql_staffing", STAFFING)
-
-
-@pytest.fixture(scope="module")
-def staffing_schema(staffing: Path) -> SchemaInfo:
-    return introspect(staffing)
+def staffing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SchemaInfo]:
+    return database(tmp_path_factory, "nl2sql_staffing", STAFFING)
 
 
 @pytest.mark.parametrize(
@@ -197,21 +186,21 @@ def staffing_schema(staffing: Path) -> SchemaInfo:
     ],
 )
 def test_tables_found_by_synonym_compound_head_and_ranked_counts(
-    staffing: Path, staffing_schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+    staffing: tuple[Path, SchemaInfo], question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    result = rows(staffing, staffing_schema, question)
+    result = rows(*staffing, question)
     ranked = "most" in question or "least" in question
     assert (result if ranked else sorted(result)) == (expected if ranked else sorted(expected))
 
 
-def test_a_word_typed_twice_at_the_end_is_not_guessed(staffing_schema: SchemaInfo) -> None:
-    assert ask(staffing_schema, "What is the average price of lessons for each each?").sql is None
+def test_a_word_typed_twice_at_the_end_is_not_guessed(staffing: tuple[Path, SchemaInfo]) -> None:
+    assert ask(staffing[1], "What is the average price of lessons for each each?").sql is None
 
 
-def test_several_columns_of_rows_meeting_both_conditions(staffing: Path, staffing_schema: SchemaInfo) -> None:
+def test_several_columns_of_rows_meeting_both_conditions(staffing: tuple[Path, SchemaInfo]) -> None:
     # the two Anns are two students; only the first plays both sports
     question = "Find the first name and age of the students who are playing both Football and Lacrosse."
-    result = rows(staffing, staffing_schema, question)
+    result = rows(*staffing, question)
     assert sorted(result) == [("Ann", 18), ("Cy", 24)]
 
 
@@ -223,9 +212,9 @@ def test_several_columns_of_rows_meeting_both_conditions(staffing: Path, staffin
     ],
 )
 def test_a_total_for_male_and_female_is_one_row_per_sex(
-    staffing: Path, staffing_schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+    staffing: tuple[Path, SchemaInfo], question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    assert sorted(rows(staffing, staffing_schema, question), key=lambda row: row[1]) == expected
+    assert sorted(rows(*staffing, question), key=lambda row: row[1]) == expected
 
 
 COLLEGE = """
@@ -244,13 +233,8 @@ INSERT INTO member_of_club VALUES (1, 1, 'President'), (2, 1, 'Member'), (2, 2, 
 
 
 @pytest.fixture(scope="module")
-def college(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory, "nl2sql_college", COLLEGE)
-
-
-@pytest.fixture(scope="module")
-def college_schema(college: Path) -> SchemaInfo:
-    return introspect(college)
+def college(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SchemaInfo]:
+    return database(tmp_path_factory, "nl2sql_college", COLLEGE)
 
 
 @pytest.mark.parametrize(
@@ -267,9 +251,9 @@ def college_schema(college: Path) -> SchemaInfo:
     ],
 )
 def test_values_of_one_key_family_and_members_of_a_link_table(
-    college: Path, college_schema: SchemaInfo, question: str, expected: list[tuple[object, ...]]
+    college: tuple[Path, SchemaInfo], question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    assert rows(college, college_schema, question) == expected
+    assert rows(*college, question) == expected
 
 
 VISITS = """
@@ -284,8 +268,8 @@ INSERT INTO visits VALUES (1, 1, 1), (2, 1, 2), (3, 1, 1), (4, 2, 2);
 
 
 @pytest.fixture(scope="module")
-def visits(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory, "nl2sql_visits", VISITS)
+def visits(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SchemaInfo]:
+    return database(tmp_path_factory, "nl2sql_visits", VISITS)
 
 
 @pytest.mark.parametrize(
@@ -296,9 +280,9 @@ def visits(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ],
 )
 def test_times_count_the_rows_of_the_table_the_verb_names(
-    visits: Path, question: str, expected: list[tuple[object, ...]]
+    visits: tuple[Path, SchemaInfo], question: str, expected: list[tuple[object, ...]]
 ) -> None:
-    assert rows(visits, introspect(visits), question) == expected
+    assert rows(*visits, question) == expected
 
 
 @pytest.mark.parametrize(
@@ -308,17 +292,17 @@ def test_times_count_the_rows_of_the_table_the_verb_names(
         "Which tourist attractions have fewer than 2 visits? Give their names.",
     ],
 )
-def test_a_count_that_may_be_zero_keeps_the_rows_with_none(visits: Path, question: str) -> None:
+def test_a_count_that_may_be_zero_keeps_the_rows_with_none(visits: tuple[Path, SchemaInfo], question: str) -> None:
     # the Park was never visited: "at most once" includes it
-    assert sorted(rows(visits, introspect(visits), question)) == [("Park",), ("Zoo",)]
+    assert sorted(rows(*visits, question)) == [("Park",), ("Zoo",)]
 
 
-def test_often_counts_the_rows_of_the_table_the_verb_names(visits: Path) -> None:
-    assert rows(visits, introspect(visits), "Which tourist attraction is visited most often? Give its name.") == [("Museum",)]
+def test_often_counts_the_rows_of_the_table_the_verb_names(visits: tuple[Path, SchemaInfo]) -> None:
+    assert rows(*visits, "Which tourist attraction is visited most often? Give its name.") == [("Museum",)]
 
 
-def test_an_amount_of_time_is_not_a_number_of_times(visits: Path) -> None:
-    assert ask(introspect(visits), "Which tourist attraction was visited for the least amount of time?").sql is None
+def test_an_amount_of_time_is_not_a_number_of_times(visits: tuple[Path, SchemaInfo]) -> None:
+    assert ask(visits[1], "Which tourist attraction was visited for the least amount of time?").sql is None
 
 
 INN = """
@@ -362,8 +346,8 @@ def test_joins_the_database_never_declared_are_inferred_from_key_names(tmp_path_
     assert sorted(rows(path, schema, "Show names of actors who have been in the musical named Cats.")) == [("Lee",)]
 
 
-def test_top_n_of_a_numeric_column_ranks_by_it(staffing: Path, staffing_schema: SchemaInfo) -> None:
-    result = rows(staffing, staffing_schema, "What are the first names of the staff with the top 2 salaries?")
+def test_top_n_of_a_numeric_column_ranks_by_it(staffing: tuple[Path, SchemaInfo]) -> None:
+    result = rows(*staffing, "What are the first names of the staff with the top 2 salaries?")
     assert result == [("Janessa",), ("Camylle",)]
 
 
