@@ -73,15 +73,15 @@ class _Control:
         if self.on_progress is None:
             return
         now = time.monotonic()
-        with self.lock:
+        with self.lock:  # (held while reporting: the two threads' reports reach the listener in order)
             if not force and now - self.last_report < self.progress_seconds:
                 return
             self.last_report = now
-        try:
-            self.on_progress({"phase": phase, "elapsed_ms": round((now - self.started) * 1000),
-                              "rows_fetched": self.rows})
-        except Exception:  # a listener failing must not disturb the query
-            pass
+            try:
+                self.on_progress({"phase": phase, "elapsed_ms": round((now - self.started) * 1000),
+                                  "rows_fetched": self.rows})
+            except Exception:  # a listener failing must not disturb the query
+                pass
 
 
 def jsonable(value: Any) -> Any:

@@ -103,7 +103,9 @@ def test_reading_a_large_result_reports_rows_fetched(sources):
                                      progress_seconds=0)
     assert len(result.rows) == 4500 and result.truncated
     fetched = [e["rows_fetched"] for e in events if e["phase"] == "fetching"]
-    assert fetched[:4] == [1000, 2000, 3000, 4000] and fetched[-1] == 4500
+    # the watcher's heartbeat may repeat the current count while a batch is read (a busy machine)
+    assert fetched == sorted(fetched)
+    assert sorted(set(fetched))[:4] == [1000, 2000, 3000, 4000] and fetched[-1] == 4500
 
 
 def test_a_failing_progress_listener_does_not_disturb_the_query(sources):
