@@ -107,9 +107,25 @@ def _single_row_ranked(plan: QueryPlan) -> None:
         raise Refusal("A total over all rows is one row; I could not tell what is ranked.")
 
 
+def _groups_counted(plan: QueryPlan) -> bool:
+    """"How many customers have more than 3 orders": one count over the groups the HAVING keeps, not a
+    count per group. When so, the plan is turned into the list of kept groups, to be counted around."""
+    if len(plan.select) != 1 or not plan.group_by or not plan.having or plan.order_by or plan.limit is not None:
+        return False
+    only = plan.select[0]
+    if only.aggregate != "COUNT" or only.distinct or only.column is None or only.column.column != "*":
+        return False
+    plan.select = list(plan.group_by)
+    return True
+
+
 def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) -> tuple[str, float]:
+    counted = _groups_counted(interpretation.plan)
     renderer = Renderer(schema, interpretation.plan)
     sql = renderer.sql()
+    if counted:
+        sql = f"SELECT COUNT(*) FROM ({sql}) AS kept"
+        interpretation.reasoning.append("counted the groups that meet the condition")
     confidence = interpretation.confidence
     if len(renderer.path_keys) > 2:
         confidence *= 0.7 ** (len(renderer.path_keys) - 2)

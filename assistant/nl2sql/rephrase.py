@@ -10,6 +10,7 @@ Rules are about English, never about a schema.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _COUNT = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
 
@@ -20,7 +21,12 @@ _CHOSEN = r"(?:used|chosen|picked|selected)"
 
 _HOW_MANY = rf"(?:(?:more|fewer|less)\s+than|at\s+least|at\s+most|over|under)\s+{_COUNT}\b|the\s+(?:most|fewest|least)\b"
 
-_RULES: list[tuple[re.Pattern[str], str]] = [
+def _times(number: str, factor: int) -> str:
+    value = float(number) * factor
+    return str(int(value)) if value.is_integer() else str(value)
+
+
+_RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "for each each investor", "the the": a word typed twice is said once
     # (not at the end: "for each each?" lost a word, and no guess restores it)
     (re.compile(r"\b([A-Za-z]+)\s+\1\b(?=\s+[A-Za-z])", re.I), r"\1"),
@@ -45,8 +51,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
      "is the least common"),
     # "the 5 best selling products" sold the most
     (re.compile(r"\b(?:the\s+)?(\d+|five|three|ten)\s+best[- ]selling\s+([a-z]+)", re.I), r"the top \1 \2 by units sold"),
-    # "$180" is the number 180
+    # "$180" is the number 180; "15,000" is 15000; "$5k", "2.5k" are thousands
     (re.compile(r"\$\s?(?=\d)"), ""),
+    (re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,])"), lambda m: m.group(0).replace(",", "")),
+    (re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)k\b", re.I), lambda m: _times(m.group(1), 1000)),
     # "with most number of orders", "the largest number of orders" → "the most orders"
     (re.compile(r"\b(?:the\s+)?(?:most|largest|greatest|highest|biggest)\s+(?:number|count)\s+of\b", re.I),
      "the most"),

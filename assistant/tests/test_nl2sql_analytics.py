@@ -256,3 +256,94 @@ def test_most_used_and_best_selling(demo: tuple[Path, SchemaInfo], question: str
     path, schema = demo
     got, want = engine_rows(path, schema, question), run(path, sql)
     assert [row[0] for row in got] == [row[0] for row in want]
+
+
+# --------------------------------------------------------------------- totals and counts compared (HAVING)
+
+SALES_BY_CUSTOMER = (
+    "SELECT c.first_name, c.last_name FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
+    "GROUP BY c.customer_id HAVING SUM(o.total_amount) > {limit} ORDER BY SUM(o.total_amount) DESC"
+)
+ORDERS_2024 = "o.order_date >= '2024-01-01' AND o.order_date < '2025-01-01'"
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        ("customers with total sales over 3000", SALES_BY_CUSTOMER.format(limit=3000)),
+        ("Which customers spent more than $3,000 in total?", SALES_BY_CUSTOMER.format(limit=3000)),
+        ("customers whose total revenue exceeds 2.5k", SALES_BY_CUSTOMER.format(limit=2500)),
+        (
+            "countries with total sales over 20000",
+            "SELECT c.country FROM orders o JOIN customers c ON c.customer_id = o.customer_id GROUP BY c.country "
+            "HAVING SUM(o.total_amount) > 20000 ORDER BY SUM(o.total_amount) DESC",
+        ),
+        (
+            "categories with average price above 100",
+            "SELECT k.name FROM products p JOIN categories k ON k.category_id = p.category_id GROUP BY k.category_id "
+            "HAVING AVG(p.unit_price) > 100 ORDER BY AVG(p.unit_price) DESC",
+        ),
+        (
+            "products with a total quantity sold of at least 50",
+            "SELECT p.name FROM order_items i JOIN products p ON p.product_id = i.product_id GROUP BY p.product_id "
+            "HAVING SUM(i.quantity) >= 50 ORDER BY SUM(i.quantity) DESC",
+        ),
+        (
+            "customers with more than 5 orders in 2024",
+            "SELECT c.first_name, c.last_name FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
+            f"WHERE {ORDERS_2024} GROUP BY c.customer_id HAVING COUNT(*) > 5 ORDER BY COUNT(*) DESC",
+        ),
+    ],
+)
+def test_groups_kept_by_their_total_or_count(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    """The listed things whose total (or count of rows) passes the bar — not every row over it, and
+    without a column nobody asked for."""
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert want, "the reference query must return rows"
+    assert sorted(got, key=repr) == sorted(want, key=repr)
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        (
+            "How many customers have more than 3 orders?",
+            "SELECT COUNT(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING COUNT(*) > 3)",
+        ),
+        (
+            "how many customers placed more than 3 orders last year",
+            f"SELECT COUNT(*) FROM (SELECT customer_id FROM orders o WHERE {ORDERS_2024} GROUP BY customer_id "
+            "HAVING COUNT(*) > 3)",
+        ),
+        (
+            "How many countries have total sales over 20000?",
+            "SELECT COUNT(*) FROM (SELECT c.country FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
+            "GROUP BY c.country HAVING SUM(o.total_amount) > 20000)",
+        ),
+        (
+            "how many customers have fewer than 2 orders",  # those with none are counted too
+            "SELECT COUNT(*) FROM customers c WHERE (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.customer_id) < 2",
+        ),
+    ],
+)
+def test_how_many_groups_pass_the_bar_is_one_number(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert len(got) == 1 and got == want
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("departments with total salary over 10000", [("Engineering",), ("Sales",)]),
+        ("projects with total hours of at least 14", [("Apollo",), ("Hermes",)]),
+        ("staff with more than 2 timesheets", [("Ada Byron",)]),
+        ("How many departments have an average salary above 6000?", [(2,)]),
+    ],
+)
+def test_totals_compared_on_an_unseen_hr_database(hr: tuple[Path, SchemaInfo], question: str, expected: list) -> None:
+    path, schema = hr
+    result = answer(question, schema, today=HR_TODAY)
+    assert result.sql is not None, result.refusal
+    assert sorted(run(path, result.sql)) == expected

@@ -69,6 +69,10 @@ def schema(club: Path) -> SchemaInfo:
         ("mountains that do not belong to the range 'Aberdare'", "mountains that not in the range 'Aberdare'"),
         ("the average money requested by all entrepreneurs", "the average money requested of all entrepreneurs"),
         ("products with a price of $180 or more", "products with a price of at least 180"),
+        ("customers with total sales over $5,000", "customers with total sales over 5000"),
+        ("colleges with more than 15,000 students", "colleges with more than 15000 students"),
+        ("a budget of 1,234.50 or a population of 1,000,000", "a budget of 1234.50 or a population of 1000000"),
+        ("orders above $2.5k", "orders above 2500"),
         ("Show the countries and the number of members from each.", "Show the countries and the number of members."),
     ],
 )
@@ -86,6 +90,7 @@ def test_paraphrases_become_the_plain_form(question: str, expected: str) -> None
         "the film directed by Nolan",  # a value, not a count: the link is the question
         "cities with a population over 1500 or less than 500",  # two comparisons, not "at most 1500"
         "cities with a population of 1500 or more than 2000",
+        "the stores with ids 1,2,3",  # a list, not a number with a thousands separator
     ],
 )
 def test_quoted_text_and_other_meanings_are_left_alone(question: str) -> None:

@@ -61,6 +61,8 @@ class Spec:
     values: list[Item] = field(default_factory=list)
     limit: int | None = None
     descending: bool = True
+    threshold: tuple[str, int | float] | None = None  # "total sales over 5000": (">", 5000) on the measure
+    count_groups: bool = False  # "how many customers have more than 3 orders": the kept groups are counted
 
 
 @dataclass
@@ -158,6 +160,15 @@ class Analytic:
                 items.append(Item("top", position, position + 2, value=(limit, w.TOP_WORDS[lemma])))
                 position += 2
                 continue
+            threshold = self.threshold_at(position)
+            if threshold is not None:
+                end, operator, number = threshold
+                items.append(Item("threshold", position, end, value=(operator, number)))
+                position = end
+                continue
+            if self.at(position, ("in", "total")):
+                position += 2  # "spent more than 5000 in total" restates the sum
+                continue
             count_cue = self.first_phrase(position, [("number", "of"), ("count", "of"), ("how", "many")])
             if count_cue is not None:
                 items.append(Item("count", position, position + len(count_cue)))
@@ -173,6 +184,17 @@ class Analytic:
                 items.append(Item("value", position, mention.end, mention=mention, negated=negate))
                 negate = False
                 position = mention.end
+                continue
+            if (
+                span is not None
+                and span.end == position + 1
+                and lemma in w.AGGREGATES
+                and position + 1 < len(self.tokens)
+                and self.schema_span(position + 1) is not None
+            ):
+                # "total sales by country": "total" names a column too, but before a measure it is the sum
+                items.append(Item("aggregate", position, position + 1, value=w.AGGREGATES[lemma]))
+                position += 1
                 continue
             if span is not None and not (lemma in w.FILLER and span.end - span.start == 1):
                 items.append(span)
@@ -191,6 +213,8 @@ class Analytic:
                 items.append(Item("verb", position, position + 1, value=w.MEASURE_VERBS[token.lower]))
             elif lemma in ("distinct", "different", "unique"):
                 items.append(Item("distinct", position, position + 1))
+            elif token.lower in w.RELATIVES:
+                items.append(Item("relative", position, position + 1))
             elif token.lower in w.PASSIVE_VERBS and self.particle_ends(position):
                 # "users who are logged in": a verb and a particle ending the question state a condition
                 raise NotAnalytic(f"'{token.text}' states a condition")
@@ -202,6 +226,18 @@ class Analytic:
         if negate:
             raise NotAnalytic("a negation without a value")
         return items
+
+    def threshold_at(self, position: int) -> tuple[int, str, int | float] | None:
+        """(end, operator, number) for "more than 3", "over 5000", "at least 10" starting at `position`."""
+        phrase = self.first_phrase(position, [p for p, _ in w.AMOUNT_COMPARATORS])
+        if phrase is None:
+            return None
+        end = position + len(phrase)
+        number = number_of(self.tokens[end]) if end < len(self.tokens) else None
+        if number is None or self.tokens[end].text.endswith("%"):
+            return None
+        operator = next(op for p, op in w.AMOUNT_COMPARATORS if p == phrase)
+        return end + 1, operator, number
 
     def particle_ends(self, position: int) -> bool:
         """Whether only a particle follows `position` ("logged in", "checked out"), unlike "orders placed in
@@ -285,6 +321,22 @@ class Analytic:
                     i += 2
             elif item.kind == "verb":
                 spec.rank_family = str(item.value)
+            elif item.kind == "threshold":
+                if spec.threshold is not None or spec.limit is not None:
+                    raise NotAnalytic("a comparison with a ranking")
+                spec.threshold = item.value  # type: ignore[assignment]
+                if following is not None and following.kind == "span":
+                    # "customers with more than 3 orders": the rows of the table that follows are counted
+                    if self.count_head and spec.count is not None and spec.entity is None and spec.measure is None:
+                        # "how many customers have more than 3 orders": customers kept, then counted
+                        spec.entity, spec.count_groups = spec.count, True
+                        spec.count = None
+                    if spec.count is not None or spec.measure is not None or spec.rank_family is not None:
+                        raise NotAnalytic("a comparison inside a count")
+                    spec.count = following
+                    i += 1
+            elif item.kind == "relative":
+                pass  # checked below: only a comparison may follow "whose" / "who"
             elif item.kind == "span":
                 spans.append(item)
             else:
@@ -296,12 +348,16 @@ class Analytic:
                 function, links = splittable[0].split  # type: ignore[misc]
                 spans.remove(splittable[0])
                 spec.function, spec.measure = function, Item("span", splittable[0].start + 1, splittable[0].end, links)
+        if spec.threshold is not None:
+            self.threshold_spec(spec, spans, kinds)
+        elif "relative" in kinds:
+            raise NotAnalytic("a relative clause")
         # What is left names the thing ranked ("which product …") or a bare measure ("revenue by …").
         if spec.limit == 1 and spec.entity is None and self.which_head and spans:
             spec.entity = spans.pop(0)
         if spec.limit is not None and spec.entity is None:
             raise NotAnalytic("a ranking of nothing named")
-        if spec.rank_family and spec.limit is None:
+        if spec.rank_family and spec.limit is None and spec.threshold is None:
             raise NotAnalytic("'sold' without a ranking")
         if spec.rank is None and spec.limit is not None and spec.rank_family is None:
             if spans and spec.entity is not None:
@@ -315,13 +371,37 @@ class Analytic:
                 spec.count = spans.pop()
         if spans:
             raise NotAnalytic("unplaced words")
-        if "count" in kinds and spec.count is None and spec.function != "COUNT":
+        if "count" in kinds and spec.count is None and spec.function != "COUNT" and not spec.count_groups:
             raise NotAnalytic("a count cue that counts nothing")
-        if spec.count is None and spec.measure is None and spec.limit is None:
+        if spec.count is None and spec.measure is None and spec.limit is None and spec.rank_family is None:
             raise NotAnalytic("nothing measured")
         if spec.count is not None and spec.measure is not None:
             raise NotAnalytic("a count and a measure")
         return spec
+
+    def threshold_spec(self, spec: Spec, spans: list[Item], kinds: list[str]) -> None:
+        """"customers whose total sales exceed 5000", "customers with more than 3 orders in 2024", "customers who
+        spent more than 500": the listed thing is grouped and the total or count compared (HAVING)."""
+        if self.count_head and spec.count is not None and (spec.measure is not None or spec.rank_family is not None):
+            # "how many countries have total sales over 20000": the countries kept are counted
+            if spec.entity is not None or spec.groups:
+                raise NotAnalytic("a count of what")
+            spec.entity, spec.count_groups = spec.count, True
+            spec.count = None
+        if spec.rank_family is not None and spec.measure is None and spec.count is None:
+            spec.function = spec.function or "SUM"  # "spent more than 500": the amount spent, added up
+        if spec.count is None and spec.measure is None and spec.rank_family is None:
+            raise NotAnalytic("a comparison of nothing measured")
+        if spec.measure is not None and spec.function is None:
+            raise NotAnalytic("'sales over 5000' may be each row's amount, not a total")
+        if spec.count is not None and spec.threshold is not None and spec.threshold[0] in ("<", "<="):
+            raise NotAnalytic("fewer than N also means none; the general parser keeps the rows with none")
+        if spec.entity is None and spans and spans[0].start < min(
+            (item.start for item in (spec.count, spec.measure) if item is not None), default=len(self.tokens)
+        ):
+            spec.entity = spans.pop(0)
+        if spec.entity is None and not spec.groups:
+            raise NotAnalytic("a comparison with nothing listed")
 
     # ------------------------------------------------------------------ choose tables
 
@@ -409,7 +489,7 @@ class Analytic:
         entity = None
         groups: list[Link] = []
         if spec.entity is not None:
-            options = [link for link in spec.entity.links if link.table in reach]
+            options = [link for link in spec.entity.links if link.table in reach and not self.unasked_key(link)]
             if not options:
                 return None
             best = max(options, key=lambda link: (link.tier, -reach[link.table].distance, link.column is None))
@@ -418,7 +498,7 @@ class Analytic:
                 groups.append(best)
             else:
                 entity = best.table
-                if entity == fact and measure is None:
+                if entity == fact and (measure is None or spec.threshold is not None):
                     return None  # counting rows of the ranked table itself is always one
             score += best.tier - reach[best.table].distance * 0.5
         for group in spec.groups:
@@ -461,6 +541,12 @@ class Analytic:
                 penalty *= 0.85
                 notes.append(f"more than one way to join {fact} to {table_name}; used {reach[table_name].keys[-1].column}")
         return Choice(fact, score, measure, groups, values, entity, date, keys, notes, penalty)
+
+    def unasked_key(self, link: Link) -> bool:
+        """A key column ("country_id") when the question names the thing ("countries"), not its id."""
+        if link.column is None or lx.KEY_WORDS & set(self.lemmas):
+            return False
+        return identifier_words(link.column)[-1:] in (["id"], ["key"])
 
     def group_table(self, link: Link, reach: dict[str, Reach]) -> str:
         """The table a breakdown is read from: a table named as a group is read through the key to it, and
@@ -513,7 +599,10 @@ class Analytic:
         table = self.schema.table(table_name)
         assert table is not None
         keys = [ColumnRef(table.name, c.name) for c in table.primary_keys]
-        named = [c for c in table.columns if is_name_column(c)]
+        named = [c for c in table.columns if is_name_column(c)] or [
+            # country.country, city.city: a text column named as its table names the rows
+            c for c in table.columns if not c.is_numeric and identifier_words(c.name) == identifier_words(table.name)
+        ]
         exact = [
             c
             for c in named
@@ -581,7 +670,8 @@ class Analytic:
             group_by.extend(Expression(ref) for ref in grouped)
         buckets = [Expression(choice.date, date_part=part) for part in spec.buckets] if choice.date else []
         # "Which product sold the most?" asks for the product; "top 5 … by sales" also shows the sales.
-        answer_only = spec.limit == 1 and not spec.groups and not buckets and bool(shown)
+        # "Customers with more than 3 orders" asks which customers, not how many orders each has.
+        answer_only = (spec.limit == 1 or spec.threshold is not None) and not spec.groups and not buckets and bool(shown)
         plan.select = buckets + shown + ([] if answer_only else [metric])
         plan.group_by = buckets + group_by
         assert all(e.column is not None for e in plan.group_by)
@@ -594,6 +684,15 @@ class Analytic:
             self.reasoning.append(f"{label}: {choice.date.column} from {first.isoformat()} up to {after.isoformat()}")
         for item, (table, column, value) in zip(spec.values, choice.values, strict=True):
             plan.conditions.append(Condition(Expression(ColumnRef(table, column)), "!=" if item.negated else "=", value))
+        if spec.threshold is not None:
+            operator, number = spec.threshold
+            plan.having.append(Condition(metric, operator, number))
+            if spec.count_groups:
+                # one count over the kept groups: the engine counts around the grouped query
+                plan.select = [Expression(ColumnRef(fact, "*"), "COUNT")]
+            else:
+                plan.order_by.append(OrderItem(metric, True))
+            self.reasoning.append(f"kept the groups whose {self.metric_words(metric)} is {operator} {number}")
         if spec.limit is not None:
             plan.order_by.append(OrderItem(metric, spec.descending))
             plan.limit = spec.limit
@@ -602,6 +701,13 @@ class Analytic:
         plan.tables = [fact] + [t for t in self.tables_of(plan) if t != fact]
         plan.join_keys = list(choice.keys)
         return plan
+
+    @staticmethod
+    def metric_words(metric: Expression) -> str:
+        assert metric.column is not None
+        if metric.column.column == "*":
+            return f"number of {metric.column.table} rows"
+        return f"{(metric.aggregate or '').lower()} of {metric.column.column}"
 
     def additive(self, spec: Spec, measure: ColumnRef) -> bool:
         words = set(self.lemmas[spec.measure.start : spec.measure.end]) if spec.measure else set()
@@ -657,6 +763,9 @@ class Analytic:
                 raise Unsure(unsure_reason)
             if problems and len(problems) == len(attempts):
                 raise NotAnalytic(problems[0])
+            if any(item.kind == "threshold" for item in items):
+                # "clubs with at least 2 members" through a link table: the general parser counts across it
+                raise NotAnalytic("a comparison over tables not joined many-to-one")
             raise Unsure("the tables the question names are not linked so that this can be computed without double counting")
         _, spec, choice = best
         plan = self.build(spec, choice)

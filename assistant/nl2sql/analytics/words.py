@@ -5,6 +5,8 @@ General English only — nothing here names a table or column of any particular 
 
 from __future__ import annotations
 
+from .. import lexicon as lx
+
 HEADS: list[tuple[str, ...]] = [
     ("what", "is"),
     ("what", "are"),
@@ -152,3 +154,19 @@ ADDITIVE_WORDS = (
 )
 
 NEGATIONS = {"not", "excluding", "except", "outside"}
+
+# Comparisons of an amount or a count with a number ("total sales over 5000", "more than 3 orders").
+# Not the ones about dates or text ("after", "before", "other than"): dates are windows, text is a value.
+_AMOUNT_WORDS = {
+    "greater", "more", "larger", "bigger", "higher", "great", "less", "fewer", "smaller", "lower", "than", "or",
+    "equal", "to", "at", "least", "most", "no", "not", "above", "over", "exceed", "exceeding", "below", "under",
+    "exactly",
+}  # fmt: skip
+AMOUNT_COMPARATORS: list[tuple[tuple[str, ...], str]] = [
+    (phrase, operator)
+    for phrase, operator in lx.COMPARATORS
+    if set(phrase) <= _AMOUNT_WORDS and phrase not in (("not",), ("equal", "to"), ("not", "equal", "to"))
+]
+# Words that introduce such a comparison: "customers WHOSE total sales exceed 5000", "WHO placed more than
+# 3 orders". Accepted only when the question has the comparison.
+RELATIVES = {"whose", "who", "that", "where", "having"}
