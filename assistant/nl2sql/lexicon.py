@@ -572,3 +572,17 @@ RELATION_VERBS = {
 
 # Words that name a key rather than what it identifies ("department code", "party id").
 KEY_WORDS = frozenset({"id", "code", "key", "number", "no", "num"})
+
+# Particles of phrasal verbs ("signed UP", "checked OUT"): "signup_date" is the date of signing up.
+PARTICLES = {"up", "out", "off", "on"}
+# Participles not ending in -ed, with the words a column about them is named by ("born" → birth_date).
+IRREGULAR_PARTICIPLES: dict[str, tuple[str, ...]] = {
+    "born": ("birth", "born"),
+    "made": ("make", "made"),
+    "built": ("build", "built"),
+    "paid": ("pay", "payment", "paid"),
+    "sold": ("sale", "sell", "sold"),
+    "bought": ("purchase", "buy", "bought"),
+    "begun": ("begin", "start"),
+    "held": ("hold", "held"),
+}

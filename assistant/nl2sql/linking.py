@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from weakref import WeakKeyDictionary
 
+from . import lexicon as lx
 from .schema import Column, SchemaInfo, Table
 
 # ----------------------------------------------------------------------------- words
@@ -662,6 +663,25 @@ def _word_match(token: Token, word: str, index: SchemaIndex) -> float:
     if len(word) >= 6 and len(token.lemma) >= 6 and difflib.SequenceMatcher(None, token.lemma, word).ratio() >= 0.88:
         return 0.75
     return 0.0
+
+
+def verb_names_column(verb: Token, particle: str | None, column_name: str) -> bool:
+    """Whether a verb ("signed up", "hired", "registered") names the column ("signup_date", "hire_date",
+    "registration_date"): a word of the column is the verb, its stem, or the verb joined to its particle."""
+    root = verb.stem
+    irregular = lx.IRREGULAR_PARTICIPLES.get(verb.lower, ())
+    for word in identifier_words(column_name):
+        if word in irregular:
+            return True
+        word_root = stem(word)
+        if word in (verb.lower, verb.lemma) or word_root == root:
+            return True
+        if particle and word in (root + particle, verb.lemma + particle):
+            return True
+        shorter, longer = sorted((word_root, root), key=len)
+        if len(shorter) >= 4 and longer.startswith(shorter):
+            return True
+    return False
 
 
 def is_name_column(column: Column) -> bool:

@@ -347,3 +347,40 @@ def test_totals_compared_on_an_unseen_hr_database(hr: tuple[Path, SchemaInfo], q
     result = answer(question, schema, today=HR_TODAY)
     assert result.sql is not None, result.refusal
     assert sorted(run(path, result.sql)) == expected
+
+
+# --------------------------------------------------------------------- a verb names the date a window applies to
+
+SIGNUPS_2024 = "signup_date >= '2024-01-01' AND signup_date < '2025-01-01'"
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        # customers have a birth date and a signup date: "signed up" says which one
+        ("How many customers signed up in 2024?", f"SELECT COUNT(*) FROM customers WHERE {SIGNUPS_2024}"),
+        (
+            "number of customers who signed up per month in 2024",
+            f"SELECT strftime('%Y-%m', signup_date), COUNT(*) FROM customers WHERE {SIGNUPS_2024} GROUP BY 1 ORDER BY 1",
+        ),
+        ("Show the email of customers who signed up in 2024", f"SELECT email FROM customers WHERE {SIGNUPS_2024}"),
+        (
+            "How many customers were born in 1990?",
+            "SELECT COUNT(*) FROM customers WHERE birth_date >= '1990-01-01' AND birth_date < '1991-01-01'",
+        ),
+        (
+            "How many products were launched in 2024?",
+            "SELECT COUNT(*) FROM products WHERE launched_on >= '2024-01-01' AND launched_on < '2025-01-01'",
+        ),
+    ],
+)
+def test_the_verb_before_a_window_picks_the_date(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert want and sorted(got, key=repr) == sorted(want, key=repr)
+
+
+def test_a_verb_naming_no_date_is_not_read_as_another_date(demo: tuple[Path, SchemaInfo]) -> None:
+    """Nothing records when a customer churned: the window must not silently apply to the birth date."""
+    result = answer("How many customers churned in 2024?", demo[1], today=TODAY)
+    assert result.sql is None or "birth_date" not in result.sql

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .. import lexicon as lx
-from ..linking import Mention, identifier_words, is_name_column, tokenize, value_mentions
+from ..linking import Mention, Token, identifier_words, is_name_column, tokenize, value_mentions, verb_names_column
 from ..plan import ColumnRef, Condition, Expression, OrderItem, QueryPlan
 from ..schema import Column, ForeignKey, SchemaInfo
 from . import words as w
@@ -92,6 +92,7 @@ class Analytic:
         self.reasoning: list[str] = []
         self.count_head = False
         self.which_head = False
+        self.date_verb: tuple[Token, str | None] | None = None  # "signed up" before a window names its date
 
     # ------------------------------------------------------------------ items
 
@@ -166,6 +167,10 @@ class Analytic:
                 items.append(Item("threshold", position, end, value=(operator, number)))
                 position = end
                 continue
+            dated = self.verb_before_window(position)
+            if dated:
+                position += dated  # recorded in self.date_verb
+                continue
             if self.at(position, ("in", "total")):
                 position += 2  # "spent more than 5000 in total" restates the sum
                 continue
@@ -238,6 +243,23 @@ class Analytic:
             return None
         operator = next(op for p, op in w.AMOUNT_COMPARATORS if p == phrase)
         return end + 1, operator, number
+
+    def verb_before_window(self, position: int) -> int:
+        """"customers who signed up in 2024", "products launched last year": a participle (and its particle)
+        right before a time window says which date the window applies to."""
+        token = self.tokens[position]
+        participle = len(token.lower) >= 5 and token.lower.endswith("ed") or token.lower in lx.IRREGULAR_PARTICIPLES
+        if token.kind != "word" or not participle or self.date_verb is not None:
+            return 0
+        after = position + 1
+        particle = None
+        if after < len(self.tokens) and self.lemmas[after] in lx.PARTICLES:
+            particle, after = self.lemmas[after], after + 1
+        bucket = any(self.at(after, phrase) for phrase, _ in w.BUCKETS)
+        if not bucket and window_at(self.tokens, self.today, after) is None:
+            return 0
+        self.date_verb = (token, particle)
+        return after - position
 
     def particle_ends(self, position: int) -> bool:
         """Whether only a particle follows `position` ("logged in", "checked out"), unlike "orders placed in
@@ -350,8 +372,8 @@ class Analytic:
                 spec.function, spec.measure = function, Item("span", splittable[0].start + 1, splittable[0].end, links)
         if spec.threshold is not None:
             self.threshold_spec(spec, spans, kinds)
-        elif "relative" in kinds:
-            raise NotAnalytic("a relative clause")
+        elif "relative" in kinds and self.date_verb is None:
+            raise NotAnalytic("a relative clause")  # "who signed up in 2024" is the date's verb
         # What is left names the thing ranked ("which product …") or a bare measure ("revenue by …").
         if spec.limit == 1 and spec.entity is None and self.which_head and spans:
             spec.entity = spans.pop(0)
@@ -429,7 +451,22 @@ class Analytic:
         return links
 
     def date_column(self, fact: str, reach: dict[str, Reach]) -> tuple[ColumnRef, int] | None:
-        """The date a window or bucket applies to: the fact table's own date, else its nearest parent's."""
+        """The date a window or bucket applies to: the one the verb before the window names ("signed up in
+        2024" → signup_date), else the fact table's own date, else its nearest parent's."""
+        if self.date_verb is not None:
+            verb, particle = self.date_verb
+            named = [
+                (ColumnRef(table_name, column.name), reach[table_name].distance)
+                for table_name in reach
+                for column in self.schema.table(table_name).columns  # type: ignore[union-attr]
+                if column.is_date and not column.is_numeric and verb_names_column(verb, particle, column.name)
+            ]
+            if len(named) == 1:
+                return named[0]
+            if len(named) > 1:
+                raise Unsure(f"'{verb.text}' could be {', '.join(ref.column for ref, _ in named)}; say which date")
+            if verb.lower not in w.PASSIVE_VERBS:
+                raise Unsure(f"I could not tell which date '{verb.text}' refers to")
         for table_name in sorted(reach, key=lambda t: reach[t].distance):
             table = self.schema.table(table_name)
             assert table is not None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import lexicon as lx
-from ..linking import counted_noun, identifier_words
+from ..linking import counted_noun, identifier_words, verb_names_column
 from ..plan import ColumnRef, Condition, Expression, OrderItem
 from ..schema import Column
 from .base import InterpreterBase, Refusal, Slot
@@ -649,12 +649,17 @@ class ShapePasses(InterpreterBase):
         self.superlative_limit = True
         return True
 
-    def date_column(self, explicit: Slot | None = None) -> ColumnRef | None:
-        """The date column a time window applies to: the one named, else the only one in play."""
+    def date_column(self, explicit: Slot | None = None, position: int | None = None) -> ColumnRef | None:
+        """The date column a time window (starting at `position`) applies to: the one named, the one the
+        verb before the window names ("signed up in 2024"), else the only one in play."""
         if explicit is not None and explicit.kind == "column":
             column = self.column_info(ColumnRef(explicit.best.table or "", explicit.best.column or ""))
             if column is not None and column.is_date:
                 return ColumnRef(column.table, column.name)
+        dated = self.dated_by_verb(position) if position is not None else None
+        if dated is not None:
+            self.mark(dated[1], position)
+            return dated[0]
         tables = self.anchor_tables()
         for table_name in tables:
             dates = [c for c in self.table(table_name).columns if c.is_date and not c.is_numeric]
@@ -707,7 +712,7 @@ class ShapePasses(InterpreterBase):
                 if self.slot_ending_at(position) is not None and self.slot_ending_at(position).kind == "column":
                     continue  # "founded in 1990" after a named column is a plain comparison
                 year_column = self.year_column()
-                ref = None if year_column is not None else self.date_column()
+                ref = None if year_column is not None else self.date_column(position=position)
                 operator = {"after": ">", "before": "<", "since": ">="}.get(lemma, "=")
                 if year_column is not None:
                     self.filters.append((position, Condition(Expression(year_column), operator, year)))
@@ -737,10 +742,9 @@ class ShapePasses(InterpreterBase):
         if operator is None:
             return
         literal = self.tokens[position + 1].text
-        ref, verb = self.dated_by_verb(position), position - 1
+        dated = self.dated_by_verb(position)
         named = self.slot_ending_at(position)
-        if ref is None:
-            ref, verb = self.only_date_column(named), position
+        ref, verb = dated if dated is not None else (self.only_date_column(named), position)
         if ref is None:
             return
         if named is not None and named.kind == "column" and (named.best.table, named.best.column) == (ref.table, ref.column):
@@ -770,21 +774,25 @@ class ShapePasses(InterpreterBase):
         ]
         return found[0] if len(found) == 1 else None
 
-    def dated_by_verb(self, position: int) -> ColumnRef | None:
-        """ "problems reported after …" over date_problem_reported and date_problem_closed: the participle
-        before the date names which date column is meant."""
-        if position == 0 or position - 1 in self.explained:
+    def dated_by_verb(self, position: int) -> tuple[ColumnRef, int] | None:
+        """ "problems reported after …" over date_problem_reported and date_problem_closed, "customers who
+        signed up last month" over birth_date and signup_date: the participle (and its particle) before the
+        date names which date column is meant. (column, position of the verb)"""
+        verb_at, particle = position - 1, None
+        if verb_at > 0 and self.lemmas[verb_at] in lx.PARTICLES and verb_at not in self.explained:
+            particle, verb_at = self.lemmas[verb_at], verb_at - 1
+        if verb_at < 0 or verb_at in self.explained:
             return None
-        word = self.tokens[position - 1]
-        if word.kind != "word" or not word.lower.endswith("ed"):
+        word = self.tokens[verb_at]
+        if word.kind != "word" or not (word.lower.endswith("ed") or word.lower in lx.IRREGULAR_PARTICIPLES):
             return None
         found = [
             ColumnRef(table_name, column.name)
             for table_name in self.anchor_tables()
             for column in self.table(table_name).columns
-            if column.is_date and not column.is_numeric and {word.lower, word.lemma} & set(identifier_words(column.name))
+            if column.is_date and not column.is_numeric and verb_names_column(word, particle, column.name)
         ]
-        return found[0] if len(found) == 1 else None
+        return (found[0], verb_at) if len(found) == 1 else None
 
     def relative_window(self, position: int) -> None:
         """Calendar windows for "last month"/"this year"; rolling ones for "the last 30 days"."""
@@ -798,7 +806,7 @@ class ShapePasses(InterpreterBase):
             word = self.lemmas[unit_position] if unit_position < len(self.tokens) else ""
         if word not in ("day", "week", "month", "year", "quarter"):
             return
-        ref = self.date_column()
+        ref = self.date_column(position=position)
         if ref is None:
             return
         this = self.lemmas[position] == "this"
@@ -844,7 +852,7 @@ class ShapePasses(InterpreterBase):
             part, end = self.lemmas[position + 1], position + 2
         else:
             return
-        ref = self.date_column()
+        ref = self.date_column(position=position)
         if ref is None:
             return
         self.date_groups.append((position, Expression(ref, date_part=part)))
