@@ -586,3 +586,6 @@ IRREGULAR_PARTICIPLES: dict[str, tuple[str, ...]] = {
     "begun": ("begin", "start"),
     "held": ("hold", "held"),
 }
+
+# Words that name an amount of money ("total_amount", "revenue", "sales"): the amount a row is worth.
+MONEY_WORDS = {"revenue", "sales", "sale", "turnover", "income", "amount", "total", "spend", "spent", "value", "gmv"}

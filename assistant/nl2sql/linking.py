@@ -34,8 +34,11 @@ IRREGULAR_PLURALS = {
     "indices": "index",
     "criteria": "criterion",
     "statuses": "status",
-    "addresses": "address",
+    "campuses": "campus",
     "buses": "bus",
+    "bonuses": "bonus",
+    "viruses": "virus",
+    "addresses": "address",
     "analyses": "analysis",
     "theses": "thesis",
     "crises": "crisis",
@@ -663,6 +666,11 @@ def _word_match(token: Token, word: str, index: SchemaIndex) -> float:
     if len(word) >= 6 and len(token.lemma) >= 6 and difflib.SequenceMatcher(None, token.lemma, word).ratio() >= 0.88:
         return 0.75
     return 0.0
+
+
+def same_words(first: str, second: str) -> bool:
+    """Whether two identifiers say the same words, singular or plural ("Campus" and "Campuses")."""
+    return [lemma(w) for w in identifier_words(first)] == [lemma(w) for w in identifier_words(second)]
 
 
 def verb_names_column(verb: Token, particle: str | None, column_name: str) -> bool:

@@ -384,3 +384,41 @@ def test_a_verb_naming_no_date_is_not_read_as_another_date(demo: tuple[Path, Sch
     """Nothing records when a customer churned: the window must not silently apply to the birth date."""
     result = answer("How many customers churned in 2024?", demo[1], today=TODAY)
     assert result.sql is None or "birth_date" not in result.sql
+
+
+# --------------------------------------------------------------------- listing rows by amount and calendar windows
+
+MAY_2025 = "order_date >= '2025-05-01' AND order_date < '2025-06-01'"
+YESTERDAY = "order_date >= '2025-06-14' AND order_date < '2025-06-15'"
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        # an order has no name: its rows are shown whole
+        ("orders in the last 7 days", "SELECT * FROM orders WHERE order_date >= '2025-06-08' AND order_date < '2025-06-16'"),
+        ("List the orders placed yesterday", f"SELECT * FROM orders WHERE {YESTERDAY}"),
+        # "over 1000" after orders is the order's one amount; "in May 2025" a calendar month
+        ("Show orders over 1000 placed in May 2025", f"SELECT * FROM orders WHERE total_amount > 1000 AND {MAY_2025}"),
+        ("orders with a total amount over 1000", "SELECT * FROM orders WHERE total_amount > 1000"),
+        ("show payments in Q1 2025", "SELECT * FROM payments WHERE paid_at >= '2025-01-01' AND paid_at < '2025-04-01'"),
+        (
+            "customers who signed up in March 2024",
+            "SELECT first_name, last_name FROM customers WHERE signup_date >= '2024-03-01' AND signup_date < '2024-04-01'",
+        ),
+        # "cheaper" names the price it compares, not the product's name
+        ("products cheaper than 10", "SELECT name FROM products WHERE unit_price < 10"),
+        ("What was the revenue yesterday?", f"SELECT SUM(total_amount) FROM orders WHERE {YESTERDAY}"),
+    ],
+)
+def test_rows_listed_by_amount_and_calendar_window(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert want and sorted(got, key=repr) == sorted(want, key=repr)
+
+
+@pytest.mark.parametrize("question", ["price by category", "price in 2024"])
+def test_prices_are_not_added_up(demo: tuple[Path, SchemaInfo], question: str) -> None:
+    """A unit price is not an amount: summing it per category means nothing, so the engine asks which figure."""
+    result = answer(question, demo[1], today=TODAY)
+    assert result.sql is None and "add up" in (result.refusal or "")

@@ -553,3 +553,29 @@ def test_customers_without_an_order_by_first_and_last_name(tmp_path_factory: pyt
     # "an order" is the orders table here, not the word of "in an order"; a customer's name is first + last
     path, schema = database(tmp_path_factory, "nl2sql_shop", SHOP)
     assert rows(path, schema, question) == [("Emmy", "Noether")]
+
+
+CAMPUSES = """
+CREATE TABLE campuses (id INTEGER PRIMARY KEY, campus TEXT, location TEXT, county TEXT, year INTEGER);
+CREATE TABLE students (student_id INTEGER PRIMARY KEY, fname TEXT, lname TEXT, age INTEGER);
+INSERT INTO campuses VALUES (1, 'Cal Poly', 'San Luis Obispo', 'San Luis Obispo', 1901),
+  (2, 'Cal State LA', 'Los Angeles', 'Los Angeles', 1947), (3, 'Cal State Northridge', 'Northridge', 'Los Angeles', 1958);
+INSERT INTO students VALUES (1, 'Ann', 'Lee', 18), (2, 'Bo', 'Kim', 30), (3, 'Cy', 'Ray', 21);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # "campuses" is the plural of the campus column that names each row
+        ("What campuses are in Los Angeles county?", [("Cal State LA",), ("Cal State Northridge",)]),
+        ("Find all the campuses opened in 1958.", [("Cal State Northridge",)]),
+        # "younger" after "age" is the comparison of that same column
+        ("Find the first name of students whose age is younger than the average age.", [("Ann",), ("Cy",)]),
+    ],
+)
+def test_a_plural_table_named_by_its_singular_column(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path, schema = database(tmp_path_factory, "nl2sql_campuses", CAMPUSES)
+    assert sorted(rows(path, schema, question)) == expected

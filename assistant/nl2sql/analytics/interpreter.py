@@ -364,6 +364,9 @@ class Analytic:
             else:
                 raise NotAnalytic(item.kind)
             i += 1
+        if split and spec.threshold is not None and self.own_column_compared(spans):
+            # "orders with a total amount over 1000": the listed rows' own "total amount", compared row by row
+            raise NotAnalytic("a comparison of the listed rows' own column")
         if split and spec.measure is None and spec.count is None:
             splittable = [s for s in spans if s.split]
             if len(splittable) == 1:
@@ -387,7 +390,7 @@ class Analytic:
             else:
                 raise NotAnalytic("ranked by what")
         if spec.count is None and spec.measure is None and spec.limit is None and len(spans) == 1:
-            if spec.groups or spec.buckets:
+            if spec.groups or spec.buckets or spec.windows and self.names_a_column(spans[0]):
                 spec.measure = spans.pop()
             elif self.count_head:
                 spec.count = spans.pop()
@@ -400,6 +403,21 @@ class Analytic:
         if spec.count is not None and spec.measure is not None:
             raise NotAnalytic("a count and a measure")
         return spec
+
+    @staticmethod
+    def own_column_compared(spans: list[Item]) -> bool:
+        """Whether the phrase that could be split ("total amount") is a column of the table listed first."""
+        whole = next((span for span in spans if span.split), None)
+        if whole is None or not spans or spans[0] is whole:
+            return False
+        listed = {link.table for link in spans[0].links if link.column is None}
+        return any(link.column is not None and link.table in listed for link in whole.links)
+
+    @staticmethod
+    def names_a_column(item: Item) -> bool:
+        """"revenue" names a column before a table; "orders" names the table ("orders last month" lists them)."""
+        best = max((link.tier for link in item.links), default=0.0)
+        return all(link.column is not None for link in item.links if link.tier == best)
 
     def threshold_spec(self, spec: Spec, spans: list[Item], kinds: list[str]) -> None:
         """"customers whose total sales exceed 5000", "customers with more than 3 orders in 2024", "customers who
@@ -749,7 +767,7 @@ class Analytic:
     def additive(self, spec: Spec, measure: ColumnRef) -> bool:
         words = set(self.lemmas[spec.measure.start : spec.measure.end]) if spec.measure else set()
         words |= set(identifier_words(measure.column))
-        return bool(words & w.ADDITIVE_WORDS)
+        return bool(words & w.ADDITIVE_WORDS) and not words & w.RATE_WORDS
 
     @staticmethod
     def tables_of(plan: QueryPlan) -> list[str]:

@@ -146,12 +146,15 @@ PASSIVE_VERBS = {"placed", "made", "received", "created", "recorded", "registere
 
 # Measures named by what they mean rather than by a column: "sold" → quantities, "revenue" → money.
 QUANTITY_WORDS = {"quantity", "sold", "volume", "qty"}
-MONEY_WORDS = {"revenue", "sales", "sale", "turnover", "income", "amount", "total", "spend", "spent", "value", "gmv"}
+MONEY_WORDS = lx.MONEY_WORDS
 MEASURE_VERBS = {"sold": "quantity", "sell": "quantity", "spent": "money", "spend": "money", "earned": "money"}
 # A bare measure ("revenue by category") is summed only when it is an amount of something.
 ADDITIVE_WORDS = (
     QUANTITY_WORDS | MONEY_WORDS | {"unit", "units", "cost", "fee", "profit", "hour", "hours", "point", "points", "minutes"}
 )
+
+# ... but never a price or a rate of something ("unit price" has "unit" in it, and prices do not add up).
+RATE_WORDS = {"price", "rate", "ratio", "percent", "percentage", "pct", "average", "avg", "mean", "age", "rating", "score"}
 
 NEGATIONS = {"not", "excluding", "except", "outside"}
 

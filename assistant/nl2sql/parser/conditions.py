@@ -71,6 +71,14 @@ class ConditionPasses(ShapePasses):
         if operator is None:
             for phrase, op in lx.COMPARATORS:
                 if self.words_at(position, phrase):
+                    named = self.slot_at(position)
+                    if (
+                        phrase[0] in lx.ADJECTIVE_DIRECTION
+                        and named is not None
+                        and named.kind == "column"
+                        and (named.best.table, named.best.column) != (slot.best.table, slot.best.column)
+                    ):
+                        return None  # "products cheaper than 10": "cheaper" names the price it compares
                     operator, position = op, position + len(phrase)
                     break
         target_position = self.skip(position, {"the", "a", "an"})
@@ -166,7 +174,16 @@ class ConditionPasses(ShapePasses):
                         self.through_tables.add(verb[1])  # named by its verb
                         self.mark(position, after + 1)
                     break
-                if target is None or target.role is not None or target.kind not in ("table", "column"):
+                if target is None:
+                    amount = self.amount_compared(position)
+                    if amount is not None:
+                        # "orders over 1000": the one amount an order has
+                        self.filters.append((position, Condition(Expression(amount), operator, number_slot.best.value)))
+                        self.penalise(0.9, f"'{' '.join(phrase)} {number_slot.best.value}' read as {amount.column}")
+                        number_slot.role = "filter"
+                        self.mark(position, number_slot.end)
+                    break
+                if target.role is not None or target.kind not in ("table", "column"):
                     break
                 value = number_slot.best.value
                 if target.kind == "table" and (operator, value) in ((">=", 1), (">", 0)):
@@ -192,6 +209,19 @@ class ConditionPasses(ShapePasses):
                 number_slot.role = "filter"
                 self.mark(position, target.end)
                 break
+
+    def amount_compared(self, position: int) -> ColumnRef | None:
+        """The money column of the table named right before a comparison with a bare number ("orders over
+        1000" over orders.total_amount), when the table has exactly one."""
+        named = self.slot_ending_at(position)
+        if named is None or named.kind != "table" or not named.best.table:
+            return None
+        amounts = [
+            column
+            for column in self.table(named.best.table).columns
+            if column.is_numeric and not self.is_key(column) and set(identifier_words(column.name)) & lx.MONEY_WORDS
+        ]
+        return ColumnRef(named.best.table, amounts[0].name) if len(amounts) == 1 else None
 
     KEY_NOUNS = frozenset({"id", "number", "no", "code"})
 

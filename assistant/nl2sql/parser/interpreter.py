@@ -8,7 +8,7 @@ That bookkeeping — not the cleverness of the rules — is what keeps precision
 from __future__ import annotations
 
 from .. import lexicon as lx
-from ..linking import identifier_words, is_name_column
+from ..linking import identifier_words, is_name_column, same_words
 from ..plan import ColumnRef, Condition, Expression, JoinError, OrderItem, QueryPlan, join_tree
 from .base import Interpretation, Refusal, Slot
 from .conditions import ConditionPasses
@@ -441,7 +441,7 @@ class Interpreter(ConditionPasses):
         exact = [c for c in scored if identifier_words(c.name)[-1:] == ["name"] and len(identifier_words(c.name)) == 1]
         if exact:
             return [ColumnRef(table.name, exact[0].name)]
-        eponymous = [c for c in table.columns if identifier_words(c.name) == identifier_words(table.name) and not c.is_numeric]
+        eponymous = [c for c in table.columns if same_words(c.name, table.name) and not c.is_numeric]
         if not scored and len(eponymous) == 1:
             return [ColumnRef(table.name, eponymous[0].name)]  # "school"."School" names the school
         firsts = [c for c in scored if "first" in identifier_words(c.name)]
@@ -459,6 +459,14 @@ class Interpreter(ConditionPasses):
         if self.subject is None:
             raise Refusal("I could not tell what to show.")
         refs = self.called_by_column(self.subject) or self.name_columns(self.subject)
+        ranked_or_distinct = (
+            self.order_slots or self.top_used or self.superlative_limit or {"distinct", "different", "unique"} & set(self.lemmas)
+        )
+        if not refs and not ranked_or_distinct and not any(is_name_column(c) for c in self.table(self.subject).columns):
+            # "orders over 1000 placed in May 2025": rows nothing names are shown whole
+            self.penalise(0.9, f"showing every column of {self.subject}, which has no name column")
+            self.reasoning.append(f"show every column of {self.subject}")
+            return [Expression(ColumnRef(self.subject, "*"))]
         if not refs:
             raise Refusal(f"I could not tell which columns of {self.subject} to show.")
         self.penalise(0.9, f"showing the name of each {self.subject} row")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import lexicon as lx
+from ..analytics.dates import window_at
+from ..analytics.words import MONTHS, PASSIVE_VERBS, QUARTERS
 from ..linking import counted_noun, identifier_words, verb_names_column
 from ..plan import ColumnRef, Condition, Expression, OrderItem
 from ..schema import Column
@@ -660,6 +662,8 @@ class ShapePasses(InterpreterBase):
         if dated is not None:
             self.mark(dated[1], position)
             return dated[0]
+        if position and self.tokens[position - 1].lower in PASSIVE_VERBS and position - 1 not in self.explained:
+            self.mark(position - 1, position)  # "orders placed in May": the verb only restates the date
         tables = self.anchor_tables()
         for table_name in tables:
             dates = [c for c in self.table(table_name).columns if c.is_date and not c.is_numeric]
@@ -700,6 +704,8 @@ class ShapePasses(InterpreterBase):
             if position + 1 < len(self.tokens) and self.tokens[position + 1].kind == "date":
                 self.date_literal(position)
                 continue
+            if self.calendar_window(position):
+                continue
             if (
                 lemma in ("in", "during", "of", "after", "before", "since")
                 and slot is not None
@@ -732,6 +738,27 @@ class ShapePasses(InterpreterBase):
                 self.relative_window(position)
             if lemma in ("by", "per", "each", "every", "monthly", "yearly") or lemma.endswith("ly"):
                 self.date_bucket(position)
+
+    def calendar_window(self, position: int) -> bool:
+        """"in May 2025", "in Q1 2024", "yesterday", "year to date": windows named by the calendar."""
+        found = window_at(self.tokens, self.today, position)
+        if found is None:
+            return False
+        end, (first, after_last, label) = found
+        words = label.lower().split()
+        if not (words[0] in MONTHS or words[0] in QUARTERS or label in ("today", "yesterday", "year to date")):
+            return False  # years and "last month" have their own readings
+        if any(i in self.explained for i in range(position, end)):
+            return False
+        ref = self.date_column(position=position)
+        if ref is None:
+            return False
+        self.window(first, after_last, ref, position)
+        for slot in self.slots:
+            if position <= slot.start < end and slot.role is None:
+                slot.role = "filter"
+        self.mark(position, end)
+        return True
 
     DATE_OPERATORS = {"after": ">", "since": ">=", "from": ">=", "before": "<", "until": "<=", "on": "="}
 
