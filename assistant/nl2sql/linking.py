@@ -692,6 +692,28 @@ def verb_names_column(verb: Token, particle: str | None, column_name: str) -> bo
     return False
 
 
+FLAG_WORDS = {"is", "has", "flag", "yn"}
+
+
+def flag_condition(table: Table, word: Token) -> tuple[Column, bool | int] | None:
+    """"active customers" over customers.is_active: the yes/no column the adjective names, with the value
+    it asks for ("inactive" asks for no). A declared boolean is compared with TRUE/FALSE, a 0/1 one with 1/0."""
+    for column in table.columns:
+        if not column.is_flag:
+            continue
+        own = [w for w in identifier_words(column.name) if w not in FLAG_WORDS]
+        if len(own) != 1:
+            continue
+        if own[0] in (word.lower, word.lemma):
+            wanted = True
+        elif _negated_twin(own[0], word.lower):
+            wanted = False
+        else:
+            continue
+        return column, wanted if "bool" in column.type.lower() else int(wanted)
+    return None
+
+
 def is_name_column(column: Column) -> bool:
     """A text column that names its rows to a person: its name ends in "name" or "title"."""
     return not column.is_numeric and identifier_words(column.name)[-1:] in (["name"], ["title"])

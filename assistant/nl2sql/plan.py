@@ -126,7 +126,7 @@ def quote_identifier(name: str) -> str:
 def quote_literal(value: object) -> str:
     """Numbers stay numbers; everything else becomes a single-quoted string with quotes doubled."""
     if isinstance(value, bool):
-        return "1" if value else "0"
+        return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
         return repr(value) if isinstance(value, float) else str(value)
     return "'" + str(value).replace("'", "''") + "'"

@@ -31,6 +31,14 @@ class Column:
     table: str = ""
 
     @property
+    def is_flag(self) -> bool:
+        """A yes/no column: declared boolean, or an is_/has_ column holding only 0 and 1."""
+        if "bool" in self.type.lower():
+            return True
+        words = self.name.lower().split("_")
+        return words[0] in ("is", "has") and bool(self.values) and set(self.values) <= {"0", "1"}
+
+    @property
     def is_numeric(self) -> bool:
         lowered = self.type.lower()
         if any(word in lowered for word in ("char", "text", "clob")):

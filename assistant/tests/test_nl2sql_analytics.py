@@ -422,3 +422,40 @@ def test_prices_are_not_added_up(demo: tuple[Path, SchemaInfo], question: str) -
     """A unit price is not an amount: summing it per category means nothing, so the engine asks which figure."""
     result = answer(question, demo[1], today=TODAY)
     assert result.sql is None and "add up" in (result.refusal or "")
+
+
+@pytest.mark.parametrize("question", ["Which products have never been ordered?", "products that were never ordered"])
+def test_never_ordered_products_are_those_on_no_order_line(demo: tuple[Path, SchemaInfo], question: str) -> None:
+    # "ordered" names orders and order_items; only the order lines refer to products
+    path, schema = demo
+    got = engine_rows(path, schema, question)
+    want = run(path, "SELECT name FROM products WHERE product_id NOT IN (SELECT product_id FROM order_items)")
+    assert want and sorted(got) == sorted(want)
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        # "active" names the yes/no column is_active; "inactive" asks for its other value
+        ("How many active customers do we have?", "SELECT COUNT(*) FROM customers WHERE is_active = 1"),
+        ("number of inactive customers", "SELECT COUNT(*) FROM customers WHERE is_active = 0"),
+        (
+            "how many active products per category",
+            "SELECT k.name, COUNT(*) FROM products p JOIN categories k ON k.category_id = p.category_id "
+            "WHERE p.is_active = 1 GROUP BY k.category_id",
+        ),
+    ],
+)
+def test_an_adjective_naming_a_yes_no_column_filters_by_it(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert want and sorted(got, key=repr) == sorted(want, key=repr)
+
+
+def test_top_customers_without_a_measure_are_ranked_by_revenue_and_say_so(demo: tuple[Path, SchemaInfo]) -> None:
+    path, schema = demo
+    result = answer("Who are our top 10 customers?", schema, today=TODAY)
+    assert result.sql is not None, result.refusal
+    assert any("ranked by revenue" in line for line in result.reasoning)
+    assert result.confidence < answer("top 10 customers by revenue", schema, today=TODAY).confidence
+    assert run(path, result.sql) == run(path, answer("top 10 customers by revenue", schema, today=TODAY).sql or "")

@@ -13,7 +13,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .. import lexicon as lx
-from ..linking import Mention, Token, identifier_words, is_name_column, tokenize, value_mentions, verb_names_column
+from ..linking import (
+    Mention,
+    Token,
+    flag_condition,
+    identifier_words,
+    is_name_column,
+    tokenize,
+    value_mentions,
+    verb_names_column,
+)
 from ..plan import ColumnRef, Condition, Expression, OrderItem, QueryPlan
 from ..schema import Column, ForeignKey, SchemaInfo
 from . import words as w
@@ -93,6 +102,7 @@ class Analytic:
         self.count_head = False
         self.which_head = False
         self.date_verb: tuple[Token, str | None] | None = None  # "signed up" before a window names its date
+        self.assumed: list[str] = []  # readings the question did not spell out (each lowers the confidence)
 
     # ------------------------------------------------------------------ items
 
@@ -183,6 +193,12 @@ class Analytic:
                 negate = True
                 position += 1
                 continue
+            flag = self.flag_at(position)
+            if flag is not None:
+                items.append(Item("value", position, position + 1, mention=flag, negated=negate))
+                negate = False
+                position += 1
+                continue
             mention = values.get(position)
             span = self.schema_span(position)
             if mention is not None and (span is None or mention.length > span.end - span.start) and self.real_value(mention):
@@ -243,6 +259,23 @@ class Analytic:
             return None
         operator = next(op for p, op in w.AMOUNT_COMPARATORS if p == phrase)
         return end + 1, operator, number
+
+    def flag_at(self, position: int) -> Mention | None:
+        """"active customers": an adjective before a table that names one of its yes/no columns."""
+        token = self.tokens[position]
+        if token.kind != "word" or position + 1 >= len(self.tokens):
+            return None
+        following = self.schema_span(position + 1)
+        if following is None:
+            return None
+        for link in following.links:
+            table = self.schema.table(link.table)
+            found = flag_condition(table, token) if link.column is None and table is not None else None
+            if found is not None:
+                column, value = found
+                return Mention(position, position + 1, "value", table.name, column.name, value, 1.0,  # type: ignore[union-attr]
+                               [(table.name, column.name, value)])  # type: ignore[list-item,union-attr]
+        return None
 
     def verb_before_window(self, position: int) -> int:
         """"customers who signed up in 2024", "products launched last year": a participle (and its particle)
@@ -324,6 +357,10 @@ class Analytic:
                 spec.function, spec.measure = str(item.value), following
                 i += 1
             elif item.kind == "count":
+                while following is not None and following.kind == "value" and following.end == following.start + 1:
+                    spec.values.append(following)  # "how many active customers": the adjective filters them
+                    i += 1
+                    following = items[i + 1] if i + 1 < len(items) else None
                 nxt = following
                 if nxt is not None and nxt.kind == "distinct":
                     raise NotAnalytic("count distinct is left to the general parser")
@@ -387,6 +424,10 @@ class Analytic:
         if spec.rank is None and spec.limit is not None and spec.rank_family is None:
             if spans and spec.entity is not None:
                 spec.rank = spans.pop(0)
+            elif spec.entity is not None and "top" in kinds and self.index.phrases.get(("revenue",)):
+                # "who are our top 10 customers": read as "… by revenue", when the data knows what revenue is
+                spec.rank = Item("span", spec.entity.end, spec.entity.end, list(self.index.phrases[("revenue",)]))
+                self.assumed.append("no measure was named; ranked by revenue")
             else:
                 raise NotAnalytic("ranked by what")
         if spec.count is None and spec.measure is None and spec.limit is None and len(spans) == 1:
@@ -825,8 +866,8 @@ class Analytic:
         _, spec, choice = best
         plan = self.build(spec, choice)
         self.reasoning.append(f"measured over {choice.fact}" + (f" ({choice.measure.column})" if choice.measure else " rows"))
-        self.reasoning.extend(f"uncertain: {note}" for note in choice.notes)
-        return plan, 0.95 * choice.penalty, self.reasoning
+        self.reasoning.extend(f"uncertain: {note}" for note in [*choice.notes, *self.assumed])
+        return plan, 0.95 * choice.penalty * 0.9 ** len(self.assumed), self.reasoning
 
 
 def interpret(question: str, schema: SchemaInfo, today: dt.date) -> tuple[QueryPlan, float, list[str]] | None:

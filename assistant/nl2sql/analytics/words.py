@@ -8,6 +8,10 @@ from __future__ import annotations
 from .. import lexicon as lx
 
 HEADS: list[tuple[str, ...]] = [
+    ("who", "are"),
+    ("who", "is"),
+    ("who", "were"),
+    ("who", "was"),
     ("what", "is"),
     ("what", "are"),
     ("what", "was"),

@@ -255,9 +255,10 @@ class ConditionPasses(ShapePasses):
     IRREGULAR_PARTICIPLES = {"won": "win", "made": "make", "taken": "take", "held": "hold", "taught": "teach", "bought": "buy",
                              "sold": "sell", "written": "write", "given": "give", "paid": "pay", "done": "do", "run": "run"}
 
-    def verb_table(self, position: int) -> tuple[int, str] | None:
+    def verb_table(self, position: int, refers_to: set[str] | None = None) -> tuple[int, str] | None:
         """The verb before `position` and the one table its stem names ("tweeted" → tweets, "visited" →
-        visits, "reserved" → reservations, "booked" → products_booked), or None."""
+        visits, "reserved" → reservations, "booked" → products_booked), or None. When several do, the one
+        that refers to a table of `refers_to` ("products never ordered": order_items, not orders)."""
         back = self.skip_back(position, {"the", "a", "an", "has", "have", "had", "been", "was", "were", "is", "are", "be", "for"})
         if back < 0 or self.tokens[back].kind != "word":
             return None
@@ -275,6 +276,8 @@ class ConditionPasses(ShapePasses):
             for table in self.schema.tables
             if len(root) >= 4 and any(w.startswith(root) or w.startswith(root.rstrip("e")) for w in identifier_words(table.name))
         ]
+        if len(found) > 1 and refers_to:
+            found = [t for t in found if any(k.table == t and k.ref_table in refers_to for k in self.schema.foreign_keys)]
         return (back, found[0]) if len(found) == 1 else None
 
     def values(self) -> None:
@@ -601,10 +604,10 @@ class ConditionPasses(ShapePasses):
         rest = [t for t in self.tokens[verb + 1 :] if t.kind != "symbol"]
         if rest and self.lemmas[verb + 1] not in ("?", "."):
             return False  # only at the end: "not published by X" says more than that
-        found = self.verb_table(verb + 1)
+        subject_tables = {s.best.table or "" for s in self.slots if s.end <= position and s.kind in ("table", "column")}
+        found = self.verb_table(verb + 1, subject_tables)
         if found is None or found[0] != verb:
             return False
-        subject_tables = {s.best.table for s in self.slots if s.end <= position and s.kind in ("table", "column")}
         if not any(k.table == found[1] and k.ref_table in subject_tables for k in self.schema.foreign_keys):
             return False  # the events must refer to what the question is about
         self.negated.append((position, found[1]))
