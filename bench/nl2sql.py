@@ -2,7 +2,7 @@
 """Execution accuracy of the built-in NL→SQL engine on a Spider-format dataset.
 
     .venv/bin/python bench/nl2sql.py DATA --db-root DIR [--sample N --seed S] [--harness PATH]
-        [--split heldout|dev]
+        [--split heldout|dev] [--column-perm]
 
 DATA is a Spider-format JSON list (or JSONL) of {db_id, question, query}; databases are
 DIR/<db_id>/<db_id>.sqlite. The engine runs as one long-lived `manage.py ask --jsonl` process.
@@ -14,6 +14,10 @@ measured by the same code. The harness prints total/answered/correct, execution 
 precision (correct / answered), coverage and per-hardness figures; this script then reads the
 harness's per-item output and adds the latency p50/p95 per question as the harness timed it (one
 JSON line in, one line out, so the time includes the engine's first-use introspection of each DB).
+
+`--column-perm` accepts an answer whose columns are the gold's in another order ("the name and the count"
+for "the count and the name"), as Spider's own test-suite evaluation does; without it the comparison is
+strict. The README reports both.
 
 `--split` keeps a fixed part of the databases: `heldout` is every database whose
 sha1(db_id) % 5 == 0 (never develop on it; measure it only to report), `dev` is the rest.
@@ -75,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--split", choices=("heldout", "dev"), help="only the held-out databases (sha1(db_id) %% 5 == 0) or only the others"
     )
+    parser.add_argument("--column-perm", action="store_true", help="accept the gold's columns in another order")
     args = parser.parse_args(argv)
 
     harness = Path(args.harness)
@@ -99,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.sample:
         command += ["--sample", str(args.sample)]
+    if args.column_perm:
+        command.append("--column-perm")
     try:
         completed = subprocess.run(command, cwd=REPO_ROOT, check=False)
     finally:
