@@ -8,6 +8,7 @@ can answer over this schema. A wrong answer shown with confidence is worse than 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from . import analytics, suggestions
@@ -15,6 +16,8 @@ from .parser import Interpretation, Interpreter, Refusal
 from .plan import Expression, JoinError, QueryPlan, Renderer, to_dialect
 from .rephrase import rephrase
 from .schema import SchemaInfo
+
+logger = logging.getLogger(__name__)
 
 # Below this the engine refuses rather than show SQL; tuned for precision on held-out databases.
 MIN_CONFIDENCE = 0.75
@@ -145,11 +148,18 @@ def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) ->
 
 
 def answer(question: str, schema: SchemaInfo, dialect: str = "sqlite", today: dt.date | None = None) -> Result:
-    """Translate `question` over `schema` into one read-only SELECT, or refuse with a reason."""
-    result = _answer(question, schema, dialect, today)
-    if result.sql is None:
-        return Result(None, result.refusal, result.confidence, result.mappings, result.reasoning, suggestions_for(schema))
-    return result
+    """Translate `question` over `schema` into one read-only SELECT, or refuse with a reason.
+
+    Fails closed: a fault in one of the readers becomes a refusal (and a logged error), never an exception
+    in the caller's request."""
+    try:
+        result = _answer(question, schema, dialect, today)
+        if result.sql is None:
+            return Result(None, result.refusal, result.confidence, result.mappings, result.reasoning, suggestions_for(schema))
+        return result
+    except Exception:
+        logger.exception("built-in engine failed on a question")
+        return Result(None, "I could not read this question; please rephrase it.", 0.0)
 
 
 def _answer(question: str, schema: SchemaInfo, dialect: str, today: dt.date | None) -> Result:

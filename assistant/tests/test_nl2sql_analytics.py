@@ -12,7 +12,7 @@ import pytest
 import sqlglot
 
 from assistant.nl2sql.dictionary import apply_dictionary
-from assistant.nl2sql.engine import answer
+from assistant.nl2sql.engine import _answer, answer
 from assistant.nl2sql.introspect_sqlite import introspect
 from assistant.nl2sql.schema import SchemaInfo
 from metadata.demo_warehouse import DICTIONARY, generate
@@ -459,3 +459,63 @@ def test_top_customers_without_a_measure_are_ranked_by_revenue_and_say_so(demo: 
     assert any("ranked by revenue" in line for line in result.reasoning)
     assert result.confidence < answer("top 10 customers by revenue", schema, today=TODAY).confidence
     assert run(path, result.sql) == run(path, answer("top 10 customers by revenue", schema, today=TODAY).sql or "")
+
+
+# --------------------------------------------------------------------- robustness
+
+EVERYDAY = [
+    "How many orders were shipped?",
+    "Which customers spent more than $3,000 in total last year?",
+    "How many customers signed up per month in 2024?",
+    "Show orders over 1000 placed in May 2025",
+    "top 5 products by revenue in Q1 2025",
+    "How many customers have fewer than 2 orders?",
+    "Which products have never been ordered?",
+    "average salary by job title for employees hired after 2020",
+    "number of active customers by country",
+    "orders by channel yesterday",
+]
+
+
+@pytest.mark.parametrize("question", EVERYDAY)
+def test_every_prefix_of_a_question_is_answered_or_refused(demo: tuple[Path, SchemaInfo], question: str) -> None:
+    """A half-typed question ("how many customers signed") reaches every reader with a word missing: each
+    prefix must come back as SQL that runs or as a refusal, never as an exception."""
+    path, schema = demo
+    words = question.split()
+    for end in range(1, len(words) + 1):
+        prefix = " ".join(words[:end])
+        result = _answer(prefix, schema, "sqlite", TODAY)  # the readers themselves, not the fail-closed wrapper
+        assert (result.sql is None) != (result.refusal is None), prefix
+        if result.sql is not None:
+            run(path, result.sql)
+
+
+def test_the_engine_fails_closed(demo: tuple[Path, SchemaInfo], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fault inside a reader is a refusal for the user, not an error in their request."""
+    import assistant.nl2sql.engine as engine
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise IndexError("a reader's bug")
+
+    monkeypatch.setattr(engine.analytics, "interpret", broken)
+    result = engine.answer("How many customers are there?", demo[1], today=TODAY)
+    assert result.sql is None and result.refusal and "rephrase" in result.refusal
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        ("orders by channel", "SELECT channel, COUNT(*) FROM orders GROUP BY channel"),
+        (
+            "employees hired in 2023 by store",
+            "SELECT s.name, COUNT(*) FROM employees e JOIN stores s ON s.store_id = e.store_id "
+            "WHERE e.hire_date >= '2023-01-01' AND e.hire_date < '2024-01-01' GROUP BY s.store_id",
+        ),
+        ("How many orders were shipped?", "SELECT COUNT(*) FROM orders WHERE status = 'shipped'"),
+    ],
+)
+def test_a_table_broken_down_is_counted(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert want and sorted(got, key=repr) == sorted(want, key=repr)

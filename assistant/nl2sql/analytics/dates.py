@@ -34,6 +34,8 @@ def _at(lemmas: list[str], position: int, phrase: tuple[str, ...]) -> bool:
 
 def window_at(tokens: list[Token], today: dt.date, position: int) -> tuple[int, tuple[dt.date, dt.date, str]] | None:
     """A date window starting at `position`: "in 2024", "last quarter", "in the last 30 days"."""
+    if position >= len(tokens):
+        return None
     lemmas = [token.lemma for token in tokens]
     start = position
     if lemmas[position] in ("in", "during", "for", "over", "within"):

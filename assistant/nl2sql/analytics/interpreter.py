@@ -288,6 +288,8 @@ class Analytic:
         particle = None
         if after < len(self.tokens) and self.lemmas[after] in lx.PARTICLES:
             particle, after = self.lemmas[after], after + 1
+        if after >= len(self.tokens):
+            return 0  # "how many orders were shipped": a verb ending the question
         bucket = any(self.at(after, phrase) for phrase, _ in w.BUCKETS)
         if not bucket and window_at(self.tokens, self.today, after) is None:
             return 0
@@ -431,7 +433,9 @@ class Analytic:
             else:
                 raise NotAnalytic("ranked by what")
         if spec.count is None and spec.measure is None and spec.limit is None and len(spans) == 1:
-            if spec.groups or spec.buckets or spec.windows and self.names_a_column(spans[0]):
+            if (spec.groups or spec.buckets) and not self.names_a_column(spans[0]):
+                spec.count = spans.pop()  # "orders by channel": the orders are counted
+            elif spec.groups or spec.buckets or spec.windows and self.names_a_column(spans[0]):
                 spec.measure = spans.pop()
             elif self.count_head:
                 spec.count = spans.pop()
