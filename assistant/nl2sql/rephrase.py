@@ -35,6 +35,8 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "more than once", "at least twice" → "more than 1 times", "at least 2 times"
     (re.compile(r"\b((?:more|fewer|less)\s+than|at\s+(?:least|most))\s+once\b", re.I), r"\1 1 times"),
     (re.compile(r"\b((?:more|fewer|less)\s+than|at\s+(?:least|most))\s+twice\b", re.I), r"\1 2 times"),
+    # "staff members", "faculty members": the members of a collective noun are the staff, the faculty
+    (re.compile(r"\b(staff|faculty|crew)\s+members?\b", re.I), r"\1"),
     # "the full name of the customer" is the first and last name
     (re.compile(r"\bfull\s+(name)(s?)\b", re.I), r"first and last \1\2"),
     # "Sort the result in ascending order of age", "order the results by name": "sorted in/by"

@@ -73,6 +73,8 @@ def schema(club: Path) -> SchemaInfo:
         ("colleges with more than 15,000 students", "colleges with more than 15000 students"),
         ("a budget of 1,234.50 or a population of 1,000,000", "a budget of 1234.50 or a population of 1000000"),
         ("orders above $2.5k", "orders above 2500"),
+        ("Which staff members handled the most complaints?", "Which staff handled the most complaints?"),
+        ("the number of faculty members", "the number of faculty"),
         ("Show the countries and the number of members from each.", "Show the countries and the number of members."),
     ],
 )
