@@ -579,3 +579,30 @@ def test_a_plural_table_named_by_its_singular_column(
 ) -> None:
     path, schema = database(tmp_path_factory, "nl2sql_campuses", CAMPUSES)
     assert sorted(rows(path, schema, question)) == expected
+
+
+CLUBS = """
+CREATE TABLE club (club_id INTEGER PRIMARY KEY, club_name TEXT);
+CREATE TABLE student (stu_id INTEGER PRIMARY KEY, fname TEXT, sex TEXT, major TEXT);
+CREATE TABLE member_of_club (stu_id INTEGER REFERENCES student(stu_id), club_id INTEGER REFERENCES club(club_id));
+INSERT INTO club VALUES (1, 'Chess'), (2, 'Rowing');
+INSERT INTO student VALUES (1, 'Ann', 'F', 'Math'), (2, 'Bea', 'F', 'Art'), (3, 'Cy', 'M', 'Math'), (4, 'Dan', 'M', 'Math'),
+  (5, 'Eli', 'M', 'Math'), (6, 'Fay', 'F', 'Art');
+INSERT INTO member_of_club VALUES (1, 2), (2, 2), (3, 1), (4, 1), (5, 1);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # Chess has the most members, Rowing the most female ones: the value filters the rows counted
+        ("Find the name of the club that has the most female students.", [("Rowing",)]),
+        ("Find the name of the club that has the most students.", [("Chess",)]),
+        ("Find the major that is studied by the most female students.", [("Art",)]),
+    ],
+)
+def test_the_most_rows_with_a_value_counts_only_those_rows(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path, schema = database(tmp_path_factory, "nl2sql_clubs", CLUBS)
+    assert rows(path, schema, question) == expected

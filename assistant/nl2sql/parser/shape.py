@@ -423,6 +423,10 @@ class ShapePasses(InterpreterBase):
             if counted_phrase:
                 after = self.skip(after + 2, {"the", "a", "an"})
             slot = self.slot_at(after)
+            if slot is not None and slot.kind == "value" and slot.role is None and lemma in ("most", "least", "fewest"):
+                counted = self.slot_at(slot.end)
+                if counted is not None and counted.kind == "table" and counted.best.table in {c[0] for c in slot.best.candidates}:
+                    slot = counted  # "the most female students": students counted, the value filters them
             adjective = self.slot_at(position)
             if adjective is not None and adjective.kind == "column" and adjective.role is None:
                 if (
