@@ -163,6 +163,8 @@ HEAD_VERBS = {
 }
 
 DISTINCT_WORDS = {"distinct", "different", "unique"}
+# Adjectives that only restate the link to the rows counted: "3 corresponding documents", "associated orders".
+RELATED_WORDS = {"corresponding", "associated", "related", "matching", "separate", "individual"}
 
 # Column words that name a category many rows share: "show all majors" lists each major once.
 CATEGORY_WORDS = {

@@ -32,6 +32,8 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\b([A-Za-z]+)\s+\1\b(?=\s+[A-Za-z])", re.I), r"\1"),
     # "for each of the different majors", "each of the documents" → "each major", "each document"
     (re.compile(r"\beach\s+of\s+the(?:\s+different)?\b", re.I), "each"),
+    # "in more than a single shop" is more than one
+    (re.compile(r"\b((?:more|fewer|less)\s+than|at\s+(?:least|most))\s+a\s+single\b", re.I), r"\1 1"),
     # "more than once", "at least twice" → "more than 1 times", "at least 2 times"
     (re.compile(r"\b((?:more|fewer|less)\s+than|at\s+(?:least|most))\s+once\b", re.I), r"\1 1 times"),
     (re.compile(r"\b((?:more|fewer|less)\s+than|at\s+(?:least|most))\s+twice\b", re.I), r"\1 2 times"),

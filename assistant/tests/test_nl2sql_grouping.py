@@ -599,9 +599,11 @@ INSERT INTO member_of_club VALUES (1, 2), (2, 2), (3, 1), (4, 1), (5, 1);
         ("Find the name of the club that has the most female students.", [("Rowing",)]),
         ("Find the name of the club that has the most students.", [("Chess",)]),
         ("Find the major that is studied by the most female students.", [("Art",)]),
+        # "corresponding" only restates the link to the rows counted
+        ("Which majors have more than 2 corresponding students?", [("Math",)]),
     ],
 )
-def test_the_most_rows_with_a_value_counts_only_those_rows(
+def test_the_rows_counted_are_those_the_words_describe(
     tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
 ) -> None:
     path, schema = database(tmp_path_factory, "nl2sql_clubs", CLUBS)

@@ -74,6 +74,7 @@ def schema(club: Path) -> SchemaInfo:
         ("a budget of 1,234.50 or a population of 1,000,000", "a budget of 1234.50 or a population of 1000000"),
         ("orders above $2.5k", "orders above 2500"),
         ("Which staff members handled the most complaints?", "Which staff handled the most complaints?"),
+        ("devices in stock in more than a single shop", "devices in stock in more than 1 shop"),
         ("the number of faculty members", "the number of faculty"),
         ("Show the countries and the number of members from each.", "Show the countries and the number of members."),
     ],

@@ -773,7 +773,7 @@ class Analytic:
         # "Customers with more than 3 orders" asks which customers, not how many orders each has.
         answer_only = (spec.limit == 1 or spec.threshold is not None) and not spec.groups and not buckets and bool(shown)
         plan.select = buckets + shown + ([] if answer_only else [metric])
-        plan.group_by = buckets + group_by
+        plan.group_by = buckets + [e for i, e in enumerate(group_by) if e not in group_by[:i]]
         assert all(e.column is not None for e in plan.group_by)
         for first, after, label in spec.windows:
             assert choice.date is not None

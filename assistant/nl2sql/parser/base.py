@@ -369,7 +369,7 @@ class InterpreterBase:
         previous = self.skip_back(slot.start, {"the", "a", "an", "all", "each", "every"})
         if previous >= 0 and self.lemmas[previous] in ("of", "for") and self.slot_ending_at(previous) is not None:
             return True  # "the names of nurses": after "X of", a noun names whose X
-        before = self.skip_back(slot.start, {"the", "a", "an", "all", "of", "different", "distinct"})
+        before = self.skip_back(slot.start, {"the", "a", "an", "all", "of"} | lx.DISTINCT_WORDS | lx.RELATED_WORDS)
         if before < 0:
             return False
         return self.lemmas[before] in ("many", "number", "most", "fewest", "least", "count")

@@ -161,7 +161,8 @@ class ConditionPasses(ShapePasses):
                 number_slot = self.slot_at(position + len(phrase))
                 if number_slot is None or number_slot.kind != "number" or number_slot.role is not None:
                     continue
-                after = self.skip(number_slot.end, {"different", "distinct"})
+                # "more than 2 corresponding documents", "at least 3 different players": the rows counted
+                after = self.skip(number_slot.end, lx.DISTINCT_WORDS | lx.RELATED_WORDS)
                 target = self.slot_at(after)
                 if target is None and after < len(self.tokens) and self.tokens[after].lower == "times":
                     # "tweeted more than 1 times": the rows of the table the verb names are counted
