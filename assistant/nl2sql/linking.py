@@ -414,7 +414,17 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
         prefix = words[:prefix_length]
         if prefix == table_words[-prefix_length:] or (prefix_length == 1 and prefix[0] in table_words):
             phrases.append(Phrase(tuple(words[prefix_length:]), table.name, column.name, 0.9))
+            if "number" not in words and "id" not in words:
+                # "phone numbers" of customers for customer_phone
+                phrases.append(Phrase((*words[prefix_length:], "number"), table.name, column.name, 0.85))
             break
+    if words[-1] in ("email", "mail") and "address" not in words:
+        # "email address" is one thing, the email, not the email and a postal address
+        phrases.append(Phrase(("email", "address"), table.name, column.name, 0.9))
+    if column.primary_key and len(table.primary_keys) == 1 and not set(words) & {"id", "number", "no", "code", "key"}:
+        # "flight number" for flight.flno: a key named by an abbreviation is the table's number / id
+        phrases.append(Phrase((*table_words, "number"), table.name, column.name, 0.9))
+        phrases.append(Phrase((*table_words, "id"), table.name, column.name, 0.9))
     return [phrase for phrase in phrases if phrase.words]
 
 

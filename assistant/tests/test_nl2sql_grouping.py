@@ -464,6 +464,9 @@ INSERT INTO flight VALUES (99, 'Los Angeles', 13), (100, 'Chicago', 12);
     [
         ("What is the name and distance for aircraft with id 12?", [("Boeing 747-400", 8430)]),
         ("What is the aircraft name for the flight with number 99?", [("Airbus A340-300",)]),
+        # flno is the flight's number: "flight number" names the key and the table at once
+        ("What is the name of the aircraft that was on flight number 99?", [("Airbus A340-300",)]),
+        ("Show all flight numbers with aircraft Airbus A340-300.", [(99,)]),
     ],
 )
 def test_a_bare_key_word_before_a_number_is_the_tables_key(
@@ -608,3 +611,18 @@ def test_the_rows_counted_are_those_the_words_describe(
 ) -> None:
     path, schema = database(tmp_path_factory, "nl2sql_clubs", CLUBS)
     assert rows(path, schema, question) == expected
+
+
+CONTACTS = """
+CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, customer_name TEXT, customer_phone TEXT,
+                        customer_email TEXT, customer_address TEXT);
+INSERT INTO customers VALUES (1, 'Harold', '555-0101', 'harold@example.org', '1 Main St'),
+  (2, 'Maude', '555-0202', 'maude@example.org', '2 Elm St');
+"""
+
+
+def test_phone_numbers_and_email_addresses_are_one_column_each(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # customer_phone is the "phone number", customer_email the "email address" (not also customer_address)
+    path, schema = database(tmp_path_factory, "nl2sql_contacts", CONTACTS)
+    question = "Find the phone number and email address of customer Harold."
+    assert rows(path, schema, question) == [("555-0101", "harold@example.org")]

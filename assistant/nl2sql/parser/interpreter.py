@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .. import lexicon as lx
 from ..linking import identifier_words, is_name_column, same_words
+from ..linking import lemma as singular
 from ..plan import ColumnRef, Condition, Expression, JoinError, OrderItem, QueryPlan, join_tree
 from .base import Interpretation, Refusal, Slot
 from .conditions import ConditionPasses
@@ -455,6 +456,12 @@ class Interpreter(ConditionPasses):
             return [ColumnRef(table.name, own[0].name)]
         return []
 
+    def names_own_table(self, slot: Slot) -> bool:
+        """Whether the words of a column mention say its table's name ("flight number" for flight.flno)."""
+        table_words = [singular(w) for w in identifier_words(slot.best.table or "")]
+        said = [self.lemmas[i] for i in range(slot.start, slot.end)]
+        return bool(table_words) and said[: len(table_words)] == table_words and slot.length > len(table_words)
+
     def default_projection(self) -> list[Expression]:
         if self.subject is None:
             raise Refusal("I could not tell what to show.")
@@ -837,6 +844,8 @@ class Interpreter(ConditionPasses):
         self.verb_named_key()
         evidenced = {self.subject} | {slot.best.table for slot in self.slots if slot.kind in ("table", "value")}
         evidenced |= self.through_tables
+        # "on flight number 99" for flight.flno: the column's phrase names its table too
+        evidenced |= {slot.best.table for slot in self.slots if slot.kind == "column" and self.names_own_table(slot)}
         for table in tables:
             if table not in evidenced:
                 self.penalise(0.7, f"joined {table} only because a column name matched there")
