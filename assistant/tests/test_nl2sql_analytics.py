@@ -365,6 +365,10 @@ SIGNUPS_2024 = "signup_date >= '2024-01-01' AND signup_date < '2025-01-01'"
         ),
         ("Show the email of customers who signed up in 2024", f"SELECT email FROM customers WHERE {SIGNUPS_2024}"),
         (
+            "List the email of customers who signed up between 2023 and 2024",
+            "SELECT email FROM customers WHERE signup_date >= '2023-01-01' AND signup_date < '2025-01-01'",
+        ),
+        (
             "How many customers were born in 1990?",
             "SELECT COUNT(*) FROM customers WHERE birth_date >= '1990-01-01' AND birth_date < '1991-01-01'",
         ),

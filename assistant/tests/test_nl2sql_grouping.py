@@ -573,6 +573,7 @@ INSERT INTO students VALUES (1, 'Ann', 'Lee', 18), (2, 'Bo', 'Kim', 30), (3, 'Cy
         # "campuses" is the plural of the campus column that names each row
         ("What campuses are in Los Angeles county?", [("Cal State LA",), ("Cal State Northridge",)]),
         ("Find all the campuses opened in 1958.", [("Cal State Northridge",)]),
+        ("What campuses opened between 1940 and 1960?", [("Cal State LA",), ("Cal State Northridge",)]),
         # "younger" after "age" is the comparison of that same column
         ("Find the first name of students whose age is younger than the average age.", [("Ann",), ("Cy",)]),
     ],

@@ -708,7 +708,7 @@ class ShapePasses(InterpreterBase):
             if position + 1 < len(self.tokens) and self.tokens[position + 1].kind == "date":
                 self.date_literal(position)
                 continue
-            if self.calendar_window(position):
+            if self.calendar_window(position) or self.year_range(position):
                 continue
             if (
                 lemma in ("in", "during", "of", "after", "before", "since")
@@ -742,6 +742,31 @@ class ShapePasses(InterpreterBase):
                 self.relative_window(position)
             if lemma in ("by", "per", "each", "every", "monthly", "yearly") or lemma.endswith("ly"):
                 self.date_bucket(position)
+
+    def year_range(self, position: int) -> bool:
+        """"opened between 2000 and 2005": the year column (or the date) from the first year to the last."""
+        if self.lemmas[position] != "between" or position + 3 >= len(self.tokens):
+            return False
+        first, second = self.slot_at(position + 1), self.slot_at(position + 3)
+        if first is None or second is None or not self.words_at(position + 2, ("and",)):
+            return False
+        years = [slot.best.value for slot in (first, second) if slot.kind == "number" and slot.role is None]
+        if len(years) != 2 or not all(isinstance(y, int) and 1800 <= y <= 2200 for y in years) or years[0] > years[1]:
+            return False
+        named = self.slot_ending_at(position)
+        if named is not None and named.kind == "column":
+            return False  # "a price between 2000 and 2005" after a named column is a plain range
+        year_column = self.year_column()
+        ref = None if year_column is not None else self.date_column(position=position)
+        if year_column is not None:
+            self.filters.append((position, Condition(Expression(year_column), "BETWEEN", years[0], years[1])))
+        elif ref is not None:
+            self.window(dt.date(years[0], 1, 1), dt.date(years[1] + 1, 1, 1), ref, position)
+        else:
+            return False
+        first.role = second.role = "filter"
+        self.mark(position, position + 4)
+        return True
 
     def calendar_window(self, position: int) -> bool:
         """"in May 2025", "in Q1 2024", "yesterday", "year to date": windows named by the calendar."""
