@@ -418,6 +418,8 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
                 # "phone numbers" of customers for customer_phone
                 phrases.append(Phrase((*words[prefix_length:], "number"), table.name, column.name, 0.85))
             break
+    if column.is_numeric or column.is_date or "year" in words:
+        phrases.extend(_year_phrases(table, column, words))
     if words[-1] in ("email", "mail") and "address" not in words:
         # "email address" is one thing, the email, not the email and a postal address
         phrases.append(Phrase(("email", "address"), table.name, column.name, 0.9))
@@ -429,6 +431,33 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
 
 
 COUNT_WORDS = ("count", "number", "num", "no")
+
+
+def _verb_forms(word: str) -> set[str]:
+    """open → opened, opening; founded → found, founding; join → joined, joining (no dictionary, so only
+    the regular endings)."""
+    root = word[:-2] if word.endswith("ed") else word[:-3] if word.endswith("ing") else word
+    stems = {root, root + "e"} if word.endswith(("ed", "ing")) and not root.endswith("e") else {root}
+    forms = set()
+    for stem_ in stems:
+        base = stem_[:-1] if stem_.endswith("e") else stem_
+        forms |= {stem_, base + "ed", base + "ing"}
+    return forms
+
+
+def _year_phrases(table: Table, column: Column, words: list[str]) -> list[Phrase]:
+    """"opening year", "year of opening", "open year" for open_year; "founded year", "year founded" for a
+    year column named only by its verb (founded, established)."""
+    others = [w for w in words if w not in ("year", "yr") and w not in identifier_words(table.name)]
+    if len(others) != 1 or len(others[0]) < 4:
+        return []
+    if "year" not in words and not others[0].endswith("ed"):
+        return []
+    phrases = []
+    for form in sorted(_verb_forms(others[0])):
+        phrases.append(Phrase((form, "year"), table.name, column.name, 0.85))
+        phrases.append(Phrase(("year", form), table.name, column.name, 0.85))
+    return phrases
 
 
 def counted_noun(words: list[str]) -> tuple[str, ...]:

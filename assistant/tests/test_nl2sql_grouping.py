@@ -627,3 +627,27 @@ def test_phone_numbers_and_email_addresses_are_one_column_each(tmp_path_factory:
     path, schema = database(tmp_path_factory, "nl2sql_contacts", CONTACTS)
     question = "Find the phone number and email address of customer Harold."
     assert rows(path, schema, question) == [("555-0101", "harold@example.org")]
+
+
+BRANCHES = """
+CREATE TABLE branch (branch_id INTEGER PRIMARY KEY, name TEXT, open_year INTEGER);
+CREATE TABLE school (school_id INTEGER PRIMARY KEY, school TEXT, founded REAL, enrollment INTEGER);
+INSERT INTO branch VALUES (1, 'Alley', 2009), (2, 'Brook', 2001), (3, 'Cove', 2015);
+INSERT INTO school VALUES (1, 'Elm High', 1890, 400), (2, 'Oak High', 1921, 900);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # open_year is the "year of opening" / "opening year"; "founded" the "founded year"
+        ("Return the names of branches, ordered by year of opening ascending.", [("Brook",), ("Alley",), ("Cove",)]),
+        ("What are the names of the branches ordered by opening year?", [("Brook",), ("Alley",), ("Cove",)]),
+        ("Return the founded year for the school with the largest enrollment.", [(1921.0,)]),
+    ],
+)
+def test_a_year_column_named_by_its_verb(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path, schema = database(tmp_path_factory, "nl2sql_branches", BRANCHES)
+    assert rows(path, schema, question) == expected
