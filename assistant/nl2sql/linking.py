@@ -420,6 +420,8 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
             break
     if column.is_numeric or column.is_date or "year" in words:
         phrases.extend(_year_phrases(table, column, words))
+    if column.is_date and not column.is_numeric:
+        phrases.extend(_date_phrases(table, column, words))
     if words[-1] in ("email", "mail") and "address" not in words:
         # "email address" is one thing, the email, not the email and a postal address
         phrases.append(Phrase(("email", "address"), table.name, column.name, 0.9))
@@ -457,6 +459,19 @@ def _year_phrases(table: Table, column: Column, words: list[str]) -> list[Phrase
     for form in sorted(_verb_forms(others[0])):
         phrases.append(Phrase((form, "year"), table.name, column.name, 0.85))
         phrases.append(Phrase(("year", form), table.name, column.name, 0.85))
+    return phrases
+
+
+def _date_phrases(table: Table, column: Column, words: list[str]) -> list[Phrase]:
+    """"publication date" for date_of_publication; "date" for a table's only date (createdate, Bdate)."""
+    phrases = []
+    if len(words) > 1 and words[0] == "date":
+        rest = tuple(w for w in words[1:] if w != "of")
+        if rest:
+            phrases.append(Phrase((*rest, "date"), table.name, column.name, 0.9))
+    dates = [c for c in table.columns if c.is_date and not c.is_numeric]
+    if len(dates) == 1 and words != ["date"]:
+        phrases.append(Phrase(("date",), table.name, column.name, 0.8))
     return phrases
 
 

@@ -651,3 +651,36 @@ def test_a_year_column_named_by_its_verb(
 ) -> None:
     path, schema = database(tmp_path_factory, "nl2sql_branches", BRANCHES)
     assert rows(path, schema, question) == expected
+
+
+DATED = """
+CREATE TABLE catalogs (catalog_id INTEGER PRIMARY KEY, catalog_name TEXT, date_of_publication DATETIME,
+                       date_of_latest_revision DATETIME);
+CREATE TABLE tweets (id INTEGER PRIMARY KEY, text TEXT, createdate DATETIME);
+CREATE TABLE students (student_id INTEGER PRIMARY KEY, family_name TEXT, date_of_latest_logon DATETIME);
+INSERT INTO catalogs VALUES (1, 'Chocolate', '2013-03-15', '2017-09-26'), (2, 'Coffee', '2012-04-13', '2017-03-30');
+INSERT INTO tweets VALUES (1, 'later', '2018-03-09'), (2, 'earlier', '2018-02-01');
+INSERT INTO students VALUES (1, 'Jaskolski', '2017-06-19'), (2, 'Langosh', '2018-01-01'), (3, 'Other', '2016-01-01');
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "ordered"),
+    [
+        # "publication date" is date_of_publication; "date" alone a table's only date column
+        ("What is the publication date of the catalog named Coffee?", [("2012-04-13",)], False),
+        ("List the text of all tweets in the order of date.", [("earlier",), ("later",)], True),
+        # "latest" is part of the column's name here, not a superlative over it
+        (
+            "Find the latest logon date of the students whose family name is Jaskolski or Langosh.",
+            [("2017-06-19",), ("2018-01-01",)],
+            False,
+        ),
+    ],
+)
+def test_date_columns_by_their_own_words(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]], ordered: bool
+) -> None:
+    path, schema = database(tmp_path_factory, "nl2sql_dated", DATED)
+    got = rows(path, schema, question)
+    assert got == expected if ordered else sorted(got) == expected

@@ -428,6 +428,14 @@ class ShapePasses(InterpreterBase):
                 if counted is not None and counted.kind == "table" and counted.best.table in {c[0] for c in slot.best.candidates}:
                     slot = counted  # "the most female students": students counted, the value filters them
             adjective = self.slot_at(position)
+            if (
+                adjective is not None
+                and adjective.kind == "column"
+                and adjective.length > 1
+                and adjective.start == position
+                and self.words_at(adjective.end, ("of",))
+            ):
+                continue  # "the latest logon date of the students": the word is part of the column asked for
             if adjective is not None and adjective.kind == "column" and adjective.role is None:
                 if (
                     slot is not None
