@@ -587,7 +587,15 @@ IRREGULAR_PARTICIPLES: dict[str, tuple[str, ...]] = {
     "bought": ("purchase", "buy", "bought"),
     "begun": ("begin", "start"),
     "held": ("hold", "held"),
+    "become": ("became", "become"),
+    "leave": ("left", "leave"),
+    "left": ("left", "leave"),
 }
 
 # Words that name an amount of money ("total_amount", "revenue", "sales"): the amount a row is worth.
 MONEY_WORDS = {"revenue", "sales", "sale", "turnover", "income", "amount", "total", "spend", "spent", "value", "gmv"}
+
+# Auxiliaries after a question word ("when DID", "when WAS").
+AUXILIARIES = {"was", "were", "is", "are", "did", "do", "does", "has", "have", "had", "will"}
+# Verbs that only say something took place ("when did the first payment happen").
+HAPPEN_VERBS = {"happen", "happened", "occur", "occurred", "take", "took", "place"}

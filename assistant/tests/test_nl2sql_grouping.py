@@ -644,6 +644,8 @@ INSERT INTO school VALUES (1, 'Elm High', 1890, 400), (2, 'Oak High', 1921, 900)
         ("Return the names of branches, ordered by year of opening ascending.", [("Brook",), ("Alley",), ("Cove",)]),
         ("What are the names of the branches ordered by opening year?", [("Brook",), ("Alley",), ("Cove",)]),
         ("Return the founded year for the school with the largest enrollment.", [(1921.0,)]),
+        # "When was … founded?" asks for the date (here a year) the verb names, and only that
+        ("When was the school with the largest enrollment founded?", [(1921.0,)]),
     ],
 )
 def test_a_year_column_named_by_its_verb(
@@ -684,3 +686,25 @@ def test_date_columns_by_their_own_words(
     path, schema = database(tmp_path_factory, "nl2sql_dated", DATED)
     got = rows(path, schema, question)
     assert got == expected if ordered else sorted(got) == expected
+
+
+STAFF = """
+CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, date_joined_staff DATETIME,
+                    date_left_staff DATETIME, date_of_birth DATETIME);
+INSERT INTO staff VALUES (1, 'Janessa', 'Sawayn', '2016-06-06', '2018-03-10', '1970-01-01'),
+  (2, 'Camylle', 'Weissnat', '2017-01-01', '2018-01-01', '1980-01-01');
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("When did the staff member with first name Janessa and last name Sawayn join?", [("2016-06-06",)]),
+        ("When did the staff member with first name Janessa and last name Sawayn leave?", [("2018-03-10",)]),
+    ],
+)
+def test_when_asks_for_the_date_its_verb_names(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path, schema = database(tmp_path_factory, "nl2sql_staff", STAFF)
+    assert rows(path, schema, question) == expected

@@ -111,6 +111,7 @@ class InterpreterBase:
         self.through_tables: set[str] = set()
         self.paired_names: dict[int, ColumnRef] = {}  # "names" read as first name, with this last name
         self.restricting: list[str] = []
+        self.when_asked = False  # "When did …": a date is asked for
 
     # ------------------------------------------------------------------ helpers
 

@@ -43,6 +43,7 @@ class Interpreter(ConditionPasses):
         self.comparisons()
         self.values()
         self.negated_relations()
+        self.when_column()
         self.leftovers()
         self.relation_words()
         return self.assemble()

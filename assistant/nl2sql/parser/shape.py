@@ -28,6 +28,12 @@ class ShapePasses(InterpreterBase):
 
     def head(self) -> None:
         """The opening words: "how many", "what is", "list", "which" … carry the shape."""
+        if self.words_at(0, ("when",)):
+            # "When was the school founded?": the date the verb names is what is asked
+            self.when_asked = True
+            end = 2 if len(self.tokens) > 1 and self.lemmas[1] in lx.AUXILIARIES else 1
+            self.mark(0, end)
+            return
         for phrase in [
             ("how", "many"),
             ("what", "is"),
@@ -750,6 +756,65 @@ class ShapePasses(InterpreterBase):
                 self.relative_window(position)
             if lemma in ("by", "per", "each", "every", "monthly", "yearly") or lemma.endswith("ly"):
                 self.date_bucket(position)
+
+    def when_column(self) -> None:
+        """For "When did the staff member join the company?": the date (or year) column the verb names
+        (date_joined_staff), else the only date column of the tables in play when the verb only says that
+        something happened. The verb is explained by it; nothing found leaves the question refused."""
+        if not self.when_asked:
+            return
+        for position in reversed(range(len(self.tokens))):  # the verb comes last: "… founded?"
+            token = self.tokens[position]
+            if position in self.explained or token.kind != "word":
+                continue
+            named = self.slot_at(position)
+            if named is not None and named.kind == "column" and named.role is None and named.length == 1:
+                column = self.column_info(ColumnRef(named.best.table or "", named.best.column or ""))
+                dated = column is not None and (column.is_date or column.is_numeric)
+                if column is not None and dated and verb_names_column(token, None, column.name):
+                    named.role = "select"  # "When was the school founded?" over university.founded
+                    self.selected.append((position, Expression(ColumnRef(column.table, column.name))))
+                    self.mark(position, position + 1)
+                    self.only_the_date_asked()
+                    return
+            if named is not None:
+                continue
+            particle = self.lemmas[position + 1] if position + 1 < len(self.tokens) else None
+            particle = particle if particle in lx.PARTICLES else None
+            found = [
+                ColumnRef(table_name, column.name)
+                for table_name in self.anchor_tables()
+                for column in self.table(table_name).columns
+                if (column.is_date or "year" in identifier_words(column.name) or identifier_words(column.name) == [token.lower])
+                and verb_names_column(token, particle, column.name)
+            ]
+            if len(found) == 1:
+                self.selected.append((position, Expression(found[0])))
+                self.mark(position, position + (2 if particle else 1))
+                self.only_the_date_asked()
+                return
+        dates = [
+            ColumnRef(table_name, column.name)
+            for table_name in self.anchor_tables()
+            for column in self.table(table_name).columns
+            if column.is_date and not column.is_numeric
+        ]
+        happened = [i for i, t in enumerate(self.tokens) if t.lemma in lx.HAPPEN_VERBS and i not in self.explained]
+        if len(dates) == 1 and happened:
+            self.selected.append((happened[0], Expression(dates[0])))
+            self.mark(happened[0], happened[0] + 1)
+            self.only_the_date_asked()
+
+    def only_the_date_asked(self) -> None:
+        """"When was the school founded?" asks for the date alone: a text column naming the thing
+        ("school" for university.School) only says whose date it is."""
+        for slot in self.slots:
+            if slot.kind != "column" or slot.role is not None:
+                continue
+            column = self.column_info(ColumnRef(slot.best.table or "", slot.best.column or ""))
+            if column is not None and not column.is_numeric and not column.is_date:
+                slot.role = "qualifier"
+                self.mark(slot.start, slot.end)
 
     def year_range(self, position: int) -> bool:
         """"opened between 2000 and 2005": the year column (or the date) from the first year to the last."""
