@@ -708,3 +708,20 @@ def test_when_asks_for_the_date_its_verb_names(
 ) -> None:
     path, schema = database(tmp_path_factory, "nl2sql_staff", STAFF)
     assert rows(path, schema, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the most common major only picks the students counted ...
+        ("Count the number of students that have the major that is most common.", [(4,)]),
+        ("How many students are in the most common major?", [(4,)]),
+        # ... unless it is asked for first
+        ("What is the most common major and how many students have it?", [("Math", 4)]),
+    ],
+)
+def test_the_most_common_value_as_a_restriction_or_as_an_answer(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path, schema = database(tmp_path_factory, "nl2sql_clubs", CLUBS)
+    assert rows(path, schema, question) == expected

@@ -542,7 +542,14 @@ class ShapePasses(InterpreterBase):
                 raise Refusal(f"Every {ref.column} appears once in {ref.table}; I could not tell where to count how often.")
             ref = ColumnRef(users[0].table, users[0].column)
             self.reasoning.append(f"counted how often each {column.name} is used in {users[0].table}")
-        self.selected.append((slot.start, Expression(ref)))
+        asked_before = [p for p, e in self.selected if e.aggregate and p < position]
+        if self.count_expression is not None and self.count_position < position:
+            asked_before.append(self.count_position)
+        if asked_before:
+            # "the total access count of documents of the most common type": the type only picks the rows
+            self.reasoning.append(f"the most common {ref.column} only selects the rows totalled")
+        else:
+            self.selected.append((slot.start, Expression(ref)))
         self.plan.group_by.append(Expression(ref))
         paired = self.slot_at(slot.end + 1) if slot.end < len(self.tokens) and self.lemmas[slot.end] == "and" else None
         if paired is not None and paired.kind == "column" and paired.role is None and paired.best.table == ref.table:
