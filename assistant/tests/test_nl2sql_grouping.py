@@ -725,3 +725,26 @@ def test_the_most_common_value_as_a_restriction_or_as_an_answer(
 ) -> None:
     path, schema = database(tmp_path_factory, "nl2sql_clubs", CLUBS)
     assert rows(path, schema, question) == expected
+
+
+FARMS = """
+CREATE TABLE farm (farm_id INTEGER PRIMARY KEY, year INTEGER, working_horses REAL, cows REAL);
+INSERT INTO farm VALUES (1, 1927, 3900, 2407), (2, 1928, 4090, 2518), (3, 1929, 4198, 2604);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # after an aggregate, "number of cows" is the cows column, not a count of farms
+        ("What are the maximum and minimum number of cows across all farms?", [(2604.0, 2407.0)]),
+        ("What is the average number of working horses of all farms?", [(4062.67,)]),
+        ("How many farms are there?", [(3,)]),
+    ],
+)
+def test_an_aggregate_of_a_number_of_column(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path, schema = database(tmp_path_factory, "nl2sql_farms", FARMS)
+    got = [tuple(round(v, 2) if isinstance(v, float) else v for v in row) for row in rows(path, schema, question)]
+    assert got == expected

@@ -244,6 +244,30 @@ class ShapePasses(InterpreterBase):
                 if lemma in ("each", "every") and position + 1 < len(self.tokens) and self.lemmas[position + 1] in ("one", "of"):
                     self.mark(position, position + 2)
 
+    def aggregated_number(self, position: int) -> bool:
+        """"the average number of working horses", "the maximum and minimum number of cows": after an
+        aggregate, "number of X" is the value of the numeric column X, not a count of rows."""
+        functions: list[tuple[int, str]] = []
+        back = position - 1
+        while back >= 0 and (self.lemmas[back] in lx.AGGREGATE_WORDS or self.lemmas[back] in ("and", ",", "or")):
+            if self.lemmas[back] in lx.AGGREGATE_WORDS and back not in self.explained:
+                functions.append((back, lx.AGGREGATE_WORDS[self.lemmas[back]]))
+            back -= 1
+        if not functions or self.lemmas[back + 1] in ("and", ",", "or"):
+            return False
+        slot = self.slot_at(self.skip(position + 2, {"the", "a", "an"}))
+        if slot is None or slot.kind != "column" or slot.role is not None:
+            return False
+        ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+        column = self.column_info(ref)
+        if column is None or not column.is_numeric or self.is_key(column):
+            return False
+        slot.role = "aggregate"
+        for offset, (at, function) in enumerate(sorted(functions)):
+            self.selected.append((at + offset / 100, Expression(ref, function)))
+        self.mark(back + 1, slot.end)
+        return True
+
     def counting(self) -> None:
         """ "how many X", "the number of X", "count the X" → COUNT(*) over X (or COUNT(DISTINCT col))."""
         for position in range(len(self.tokens)):
@@ -252,6 +276,8 @@ class ShapePasses(InterpreterBase):
                 continue
             if self.tokens[position].lower in ("numbers", "counts"):
                 continue  # "the numbers of all flights" asks for a number column, not a count
+            if cue == ("number", "of") and self.aggregated_number(position):
+                continue
             previous = self.slot_ending_at(position)
             if cue[0] == "number" and previous is not None and previous.kind == "column":
                 self.mark(position, position + 1)  # "the address and phone number of the buildings": part of the
