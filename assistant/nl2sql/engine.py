@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import analytics, suggestions
 from .parser import Interpretation, Interpreter, Refusal
-from .plan import Expression, JoinError, QueryPlan, Renderer, to_dialect
+from .plan import ColumnRef, Condition, Expression, JoinError, QueryPlan, Renderer, to_dialect
 from .rephrase import rephrase
 from .schema import SchemaInfo
 
@@ -122,9 +122,48 @@ def _groups_counted(plan: QueryPlan) -> bool:
     return True
 
 
+def _rows_once(schema: SchemaInfo, plan: QueryPlan, renderer: Renderer) -> QueryPlan | None:
+    """"The average salary of employees who have orders": joining the orders repeats each employee once per
+    order, which weights the average (and multiplies a total or a count). When the totalled rows' table is
+    only restricted by rows below it, the restriction becomes `key IN (…)` and each row counts once."""
+    if plan.group_by or plan.having or plan.order_by or plan.limit is not None or plan.distinct or not plan.select:
+        return None
+    if not all(e.aggregate for e in plan.select) or all(e.aggregate in ("MIN", "MAX") for e in plan.select):
+        return None
+    owners = {e.column.table for e in plan.select if e.column is not None}
+    if len(owners) != 1 or len(renderer.order) < 2:
+        return None
+    owner = owners.pop()
+    below = [k for k in renderer.keys if k.ref_table == owner and k.table != owner]
+    if len(below) != 1 or any(k.table == owner for k in renderer.keys):
+        return None  # joined up to a parent as well, or by two keys: left as it is
+    key = below[0]
+    table = schema.table(owner)
+    if table is None or [c.name for c in table.primary_keys] != [key.ref_column]:
+        return None
+    inner_conditions = [c for c in plan.conditions if c.expression.column is not None and c.expression.column.table != owner]
+    outer_conditions = [c for c in plan.conditions if c not in inner_conditions]
+    if plan.connector != "AND" and inner_conditions and outer_conditions:
+        return None
+    inner = QueryPlan(
+        select=[Expression(ColumnRef(key.table, key.column))],
+        tables=[t for t in renderer.order if t != owner],
+        conditions=inner_conditions,
+        connector=plan.connector,
+        join_keys=[k for k in renderer.keys if k != key],
+    )
+    restriction = Condition(Expression(ColumnRef(owner, key.ref_column)), "IN", subquery=inner)
+    return QueryPlan(select=list(plan.select), tables=[owner], conditions=[*outer_conditions, restriction])
+
+
 def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) -> tuple[str, float]:
     counted = _groups_counted(interpretation.plan)
     renderer = Renderer(schema, interpretation.plan)
+    once = _rows_once(schema, interpretation.plan, renderer)
+    if once is not None:
+        interpretation.reasoning.append("each row totalled once, however many joined rows match")
+        interpretation.plan = once
+        renderer = Renderer(schema, once)
     sql = renderer.sql()
     if counted:
         sql = f"SELECT COUNT(*) FROM ({sql}) AS kept"

@@ -523,3 +523,25 @@ def test_a_table_broken_down_is_counted(demo: tuple[Path, SchemaInfo], question:
     path, schema = demo
     got, want = engine_rows(path, schema, question), run(path, sql)
     assert want and sorted(got, key=repr) == sorted(want, key=repr)
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        # an employee with 30 orders counts once in the average, not 30 times
+        (
+            "average salary of employees who have orders",
+            "SELECT AVG(salary) FROM employees WHERE employee_id IN (SELECT employee_id FROM orders)",
+        ),
+        (
+            "total salary of employees who have orders",
+            "SELECT SUM(salary) FROM employees WHERE employee_id IN (SELECT employee_id FROM orders)",
+        ),
+    ],
+)
+def test_rows_restricted_by_a_join_are_totalled_once(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    weighted = run(path, "SELECT AVG(e.salary) FROM employees e JOIN orders o ON o.employee_id = e.employee_id")
+    assert want != weighted, "the data must tell the weighted answer apart"
+    assert got == want

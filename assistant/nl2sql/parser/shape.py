@@ -396,6 +396,9 @@ class ShapePasses(InterpreterBase):
                 ref = ColumnRef(slot.best.table or "", slot.best.column or "")
                 self.selected.append((first + offset / 100, Expression(ref, other)))
             self.mark(first, slot.end)
+            for word in self.slots:
+                if word.role is None and word.kind == "column" and first <= word.start and word.end <= slot.start:
+                    word.role = "qualifier"  # "total salary" where "total" also names a column: the aggregate
             self.distribute_aggregate(slot, function)
 
     def aggregate_list(self, last: int) -> tuple[list[str], int]:
