@@ -463,6 +463,7 @@ INSERT INTO flight VALUES (99, 'Los Angeles', 13), (100, 'Chicago', 12);
     ("question", "expected"),
     [
         ("What is the name and distance for aircraft with id 12?", [("Boeing 747-400", 8430)]),
+        ("What is the name and distance for the aircraft that has an id of 12?", [("Boeing 747-400", 8430)]),
         ("What is the aircraft name for the flight with number 99?", [("Airbus A340-300",)]),
         # flno is the flight's number: "flight number" names the key and the table at once
         ("What is the name of the aircraft that was on flight number 99?", [("Airbus A340-300",)]),

@@ -234,10 +234,11 @@ class ConditionPasses(ShapePasses):
                 continue
             if self.slot_at(position) is not None:
                 continue  # a column of its own ("flight number"): read as that column
-            literal = self.slot_at(position + 1)
+            # "with id 12", "that has an id of 12", "whose id is 1"
+            literal = self.slot_at(self.skip(position + 1, {"of", "is", "equal", "to", "="}))
             if literal is None or literal.role is not None or literal.kind not in ("number", "value"):
                 continue
-            back = self.skip_back(position, {"with", "whose", "the", "a", "an", "has", "having", "of"})
+            back = self.skip_back(position, {"with", "whose", "the", "a", "an", "has", "having", "of", "that", "which"})
             owner = self.slot_ending_at(back + 1)
             if owner is None or {m.kind for m in owner.options} != {"table"}:
                 continue
