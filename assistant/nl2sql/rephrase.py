@@ -79,7 +79,8 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "how many races correspond to each?" — "correspond to" restates that each race has one class
     (re.compile(r"\b(?:correspond|corresponds)\s+to\s+each\b", re.I), "for each"),
     # "the countries and the number of members from each." — "each" points back at what is listed
-    (re.compile(r"\s+(?:from|for|of|in|with)\s+each(?:\s+(?:one|of\s+them))?\s*(?=[.?!]?\s*$)", re.I), ""),
+    (re.compile(r"\s+(?:from|for|of|in|with|to|using|(?:that|which|who)\s+(?:have|has|use|uses))\s+each"
+                r"(?:\s+(?:one|of\s+them))?\s*(?=[.?!]?\s*$)", re.I), ""),
     # "the most recent race", "registered most recently" → "the latest race", "registered latest"
     (re.compile(r"\b(?:the\s+)?most\s+recent(?:ly)?\b", re.I), "the latest"),
     (re.compile(r"\b(?:the\s+)?least\s+recent(?:ly)?\b", re.I), "the earliest"),

@@ -77,6 +77,8 @@ def schema(club: Path) -> SchemaInfo:
         ("devices in stock in more than a single shop", "devices in stock in more than 1 shop"),
         ("the number of faculty members", "the number of faculty"),
         ("Show the countries and the number of members from each.", "Show the countries and the number of members."),
+        ("the destinations and number of flights to each one?", "the destinations and number of flights?"),
+        ("the statuses, ordered by the number of cities that have each.", "the statuses, ordered by the number of cities."),
     ],
 )
 def test_paraphrases_become_the_plain_form(question: str, expected: str) -> None:
