@@ -340,6 +340,10 @@ def test_how_many_groups_pass_the_bar_is_one_number(demo: tuple[Path, SchemaInfo
         ("projects with total hours of at least 14", [("Apollo",), ("Hermes",)]),
         ("staff with more than 2 timesheets", [("Ada Byron",)]),
         ("How many departments have an average salary above 6000?", [(2,)]),
+        # "in total" makes "more than 13 hours" a sum per project, not timesheets of over 13 hours
+        ("projects with more than 13 hours in total", [("Apollo",), ("Hermes",)]),
+        ("staff with at least 10 hours in total last quarter", [("Ada Byron",)]),
+        ("which department has the highest average salary", [("Engineering",)]),
     ],
 )
 def test_totals_compared_on_an_unseen_hr_database(hr: tuple[Path, SchemaInfo], question: str, expected: list) -> None:

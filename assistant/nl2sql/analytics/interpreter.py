@@ -103,6 +103,7 @@ class Analytic:
         self.which_head = False
         self.date_verb: tuple[Token, str | None] | None = None  # "signed up" before a window names its date
         self.assumed: list[str] = []  # readings the question did not spell out (each lowers the confidence)
+        self.in_total = False  # "… in total": a compared amount is a sum
 
     # ------------------------------------------------------------------ items
 
@@ -182,6 +183,7 @@ class Analytic:
                 position += dated  # recorded in self.date_verb
                 continue
             if self.at(position, ("in", "total")):
+                self.in_total = True
                 position += 2  # "spent more than 5000 in total" restates the sum
                 continue
             count_cue = self.first_phrase(position, [("number", "of"), ("count", "of"), ("how", "many")])
@@ -380,6 +382,16 @@ class Analytic:
                 elif following is not None and following.kind == "count" and i + 2 < len(items) and items[i + 2].kind == "span":
                     spec.rank, spec.function = items[i + 2], "COUNT"
                     i += 2
+                elif (
+                    following is not None
+                    and following.kind == "aggregate"
+                    and i + 2 < len(items)
+                    and items[i + 2].kind == "span"
+                    and spec.function is None
+                ):
+                    # "which department has the highest average salary": ranked by the average
+                    spec.rank, spec.function = items[i + 2], str(following.value)
+                    i += 2
             elif item.kind == "verb":
                 spec.rank_family = str(item.value)
             elif item.kind == "threshold":
@@ -394,7 +406,12 @@ class Analytic:
                         spec.count = None
                     if spec.count is not None or spec.measure is not None or spec.rank_family is not None:
                         raise NotAnalytic("a comparison inside a count")
-                    spec.count = following
+                    if self.names_a_column(following):
+                        if not self.in_total:
+                            raise NotAnalytic("'more than 10 hours' may be each row's hours, not a total")
+                        spec.measure, spec.function = following, "SUM"  # "more than 10 hours in total"
+                    else:
+                        spec.count = following
                     i += 1
             elif item.kind == "relative":
                 pass  # checked below: only a comparison may follow "whose" / "who"
