@@ -106,6 +106,13 @@ DEMO_CASES = [
         False,
     ),
     (
+        # "average order value" is also a column of the monthly view, which cannot say which store
+        "Which store has the highest average order value?",
+        "SELECT s.name FROM stores s JOIN orders o ON o.store_id = s.store_id GROUP BY s.store_id "
+        "ORDER BY AVG(o.total_amount) DESC LIMIT 1",
+        True,
+    ),
+    (
         "Which store has the highest revenue?",
         "SELECT s.name FROM stores s JOIN orders o ON o.store_id = s.store_id GROUP BY s.store_id "
         "ORDER BY SUM(o.total_amount) DESC LIMIT 1",

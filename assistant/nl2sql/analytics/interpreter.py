@@ -429,6 +429,10 @@ class Analytic:
                 function, links = splittable[0].split  # type: ignore[misc]
                 spans.remove(splittable[0])
                 spec.function, spec.measure = function, Item("span", splittable[0].start + 1, splittable[0].end, links)
+            elif not splittable and spec.rank is not None and spec.rank.split and spec.function is None:
+                # "the highest average order value": ranked by the average of the order value
+                function, links = spec.rank.split
+                spec.function, spec.rank = function, Item("span", spec.rank.start + 1, spec.rank.end, links)
         if spec.threshold is not None:
             self.threshold_spec(spec, spans, kinds)
         elif "relative" in kinds and self.date_verb is None:
