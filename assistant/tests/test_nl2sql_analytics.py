@@ -528,6 +528,16 @@ def test_the_engine_fails_closed(demo: tuple[Path, SchemaInfo], monkeypatch: pyt
             "WHERE e.hire_date >= '2023-01-01' AND e.hire_date < '2024-01-01' GROUP BY s.store_id",
         ),
         ("How many orders were shipped?", "SELECT COUNT(*) FROM orders WHERE status = 'shipped'"),
+        # "cancelled" is a status here, not the verb of a date
+        (
+            "how many orders were cancelled last month",
+            "SELECT COUNT(*) FROM orders WHERE status = 'cancelled' AND order_date >= '2025-05-01' "
+            "AND order_date < '2025-06-01'",
+        ),
+        (
+            "how many products does each category have",
+            "SELECT k.name, COUNT(*) FROM products p JOIN categories k ON k.category_id = p.category_id GROUP BY k.category_id",
+        ),
     ],
 )
 def test_a_table_broken_down_is_counted(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:

@@ -178,7 +178,7 @@ class Analytic:
                 items.append(Item("threshold", position, end, value=(operator, number)))
                 position = end
                 continue
-            dated = self.verb_before_window(position)
+            dated = 0 if position in values else self.verb_before_window(position)
             if dated:
                 position += dated  # recorded in self.date_verb
                 continue
@@ -241,7 +241,7 @@ class Analytic:
             elif token.lower in w.PASSIVE_VERBS and self.particle_ends(position):
                 # "users who are logged in": a verb and a particle ending the question state a condition
                 raise NotAnalytic(f"'{token.text}' states a condition")
-            elif lemma in w.FILLER or token.lower in w.PASSIVE_VERBS or token.kind == "symbol" and token.text in "?.,":
+            elif lemma in w.FILLER or token.lower in w.FILLER or token.lower in w.PASSIVE_VERBS or token.kind == "symbol" and token.text in "?.,":
                 pass
             else:
                 raise NotAnalytic(f"'{token.text}'")
