@@ -241,7 +241,7 @@ class Analytic:
             elif token.lower in w.PASSIVE_VERBS and self.particle_ends(position):
                 # "users who are logged in": a verb and a particle ending the question state a condition
                 raise NotAnalytic(f"'{token.text}' states a condition")
-            elif {lemma, token.lower} & w.FILLER or token.lower in w.PASSIVE_VERBS or token.kind == "symbol" and token.text in "?.,":
+            elif {lemma, token.lower} & (w.FILLER | w.PASSIVE_VERBS) or token.kind == "symbol" and token.text in "?.,":
                 pass
             else:
                 raise NotAnalytic(f"'{token.text}'")
