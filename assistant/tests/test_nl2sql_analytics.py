@@ -566,3 +566,34 @@ def test_rows_restricted_by_a_join_are_totalled_once(demo: tuple[Path, SchemaInf
     weighted = run(path, "SELECT AVG(e.salary) FROM employees e JOIN orders o ON o.employee_id = e.employee_id")
     assert want != weighted, "the data must tell the weighted answer apart"
     assert got == want
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        (
+            "number of orders and total revenue by channel",
+            "SELECT channel, COUNT(*), SUM(total_amount) FROM orders GROUP BY channel",
+        ),
+        (
+            "revenue and number of orders per month in 2025",
+            "SELECT strftime('%Y-%m', order_date), SUM(total_amount), COUNT(*) FROM orders "
+            "WHERE order_date >= '2025-01-01' AND order_date < '2026-01-01' GROUP BY 1 ORDER BY 1",
+        ),
+        (
+            "average price and number of products per category",
+            "SELECT k.name, AVG(p.unit_price), COUNT(*) FROM products p JOIN categories k ON k.category_id = p.category_id "
+            "GROUP BY k.category_id",
+        ),
+    ],
+)
+def test_several_figures_over_the_same_rows(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert want and sorted(got, key=repr) == sorted(want, key=repr)
+
+
+def test_figures_over_different_rows_are_refused(demo: tuple[Path, SchemaInfo]) -> None:
+    """Orders and customers counted per country are two different row sets: no single grouping gives both."""
+    result = answer("how many orders and how many customers by country", demo[1], today=TODAY)
+    assert result.sql is None and result.refusal

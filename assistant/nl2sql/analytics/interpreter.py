@@ -72,6 +72,9 @@ class Spec:
     descending: bool = True
     threshold: tuple[str, int | float] | None = None  # "total sales over 5000": (">", 5000) on the measure
     count_groups: bool = False  # "how many customers have more than 3 orders": the kept groups are counted
+    # "the number of orders and the total revenue by channel": further figures over the same rows,
+    # (position, function, phrase); COUNT with the phrase naming the rows counted
+    extras: list[tuple[int, str, Item]] = field(default_factory=list)
 
 
 @dataclass
@@ -238,6 +241,8 @@ class Analytic:
                 items.append(Item("distinct", position, position + 1))
             elif token.lower in w.RELATIVES:
                 items.append(Item("relative", position, position + 1))
+            elif lemma == "and":
+                items.append(Item("and", position, position + 1))
             elif token.lower in w.PASSIVE_VERBS and self.particle_ends(position):
                 # "users who are logged in": a verb and a particle ending the question state a condition
                 raise NotAnalytic(f"'{token.text}' states a condition")
@@ -356,9 +361,14 @@ class Analytic:
                 spec.groups.append(following)
                 i += 1
             elif item.kind == "aggregate":
-                if following is None or following.kind != "span" or spec.function is not None:
+                if following is None or following.kind != "span":
                     raise NotAnalytic("an aggregate of what")
-                spec.function, spec.measure = str(item.value), following
+                if i > 0 and items[i - 1].kind == "and" and (spec.function is not None or spec.count is not None):
+                    spec.extras.append((item.start, str(item.value), following))  # "… and the average price"
+                elif spec.function is not None:
+                    raise NotAnalytic("two measures not listed with 'and'")
+                else:
+                    spec.function, spec.measure = str(item.value), following
                 i += 1
             elif item.kind == "count":
                 while following is not None and following.kind == "value" and following.end == following.start + 1:
@@ -368,9 +378,14 @@ class Analytic:
                 nxt = following
                 if nxt is not None and nxt.kind == "distinct":
                     raise NotAnalytic("count distinct is left to the general parser")
-                if nxt is None or nxt.kind != "span" or spec.count is not None:
+                if nxt is None or nxt.kind != "span":
                     raise NotAnalytic("count of what")
-                spec.count = nxt
+                if i > 0 and items[i - 1].kind == "and" and (spec.count is not None or spec.measure is not None):
+                    spec.extras.append((item.start, "COUNT", nxt))  # "… and the number of orders"
+                elif spec.count is not None:
+                    raise NotAnalytic("count of what")
+                else:
+                    spec.count = nxt
                 i += 1
             elif item.kind == "superlative":
                 if spec.limit is not None:
@@ -415,6 +430,14 @@ class Analytic:
                     i += 1
             elif item.kind == "relative":
                 pass  # checked below: only a comparison may follow "whose" / "who"
+            elif item.kind == "and":
+                listed = bool(spec.count or spec.measure or spans)
+                if following is not None and following.kind == "span" and listed and self.amount(following):
+                    # "the number of orders and total revenue": a further figure, named by a phrase
+                    spec.extras.append((following.start, "", following))
+                    i += 1
+                elif following is None or following.kind not in ("aggregate", "count"):
+                    raise NotAnalytic("'and' between things that are not measures")
             elif item.kind == "span":
                 spans.append(item)
             else:
@@ -460,9 +483,16 @@ class Analytic:
                 spec.measure = spans.pop()
             elif self.count_head:
                 spec.count = spans.pop()
+        if spans and spec.count is not None and not spec.extras and len(spans) == 1 and "and" in kinds and self.amount(spans[0]):
+            # "revenue and number of orders per month": a bare amount listed before the count
+            first = spans.pop()
+            spec.extras.append((first.start, "", first))
+        if spec.extras and (spec.limit is not None or spec.threshold is not None or spec.entity is not None):
+            raise NotAnalytic("several measures with a ranking or a comparison")
         if spans:
             raise NotAnalytic("unplaced words")
-        if "count" in kinds and spec.count is None and spec.function != "COUNT" and not spec.count_groups:
+        counted_extra = any(function == "COUNT" for _, function, _ in spec.extras)
+        if "count" in kinds and spec.count is None and spec.function != "COUNT" and not spec.count_groups and not counted_extra:
             raise NotAnalytic("a count cue that counts nothing")
         if spec.count is None and spec.measure is None and spec.limit is None and spec.rank_family is None:
             raise NotAnalytic("nothing measured")
@@ -790,10 +820,13 @@ class Analytic:
             shown.extend(Expression(ref) for ref in named)
             group_by.extend(Expression(ref) for ref in grouped)
         buckets = [Expression(choice.date, date_part=part) for part in spec.buckets] if choice.date else []
+        metrics = [(spec.measure.start if spec.measure else spec.count.start if spec.count else 0, metric)]
+        metrics += [(start, self.extra_metric(function, item, choice)) for start, function, item in spec.extras]
+        metric_list = [m for _, m in sorted(metrics, key=lambda pair: pair[0])]
         # "Which product sold the most?" asks for the product; "top 5 … by sales" also shows the sales.
         # "Customers with more than 3 orders" asks which customers, not how many orders each has.
         answer_only = (spec.limit == 1 or spec.threshold is not None) and not spec.groups and not buckets and bool(shown)
-        plan.select = buckets + shown + ([] if answer_only else [metric])
+        plan.select = buckets + shown + ([] if answer_only else metric_list)
         plan.group_by = buckets + [e for i, e in enumerate(group_by) if e not in group_by[:i]]
         assert all(e.column is not None for e in plan.group_by)
         for first, after, label in spec.windows:
@@ -822,6 +855,37 @@ class Analytic:
         plan.tables = [fact] + [t for t in self.tables_of(plan) if t != fact]
         plan.join_keys = list(choice.keys)
         return plan
+
+    def amount(self, item: Item) -> bool:
+        """Whether a phrase names an amount that can be added up ("revenue", "total revenue"), not a
+        category to list ("origins", "party names")."""
+        links = list(item.links) + (list(item.split[1]) if item.split else [])
+        return any(
+            link.column is not None and self.numeric(link.table, link.column) is not None
+            and (item.split is not None or self.additive(Spec(), ColumnRef(link.table, link.column)))
+            for link in links
+        )
+
+    def extra_metric(self, function: str, item: Item, choice: Choice) -> Expression:
+        """A further figure over the chosen rows: a count of them, or an aggregate of one of their columns."""
+        fact = choice.fact
+        if function == "COUNT":
+            if any(link.table == fact and link.column is None for link in item.links):
+                return Expression(ColumnRef(fact, "*"), "COUNT")
+            raise Unsure(f"'{self.text(item)}' are not the rows the other figures are computed over")
+        columns = [link for link in item.links if link.table == fact and link.column and self.numeric(fact, link.column)]
+        if not columns and not function and item.split is not None:
+            # "total revenue" over orders: the sum of what "revenue" names there
+            function, links = item.split
+            columns = [link for link in links if link.table == fact and link.column and self.numeric(fact, link.column)]
+        if not columns:
+            raise Unsure(f"'{self.text(item)}' is not a number of the rows the other figures are computed over")
+        ref = ColumnRef(fact, max(columns, key=lambda link: link.tier).column or "")
+        if not function:
+            if not self.additive(Spec(), ref):
+                raise Unsure(f"'{ref.column}' is not an amount to add up; say total, average, highest or lowest")
+            function = "SUM"
+        return Expression(ref, function)
 
     @staticmethod
     def metric_words(metric: Expression) -> str:
