@@ -148,6 +148,8 @@ class Expression:
     aggregate: str | None = None
     distinct: bool = False
     date_part: str | None = None
+    # aggregate "SHARE": the percentage of the rows for which this condition holds
+    share_of: Condition | None = None
 
 
 @dataclass
@@ -369,6 +371,8 @@ class Renderer:
             if expression.column.column == "*":
                 key = self.outer[expression.column.table]
                 inner = self.column(ColumnRef(key.table, key.column))  # NULL where nothing matched: counts 0
+        if expression.aggregate == "SHARE" and expression.share_of is not None:
+            return f"ROUND(100.0 * SUM(CASE WHEN {self.condition(expression.share_of)} THEN 1 ELSE 0 END) / COUNT(*), 1)"
         if expression.aggregate:
             distinct = "DISTINCT " if expression.distinct else ""
             if expression.aggregate in ("AVG", "SUM") and expression.column and not expression.date_part:

@@ -597,3 +597,53 @@ def test_figures_over_different_rows_are_refused(demo: tuple[Path, SchemaInfo]) 
     """Orders and customers counted per country are two different row sets: no single grouping gives both."""
     result = answer("how many orders and how many customers by country", demo[1], today=TODAY)
     assert result.sql is None and result.refusal
+
+
+# --------------------------------------------------------------------- shares
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        (
+            "What share of orders were online?",
+            "SELECT ROUND(100.0 * SUM(channel = 'online') / COUNT(*), 1) FROM orders",
+        ),
+        (
+            "percentage of orders cancelled in 2024",
+            "SELECT ROUND(100.0 * SUM(status = 'cancelled') / COUNT(*), 1) FROM orders "
+            "WHERE order_date >= '2024-01-01' AND order_date < '2025-01-01'",
+        ),
+        ("What percentage of customers are active?", "SELECT ROUND(100.0 * SUM(is_active) / COUNT(*), 1) FROM customers"),
+        (
+            "share of orders that were online by segment",  # a share within each group
+            "SELECT c.segment, ROUND(100.0 * SUM(o.channel = 'online') / COUNT(*), 1) FROM orders o "
+            "JOIN customers c ON c.customer_id = o.customer_id GROUP BY c.segment",
+        ),
+    ],
+)
+def test_the_share_of_rows_with_a_value(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    """The value is what is measured, not a filter: filtering first would make every share 100 %."""
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert want and sorted(got, key=repr) == sorted(want, key=repr)
+    assert any(0 < row[-1] < 100 for row in got)
+
+
+def test_a_share_runs_on_duckdb(tmp_path: Path) -> None:
+    """The percentage is rendered once, for SQLite, then moved to the source's dialect: here it runs on DuckDB."""
+    duckdb = pytest.importorskip("duckdb")
+    path = tmp_path / "shop.sqlite"
+    connection = sqlite3.connect(path)
+    connection.executescript(
+        "CREATE TABLE orders (order_id INTEGER PRIMARY KEY, channel TEXT, total REAL);"
+        "INSERT INTO orders VALUES (1, 'online', 10), (2, 'online', 20), (3, 'store', 5), (4, 'phone', 7);"
+    )
+    connection.commit()
+    connection.close()
+    result = answer("What share of orders were online?", introspect(path), dialect="duckdb", today=TODAY)
+    assert result.sql is not None, result.refusal
+    database = duckdb.connect()
+    database.execute("CREATE TABLE orders (order_id INTEGER PRIMARY KEY, channel TEXT, total DOUBLE)")
+    database.execute("INSERT INTO orders VALUES (1, 'online', 10), (2, 'online', 20), (3, 'store', 5), (4, 'phone', 7)")
+    assert database.execute(result.sql).fetchall() == [(50.0,)]

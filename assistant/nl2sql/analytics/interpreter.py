@@ -75,6 +75,7 @@ class Spec:
     # "the number of orders and the total revenue by channel": further figures over the same rows,
     # (position, function, phrase); COUNT with the phrase naming the rows counted
     extras: list[tuple[int, str, Item]] = field(default_factory=list)
+    share: bool = False  # "what share of orders were online": the percentage of the counted rows with the value
 
 
 @dataclass
@@ -189,6 +190,10 @@ class Analytic:
                 self.in_total = True
                 position += 2  # "spent more than 5000 in total" restates the sum
                 continue
+            if lemma in w.SHARE_WORDS and self.at(position + 1, ("of",)):
+                items.append(Item("share", position, position + 2))
+                position += 2
+                continue
             count_cue = self.first_phrase(position, [("number", "of"), ("count", "of"), ("how", "many")])
             if count_cue is not None:
                 items.append(Item("count", position, position + len(count_cue)))
@@ -270,11 +275,20 @@ class Analytic:
     def flag_at(self, position: int) -> Mention | None:
         """"active customers": an adjective before a table that names one of its yes/no columns."""
         token = self.tokens[position]
-        if token.kind != "word" or position + 1 >= len(self.tokens):
+        if token.kind != "word":
             return None
-        following = self.schema_span(position + 1)
+        following = self.schema_span(position + 1) if position + 1 < len(self.tokens) else None
         if following is None:
-            return None
+            # "what percentage of customers are active": the adjective after the verb
+            back = position - 1
+            while back >= 0 and self.lemmas[back] in ("are", "is", "were", "was", "be", "that", "who", "which"):
+                back -= 1
+            if back == position - 1 or back < 0:
+                return None
+            following = next((self.schema_span(start) for start in range(back, -1, -1)
+                              if (span := self.schema_span(start)) is not None and span.end == back + 1), None)
+            if following is None:
+                return None
         for link in following.links:
             table = self.schema.table(link.table)
             found = flag_condition(table, token) if link.column is None and table is not None else None
@@ -428,6 +442,11 @@ class Analytic:
                     else:
                         spec.count = following
                     i += 1
+            elif item.kind == "share":
+                if following is None or following.kind != "span" or spec.count is not None or spec.measure is not None:
+                    raise NotAnalytic("a share of what")
+                spec.count, spec.share = following, True
+                i += 1
             elif item.kind == "relative":
                 pass  # checked below: only a comparison may follow "whose" / "who"
             elif item.kind == "and":
@@ -456,9 +475,11 @@ class Analytic:
                 # "the highest average order value": ranked by the average of the order value
                 function, links = spec.rank.split
                 spec.function, spec.rank = function, Item("span", spec.rank.start + 1, spec.rank.end, links)
+        if spec.share and (len(spec.values) != 1 or spec.limit is not None or spec.threshold is not None or spec.extras):
+            raise NotAnalytic("a share needs exactly one value to measure")
         if spec.threshold is not None:
             self.threshold_spec(spec, spans, kinds)
-        elif "relative" in kinds and self.date_verb is None:
+        elif "relative" in kinds and self.date_verb is None and not spec.share:
             raise NotAnalytic("a relative clause")  # "who signed up in 2024" is the date's verb
         # What is left names the thing ranked ("which product …") or a bare measure ("revenue by …").
         if spec.limit == 1 and spec.entity is None and self.which_head and spans:
@@ -837,7 +858,14 @@ class Analytic:
                 plan.conditions.append(Condition(Expression(choice.date), "<", after.isoformat()))
             self.reasoning.append(f"{label}: {choice.date.column} from {first.isoformat()} up to {after.isoformat()}")
         for item, (table, column, value) in zip(spec.values, choice.values, strict=True):
-            plan.conditions.append(Condition(Expression(ColumnRef(table, column)), "!=" if item.negated else "=", value))
+            condition = Condition(Expression(ColumnRef(table, column)), "!=" if item.negated else "=", value)
+            if spec.share:
+                # "what share of orders were online": the value is what is measured, not a filter
+                share = Expression(ColumnRef(fact, "*"), "SHARE", share_of=condition)
+                plan.select = [share if e is metric else e for e in plan.select]
+                self.reasoning.append(f"the percentage of {fact} rows with {column} {condition.operator} {value}")
+            else:
+                plan.conditions.append(condition)
         if spec.threshold is not None:
             operator, number = spec.threshold
             plan.having.append(Condition(metric, operator, number))
@@ -903,6 +931,7 @@ class Analytic:
     def tables_of(plan: QueryPlan) -> list[str]:
         tables: list[str] = []
         expressions = plan.select + plan.group_by + [c.expression for c in plan.conditions]
+        expressions += [e.share_of.expression for e in plan.select if e.share_of is not None]
         for expression in expressions:
             if expression.column is not None and expression.column.table not in tables:
                 tables.append(expression.column.table)

@@ -177,3 +177,6 @@ AMOUNT_COMPARATORS: list[tuple[tuple[str, ...], str]] = [
 # Words that introduce such a comparison: "customers WHOSE total sales exceed 5000", "WHO placed more than
 # 3 orders". Accepted only when the question has the comparison.
 RELATIVES = {"whose", "who", "that", "where", "having"}
+
+# "the share of orders that were online": the percentage of rows with a value.
+SHARE_WORDS = {"percentage", "percent", "share", "proportion", "fraction"}
