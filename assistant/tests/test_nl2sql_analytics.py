@@ -405,6 +405,7 @@ def test_a_verb_naming_no_date_is_not_read_as_another_date(demo: tuple[Path, Sch
 
 MAY_2025 = "order_date >= '2025-05-01' AND order_date < '2025-06-01'"
 YESTERDAY = "order_date >= '2025-06-14' AND order_date < '2025-06-15'"
+Q1_2025 = "order_date >= '2025-01-01' AND order_date < '2025-04-01'"
 
 
 @pytest.mark.parametrize(
@@ -417,6 +418,13 @@ YESTERDAY = "order_date >= '2025-06-14' AND order_date < '2025-06-15'"
         ("Show orders over 1000 placed in May 2025", f"SELECT * FROM orders WHERE total_amount > 1000 AND {MAY_2025}"),
         ("orders with a total amount over 1000", "SELECT * FROM orders WHERE total_amount > 1000"),
         ("show payments in Q1 2025", "SELECT * FROM payments WHERE paid_at >= '2025-01-01' AND paid_at < '2025-04-01'"),
+        # "month" is also a column of the monthly view; here it is the unit of the window
+        ("orders last month", f"SELECT * FROM orders WHERE {MAY_2025}"),
+        (
+            "customers who signed up last month",
+            "SELECT first_name, last_name FROM customers WHERE signup_date >= '2025-05-01' AND signup_date < '2025-06-01'",
+        ),
+        ("list orders placed last quarter", f"SELECT * FROM orders WHERE {Q1_2025}"),
         (
             "customers who signed up in March 2024",
             "SELECT first_name, last_name FROM customers WHERE signup_date >= '2024-03-01' AND signup_date < '2024-04-01'",

@@ -115,6 +115,15 @@ class InterpreterBase:
 
     # ------------------------------------------------------------------ helpers
 
+    def window_unit(self, slot: Slot) -> bool:
+        """"month" in "last month": the unit of a time window, whatever columns are also called month."""
+        if slot.length != 1 or self.lemmas[slot.start] not in ("day", "week", "month", "quarter", "year"):
+            return False
+        before = slot.start - 1
+        if before >= 0 and self.tokens[before].kind == "number":
+            before -= 1
+        return before >= 0 and self.lemmas[before] in ("last", "past", "this", "previous", "current")
+
     def penalise(self, factor: float, why: str) -> None:
         self.penalties.append((factor, why))
 
@@ -440,7 +449,7 @@ class InterpreterBase:
                 self.penalise(0.9, f"'{self.span(slot)}' read as {keyed.table}.{keyed.column}, a key to the same values")
                 continue
             slot.chosen = best
-            if len(tied) > 1:
+            if len(tied) > 1 and not self.window_unit(slot):
                 self.penalise(0.6, f"'{self.span(slot)}' matches several columns equally well")
 
     def through_owner(self, slot: Slot, owner: str) -> bool:

@@ -993,7 +993,10 @@ class ShapePasses(InterpreterBase):
             else:
                 start, end = today - dt.timedelta(days=30 * amount), today + dt.timedelta(days=1)
         elif word == "quarter":
-            return
+            found = window_at(self.tokens, today, position)  # calendar quarters, as the breakdown reader reads them
+            if found is None:
+                return
+            start, end = found[1][0], found[1][1]
         else:
             days = amount * (7 if word == "week" else 1)
             start, end = today - dt.timedelta(days=days), today + dt.timedelta(days=1)
@@ -1002,6 +1005,9 @@ class ShapePasses(InterpreterBase):
         before = position - 1 if position > 0 and self.lemmas[position - 1] in ("in", "during", "over", "for") else position
         self.window(start, end, ref, position)
         self.mark(before, unit_position + 1)
+        for slot in self.slots:
+            if slot.role is None and position <= slot.start <= unit_position:
+                slot.role = "filter"  # "last month" where a column is also called month: the window's unit
 
     def date_bucket(self, position: int) -> None:
         lemma = self.lemmas[position]
