@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .schema import ForeignKey, SchemaInfo
 
@@ -384,15 +384,33 @@ class Renderer:
 
     def condition(self, condition: Condition) -> str:
         left = self.expression(condition.expression)
+        if condition.operator in ("IS NULL", "IS NOT NULL"):
+            return f"{left} {condition.operator}"
         if condition.subquery is not None:
-            inner = render(self.schema, condition.subquery)
+            inner = render(self.schema, self.without_nulls(condition))
             return f"{left} {condition.operator} ({inner})"
+
         if condition.operator == "BETWEEN":
             return f"{left} BETWEEN {quote_literal(condition.value)} AND {quote_literal(condition.value2)}"
         if condition.operator in ("IN", "NOT IN"):
             values = ", ".join(quote_literal(value) for value in condition.value)  # type: ignore[attr-defined]
             return f"{left} {condition.operator} ({values})"
         return f"{left} {condition.operator} {quote_literal(condition.value)}"
+
+    def without_nulls(self, condition: Condition) -> QueryPlan:
+        """`x NOT IN (SELECT y …)` is never true once one y is NULL ("stores with no employees" would find none
+        if one employee has no store): the subquery leaves NULLs out. Keys cannot be NULL and need no test."""
+        inner = condition.subquery
+        assert inner is not None
+        if condition.operator != "NOT IN" or len(inner.select) != 1 or (inner.conditions and inner.connector != "AND"):
+            return inner
+        shown = inner.select[0]
+        if shown.aggregate or shown.column is None or shown.column.column == "*":
+            return inner
+        table = self.schema.table(shown.column.table)
+        if table is not None and [c.name for c in table.primary_keys] == [shown.column.column]:
+            return inner
+        return replace(inner, conditions=[*inner.conditions, Condition(Expression(shown.column), "IS NOT NULL")])
 
     def from_clause(self) -> str:
         first = self.order[0]

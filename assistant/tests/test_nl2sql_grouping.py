@@ -749,3 +749,18 @@ def test_an_aggregate_of_a_number_of_column(
     path, schema = database(tmp_path_factory, "nl2sql_farms", FARMS)
     got = [tuple(round(v, 2) if isinstance(v, float) else v for v in row) for row in rows(path, schema, question)]
     assert got == expected
+
+
+SHOPS = """
+CREATE TABLE stores (store_id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE employees (employee_id INTEGER PRIMARY KEY, name TEXT, store_id INTEGER REFERENCES stores(store_id));
+INSERT INTO stores VALUES (1, 'Berlin'), (2, 'Paris'), (3, 'Rome');
+INSERT INTO employees VALUES (1, 'Ann', 1), (2, 'Bo', 2), (3, 'Cy', NULL);
+"""
+
+
+@pytest.mark.parametrize("question", ["Which stores have no employees?", "List the names of stores without employees."])
+def test_no_related_rows_despite_a_null_key(tmp_path_factory: pytest.TempPathFactory, question: str) -> None:
+    """An employee with no store must not hide the store with no employees (NOT IN over a NULL is never true)."""
+    path, schema = database(tmp_path_factory, "nl2sql_shops", SHOPS)
+    assert rows(path, schema, question) == [("Rome",)]
