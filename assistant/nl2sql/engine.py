@@ -156,6 +156,15 @@ def _rows_once(schema: SchemaInfo, plan: QueryPlan, renderer: Renderer) -> Query
     return QueryPlan(select=list(plan.select), tables=[owner], conditions=[*outer_conditions, restriction])
 
 
+def _which_unanswered(question: str, plan: QueryPlan) -> None:
+    """"Which department has the highest average GPA, and what is it?" asks for the department: an answer
+    made only of figures per group, none of them saying which group, is a misreading."""
+    if not question.lower().startswith(("which ", "who ")) or not plan.group_by or not plan.select:
+        return
+    if all(e.aggregate for e in plan.select):
+        raise Refusal("The question asks which one, but I could only compute the figures, not say whose they are.")
+
+
 def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) -> tuple[str, float]:
     counted = _groups_counted(interpretation.plan)
     renderer = Renderer(schema, interpretation.plan)
@@ -212,6 +221,7 @@ def _answer(question: str, schema: SchemaInfo, dialect: str, today: dt.date | No
             interpretation = Interpreter(question, schema, today).interpret()
         _per_row_groups(schema, interpretation)
         _single_row_ranked(interpretation.plan)
+        _which_unanswered(question, interpretation.plan)
         sql, confidence = _render(schema, interpretation, dialect)
     except analytics.Unsure as unsure:
         return Result(None, f"I am not sure enough to answer: {unsure.reason}.", 0.0)

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.nl2sql.schema import SchemaInfo
 
-from .sqlite_db import ask, database, rows
+from .sqlite_db import ask, database, fetch, rows
 
 CLINIC = """
 CREATE TABLE party (party_id INTEGER PRIMARY KEY, party_name TEXT);
@@ -764,3 +764,20 @@ def test_no_related_rows_despite_a_null_key(tmp_path_factory: pytest.TempPathFac
     """An employee with no store must not hide the store with no employees (NOT IN over a NULL is never true)."""
     path, schema = database(tmp_path_factory, "nl2sql_shops", SHOPS)
     assert rows(path, schema, question) == [("Rome",)]
+
+
+
+DEPARTMENTS = """
+CREATE TABLE department (dept_code TEXT PRIMARY KEY, dept_name TEXT);
+CREATE TABLE student (stu_num INTEGER PRIMARY KEY, dept_code TEXT REFERENCES department(dept_code), stu_gpa REAL);
+INSERT INTO department VALUES ('ACCT', 'Accounting'), ('BIOL', 'Biology');
+INSERT INTO student VALUES (1, 'ACCT', 2.5), (2, 'ACCT', 3.0), (3, 'BIOL', 3.8);
+"""
+
+
+def test_which_group_is_not_answered_with_its_figure_alone(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """ "Which …, and what is …" asks for the group first: a figure with no group beside it would look like an
+    answer and is not one; the engine names the group or refuses."""
+    path, schema = database(tmp_path_factory, "nl2sql_departments", DEPARTMENTS)
+    result = ask(schema, "Which department has the highest average student GPA, and what is the average gpa?")
+    assert result.sql is None or any("Biology" in row for row in fetch(path, result.sql))
