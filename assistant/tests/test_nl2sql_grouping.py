@@ -673,6 +673,8 @@ INSERT INTO students VALUES (1, 'Jaskolski', '2017-06-19'), (2, 'Langosh', '2018
         # "publication date" is date_of_publication; "date" alone a table's only date column
         ("What is the publication date of the catalog named Coffee?", [("2012-04-13",)], False),
         ("List the text of all tweets in the order of date.", [("earlier",), ("later",)], True),
+        # "the first" of rows with one date are the earliest by it
+        ("Show the text of the first 1 tweets.", [("earlier",)], True),
         # "latest" is part of the column's name here, not a superlative over it
         (
             "Find the latest logon date of the students whose family name is Jaskolski or Langosh.",

@@ -134,6 +134,8 @@ class Interpreter(ConditionPasses):
             if not self.superlative_as_subquery():
                 plan.limit = self.limit or 1
         elif self.limit is not None:
+            if not plan.order_by and not self.top_used:
+                self.first_by_date()
             if not plan.order_by:
                 raise Refusal("I found a 'top N' but not what to rank by.")
             plan.limit = self.limit
@@ -456,6 +458,15 @@ class Interpreter(ConditionPasses):
         if len(own) == 1:
             return [ColumnRef(table.name, own[0].name)]
         return []
+
+    def first_by_date(self) -> None:
+        """"the first 5 customers": the earliest by the subject table's one date, when it has exactly one."""
+        table = self.table(self.subject or "")
+        dates = [c for c in table.columns if c.is_date and not c.is_numeric]
+        if len(dates) != 1:
+            return
+        self.plan.order_by.append(OrderItem(Expression(ColumnRef(table.name, dates[0].name))))
+        self.penalise(0.9, f"'first' read as the earliest by {dates[0].name}")
 
     def names_own_table(self, slot: Slot) -> bool:
         """Whether the words of a column mention say its table's name ("flight number" for flight.flno)."""
