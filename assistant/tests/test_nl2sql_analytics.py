@@ -17,6 +17,8 @@ from assistant.nl2sql.introspect_sqlite import introspect
 from assistant.nl2sql.schema import SchemaInfo
 from metadata.demo_warehouse import DICTIONARY, generate
 
+from .sqlite_db import database
+
 END = dt.date(2025, 6, 30)
 TODAY = dt.date(2025, 6, 15)
 
@@ -638,20 +640,19 @@ def test_the_share_of_rows_with_a_value(demo: tuple[Path, SchemaInfo], question:
     assert any(0 < row[-1] < 100 for row in got)
 
 
-def test_a_share_runs_on_duckdb(tmp_path: Path) -> None:
+SHOP = (
+    "CREATE TABLE orders (order_id INTEGER PRIMARY KEY, channel TEXT, total DOUBLE);"
+    "INSERT INTO orders VALUES (1, 'online', 10), (2, 'online', 20), (3, 'store', 5), (4, 'phone', 7);"
+)
+
+
+def test_a_share_runs_on_duckdb(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The percentage is rendered once, for SQLite, then moved to the source's dialect: here it runs on DuckDB."""
     duckdb = pytest.importorskip("duckdb")
-    path = tmp_path / "shop.sqlite"
-    connection = sqlite3.connect(path)
-    connection.executescript(
-        "CREATE TABLE orders (order_id INTEGER PRIMARY KEY, channel TEXT, total REAL);"
-        "INSERT INTO orders VALUES (1, 'online', 10), (2, 'online', 20), (3, 'store', 5), (4, 'phone', 7);"
-    )
-    connection.commit()
-    connection.close()
-    result = answer("What share of orders were online?", introspect(path), dialect="duckdb", today=TODAY)
+    _, schema = database(tmp_path_factory, "nl2sql_shop_share", SHOP)
+    result = answer("What share of orders were online?", schema, dialect="duckdb", today=TODAY)
     assert result.sql is not None, result.refusal
-    database = duckdb.connect()
-    database.execute("CREATE TABLE orders (order_id INTEGER PRIMARY KEY, channel TEXT, total DOUBLE)")
-    database.execute("INSERT INTO orders VALUES (1, 'online', 10), (2, 'online', 20), (3, 'store', 5), (4, 'phone', 7)")
-    assert database.execute(result.sql).fetchall() == [(50.0,)]
+    connection = duckdb.connect()
+    for statement in SHOP.split(";")[:-1]:
+        connection.execute(statement)
+    assert connection.execute(result.sql).fetchall() == [(50.0,)]

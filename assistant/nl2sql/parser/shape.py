@@ -244,6 +244,16 @@ class ShapePasses(InterpreterBase):
                 if lemma in ("each", "every") and position + 1 < len(self.tokens) and self.lemmas[position + 1] in ("one", "of"):
                     self.mark(position, position + 2)
 
+    def free_measure(self, slot: Slot | None) -> ColumnRef | None:
+        """The numeric, non-key column a still unused column mention names, or None."""
+        if slot is None or slot.kind != "column" or slot.role is not None:
+            return None
+        ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+        column = self.column_info(ref)
+        if column is None or not column.is_numeric or self.is_key(column):
+            return None
+        return ref
+
     def aggregated_number(self, position: int) -> bool:
         """"the average number of working horses", "the maximum and minimum number of cows": after an
         aggregate, "number of X" is the value of the numeric column X, not a count of rows."""
@@ -256,11 +266,8 @@ class ShapePasses(InterpreterBase):
         if not functions or self.lemmas[back + 1] in ("and", ",", "or"):
             return False
         slot = self.slot_at(self.skip(position + 2, {"the", "a", "an"}))
-        if slot is None or slot.kind != "column" or slot.role is not None:
-            return False
-        ref = ColumnRef(slot.best.table or "", slot.best.column or "")
-        column = self.column_info(ref)
-        if column is None or not column.is_numeric or self.is_key(column):
+        ref = self.free_measure(slot)
+        if slot is None or ref is None:
             return False
         slot.role = "aggregate"
         for offset, (at, function) in enumerate(sorted(functions)):
@@ -598,11 +605,8 @@ class ShapePasses(InterpreterBase):
         if after >= len(self.tokens) or lx.AGGREGATE_WORDS.get(self.lemmas[after]) not in ("SUM", "AVG"):
             return False
         slot = self.slot_at(self.skip(after + 1, {"of"}))
-        if slot is None or slot.kind != "column" or slot.role is not None:
-            return False
-        ref = ColumnRef(slot.best.table or "", slot.best.column or "")
-        column = self.column_info(ref)
-        if column is None or not column.is_numeric or self.is_key(column):
+        ref = self.free_measure(slot)
+        if slot is None or ref is None:
             return False
         slot.role = "order"
         self.plan.add_table(ref.table)
