@@ -77,6 +77,17 @@ def test_validate_reports_errors_warnings_and_normalized_sql(team):
     assert_error(team["analyst"].post("/api/v1/queries/validate", {}, format="json"), 400, "VALIDATION_ERROR")
 
 
+def test_masked_numbers_show_no_digit_and_phone_numbers_only_their_last_four():
+    from decimal import Decimal
+
+    from queries.services import mask_value
+
+    # an average salary over one person is that person's salary: nothing of it may show
+    assert mask_value(35190.41916167665) == mask_value(84000) == mask_value(Decimal("120500.00")) == "***"
+    assert mask_value("+49 30 1234567") == "***-***-4567"
+    assert mask_value("ana@example.com") == "a***@example.com"
+
+
 def test_pii_is_masked_for_analysts_through_aliases_and_expressions_but_not_for_admins(team):
     sql = "SELECT email, lower(email) AS contact, country FROM customers ORDER BY customer_id"
     analyst = team["analyst"].post(EXECUTE, {"input": sql}, format="json").json()
