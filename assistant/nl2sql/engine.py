@@ -232,7 +232,8 @@ def _answer(question: str, schema: SchemaInfo, dialect: str, today: dt.date | No
     mappings = _mappings(interpretation.plan, schema)
     reasoning = interpretation.reasoning + [f"confidence {confidence:.2f}"]
     if confidence < MIN_CONFIDENCE:
-        reasons = "; ".join(r.removeprefix("uncertain: ") for r in interpretation.reasoning if r.startswith("uncertain"))
+        doubts = [r.removeprefix("uncertain: ") for r in interpretation.reasoning if r.startswith("uncertain")]
+        reasons = "; ".join(dict.fromkeys(doubts))  # each doubt once, however often it arose
         return Result(
             None,
             f"I am not confident enough to answer ({reasons or 'low confidence'}).",

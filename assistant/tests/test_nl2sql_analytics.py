@@ -656,3 +656,9 @@ def test_a_share_runs_on_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Non
     for statement in SHOP.split(";")[:-1]:
         connection.execute(statement)
     assert connection.execute(result.sql).fetchall() == [(50.0,)]
+
+
+def test_a_refusal_names_each_doubt_once(demo: tuple[Path, SchemaInfo]) -> None:
+    result = answer("revenue " * 300, demo[1], today=TODAY)
+    assert result.sql is None and result.refusal
+    assert len(result.refusal) < 1000
