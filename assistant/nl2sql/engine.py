@@ -111,7 +111,7 @@ def _single_row_ranked(plan: QueryPlan) -> None:
 
 
 def _groups_counted(plan: QueryPlan) -> bool:
-    """"How many customers have more than 3 orders": one count over the groups the HAVING keeps, not a
+    """ "How many customers have more than 3 orders": one count over the groups the HAVING keeps, not a
     count per group. When so, the plan is turned into the list of kept groups, to be counted around."""
     if len(plan.select) != 1 or not plan.group_by or not plan.having or plan.order_by or plan.limit is not None:
         return False
@@ -123,7 +123,7 @@ def _groups_counted(plan: QueryPlan) -> bool:
 
 
 def _rows_once(schema: SchemaInfo, plan: QueryPlan, renderer: Renderer) -> QueryPlan | None:
-    """"The average salary of employees who have orders": joining the orders repeats each employee once per
+    """ "The average salary of employees who have orders": joining the orders repeats each employee once per
     order, which weights the average (and multiplies a total or a count). When the totalled rows' table is
     only restricted by rows below it, the restriction becomes `key IN (…)` and each row counts once."""
     if plan.group_by or plan.having or plan.order_by or plan.limit is not None or plan.distinct or not plan.select:
@@ -157,7 +157,7 @@ def _rows_once(schema: SchemaInfo, plan: QueryPlan, renderer: Renderer) -> Query
 
 
 def _which_unanswered(question: str, plan: QueryPlan) -> None:
-    """"Which department has the highest average GPA, and what is it?" asks for the department: an answer
+    """ "Which department has the highest average GPA, and what is it?" asks for the department: an answer
     made only of figures per group, none of them saying which group, is a misreading."""
     if not question.lower().startswith(("which ", "who ")) or not plan.group_by or not plan.select:
         return

@@ -448,7 +448,7 @@ def _verb_forms(word: str) -> set[str]:
 
 
 def _year_phrases(table: Table, column: Column, words: list[str]) -> list[Phrase]:
-    """"opening year", "year of opening", "open year" for open_year; "founded year", "year founded" for a
+    """ "opening year", "year of opening", "open year" for open_year; "founded year", "year founded" for a
     year column named only by its verb (founded, established)."""
     others = [w for w in words if w not in ("year", "yr") and w not in identifier_words(table.name)]
     if len(others) != 1 or len(others[0]) < 4:
@@ -463,7 +463,7 @@ def _year_phrases(table: Table, column: Column, words: list[str]) -> list[Phrase
 
 
 def _date_phrases(table: Table, column: Column, words: list[str]) -> list[Phrase]:
-    """"publication date" for date_of_publication; "date" for a table's only date (createdate, Bdate)."""
+    """ "publication date" for date_of_publication; "date" for a table's only date (createdate, Bdate)."""
     phrases = []
     if len(words) > 1 and words[0] == "date":
         rest = tuple(w for w in words[1:] if w != "of")
@@ -750,7 +750,7 @@ FLAG_WORDS = {"is", "has", "flag", "yn"}
 
 
 def flag_condition(table: Table, word: Token) -> tuple[Column, bool | int] | None:
-    """"active customers" over customers.is_active: the yes/no column the adjective names, with the value
+    """ "active customers" over customers.is_active: the yes/no column the adjective names, with the value
     it asks for ("inactive" asks for no). A declared boolean is compared with TRUE/FALSE, a 0/1 one with 1/0."""
     for column in table.columns:
         if not column.is_flag:

@@ -273,7 +273,7 @@ class Analytic:
         return end + 1, operator, number
 
     def flag_at(self, position: int) -> Mention | None:
-        """"active customers": an adjective before a table that names one of its yes/no columns."""
+        """ "active customers": an adjective before a table that names one of its yes/no columns."""
         token = self.tokens[position]
         if token.kind != "word":
             return None
@@ -299,7 +299,7 @@ class Analytic:
         return None
 
     def verb_before_window(self, position: int) -> int:
-        """"customers who signed up in 2024", "products launched last year": a participle (and its particle)
+        """ "customers who signed up in 2024", "products launched last year": a participle (and its particle)
         right before a time window says which date the window applies to."""
         token = self.tokens[position]
         participle = len(token.lower) >= 5 and token.lower.endswith("ed") or token.lower in lx.IRREGULAR_PARTICIPLES
@@ -532,12 +532,12 @@ class Analytic:
 
     @staticmethod
     def names_a_column(item: Item) -> bool:
-        """"revenue" names a column before a table; "orders" names the table ("orders last month" lists them)."""
+        """ "revenue" names a column before a table; "orders" names the table ("orders last month" lists them)."""
         best = max((link.tier for link in item.links), default=0.0)
         return all(link.column is not None for link in item.links if link.tier == best)
 
     def threshold_spec(self, spec: Spec, spans: list[Item], kinds: list[str]) -> None:
-        """"customers whose total sales exceed 5000", "customers with more than 3 orders in 2024", "customers who
+        """ "customers whose total sales exceed 5000", "customers with more than 3 orders in 2024", "customers who
         spent more than 500": the listed thing is grouped and the total or count compared (HAVING)."""
         if self.count_head and spec.count is not None and (spec.measure is not None or spec.rank_family is not None):
             # "how many countries have total sales over 20000": the countries kept are counted

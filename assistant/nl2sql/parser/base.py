@@ -116,7 +116,7 @@ class InterpreterBase:
     # ------------------------------------------------------------------ helpers
 
     def window_unit(self, slot: Slot) -> bool:
-        """"month" in "last month": the unit of a time window, whatever columns are also called month."""
+        """ "month" in "last month": the unit of a time window, whatever columns are also called month."""
         if slot.length != 1 or self.lemmas[slot.start] not in ("day", "week", "month", "quarter", "year"):
             return False
         before = slot.start - 1

@@ -460,7 +460,7 @@ class Interpreter(ConditionPasses):
         return []
 
     def first_by_date(self) -> None:
-        """"the first 5 customers": the earliest by the subject table's one date, when it has exactly one."""
+        """ "the first 5 customers": the earliest by the subject table's one date, when it has exactly one."""
         table = self.table(self.subject or "")
         dates = [c for c in table.columns if c.is_date and not c.is_numeric]
         if len(dates) != 1:

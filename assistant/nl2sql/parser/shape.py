@@ -255,7 +255,7 @@ class ShapePasses(InterpreterBase):
         return ref
 
     def aggregated_number(self, position: int) -> bool:
-        """"the average number of working horses", "the maximum and minimum number of cows": after an
+        """ "the average number of working horses", "the maximum and minimum number of cows": after an
         aggregate, "number of X" is the value of the numeric column X, not a count of rows."""
         functions: list[tuple[int, str]] = []
         back = position - 1
@@ -846,7 +846,7 @@ class ShapePasses(InterpreterBase):
             self.only_the_date_asked()
 
     def only_the_date_asked(self) -> None:
-        """"When was the school founded?" asks for the date alone: a text column naming the thing
+        """ "When was the school founded?" asks for the date alone: a text column naming the thing
         ("school" for university.School) only says whose date it is."""
         for slot in self.slots:
             if slot.kind != "column" or slot.role is not None:
@@ -857,7 +857,7 @@ class ShapePasses(InterpreterBase):
                 self.mark(slot.start, slot.end)
 
     def year_range(self, position: int) -> bool:
-        """"opened between 2000 and 2005": the year column (or the date) from the first year to the last."""
+        """ "opened between 2000 and 2005": the year column (or the date) from the first year to the last."""
         if self.lemmas[position] != "between" or position + 3 >= len(self.tokens):
             return False
         first, second = self.slot_at(position + 1), self.slot_at(position + 3)
@@ -882,7 +882,7 @@ class ShapePasses(InterpreterBase):
         return True
 
     def calendar_window(self, position: int) -> bool:
-        """"in May 2025", "in Q1 2024", "yesterday", "year to date": windows named by the calendar."""
+        """ "in May 2025", "in Q1 2024", "yesterday", "year to date": windows named by the calendar."""
         found = window_at(self.tokens, self.today, position)
         if found is None:
             return False
