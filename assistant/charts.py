@@ -2,7 +2,8 @@
 
 * one row of one number → a big number ("number");
 * a time-like first column and numbers → a line per number column ("line");
-* a category column and one number, not too many categories → bars, largest first ("bar");
+* a category column and one number, not too many categories → bars, largest first ("bar"); two or three
+  naming columns before the number (first and last name) label each bar together;
 * anything else → the table is the best view ("table", no spec).
 
 The spec carries its data inline (the rows the user sees), so a client renders it as is.
@@ -10,6 +11,7 @@ The spec carries its data inline (the rows the user sees), so a client renders i
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -80,6 +82,8 @@ def chart_for(columns: list[dict[str, str]], rows: list[list[Any]], hint: str | 
             return _line(names, rows, ys, columns[0], title)
     if len(columns) == 2 and numbers == [1] and 0 not in numbers and len(rows) <= MAX_BARS:
         return _bar(names, rows, title)
+    if 3 <= len(columns) <= 4 and numbers == [len(columns) - 1] and len(rows) <= MAX_BARS:
+        return _labelled_bar(names, rows, title)  # "first name, last name, total": one bar per person
     if hint == "bar" and len(columns) >= 2 and 1 in numbers and len(rows) <= MAX_BARS:
         return _bar(names[:2], [row[:2] for row in rows], title)
     return {"type": "table", "x": None, "y": None, "spec": None}
@@ -133,3 +137,18 @@ def _bar(names: list[str], rows: list[list[Any]], title: str) -> dict[str, Any]:
                           "tooltip": [{"field": _ref(category), "title": category},
                                       {"field": _ref(value), "type": "quantitative", "title": value}]})
     return {"type": "bar", "x": category, "y": value, "spec": spec}
+
+
+def _labelled_bar(names: list[str], rows: list[list[Any]], title: str) -> dict[str, Any]:
+    """Bars labelled by several columns joined ("Ada Byron" from first and last name)."""
+    parts, value = names[:-1], names[-1]
+    label = " ".join(parts)
+    spec = _base(title, _values(names, rows))
+    joined = " + ' ' + ".join(f"datum[{json.dumps(part)}]" for part in parts)
+    spec.update(transform=[{"calculate": joined, "as": label}],
+                mark={"type": "bar"},
+                encoding={"y": {"field": _ref(label), "type": "nominal", "sort": "-x", "title": label},
+                          "x": {"field": _ref(value), "type": "quantitative", "title": value},
+                          "tooltip": [{"field": _ref(label), "title": label},
+                                      {"field": _ref(value), "type": "quantitative", "title": value}]})
+    return {"type": "bar", "x": label, "y": value, "spec": spec}

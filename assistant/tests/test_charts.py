@@ -47,3 +47,15 @@ def test_field_names_with_dots_and_brackets_are_escaped_for_vega_lite():
     assert encoding["x"]["field"] == "strftime('%Y-%m', o\\.order_date)" and encoding["y"]["field"] == "sum(o\\.total)"
     assert encoding["x"]["title"] == "strftime('%Y-%m', o.order_date)"
     assert chart["spec"]["data"]["values"][0] == {"strftime('%Y-%m', o.order_date)": "2024-01", "sum(o.total)": 1.0}
+
+
+def test_bars_labelled_by_first_and_last_name():
+    columns = [{"name": "first_name", "type": "text"}, {"name": "last_name", "type": "text"}, NUM]
+    chart = chart_for(columns, [["Ada", "Byron", 9], ["Alan", "Turing", 4]])
+    assert chart["type"] == "bar" and chart["x"] == "first_name last_name" and chart["y"] == "n"
+    assert chart["spec"]["transform"] == [
+        {"calculate": "datum[\"first_name\"] + ' ' + datum[\"last_name\"]", "as": "first_name last_name"}
+    ]
+    assert chart["spec"]["encoding"]["y"]["field"] == "first_name last_name"
+    # a number in the middle, or more columns, stay a table
+    assert chart_for([columns[0], NUM, columns[1]], [["Ada", 9, "Byron"]])["type"] == "table"
