@@ -662,3 +662,14 @@ def test_a_refusal_names_each_doubt_once(demo: tuple[Path, SchemaInfo]) -> None:
     result = answer("revenue " * 300, demo[1], today=TODAY)
     assert result.sql is None and result.refusal
     assert len(result.refusal) < 1000
+
+
+@pytest.mark.parametrize("question", ["customers with total sales under 100", "customers who spent less than 50 in total"])
+def test_a_total_from_above_is_not_answered_without_the_rows_with_none(demo: tuple[Path, SchemaInfo], question: str) -> None:
+    """Customers who bought nothing have total sales under 100 too: an answer read from the orders alone would
+    silently leave them out, so the engine either includes them or refuses."""
+    path, schema = demo
+    result = answer(question, schema, today=TODAY)
+    if result.sql is not None:
+        never = run(path, "SELECT COUNT(*) FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM orders)")[0][0]
+        assert never and len(run(path, result.sql)) >= never

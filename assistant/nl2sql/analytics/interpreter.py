@@ -551,8 +551,12 @@ class Analytic:
             raise NotAnalytic("a comparison of nothing measured")
         if spec.measure is not None and spec.function is None:
             raise NotAnalytic("'sales over 5000' may be each row's amount, not a total")
-        if spec.count is not None and spec.threshold is not None and spec.threshold[0] in ("<", "<="):
-            raise NotAnalytic("fewer than N also means none; the general parser keeps the rows with none")
+        additive = spec.count is not None or spec.function in ("SUM", None)
+        if spec.threshold is not None and spec.threshold[0] in ("<", "<=") and additive:
+            # "customers with fewer than 2 orders / total sales under 100" include those with none, which rows
+            # read from the orders cannot show; the general parser keeps them (or refuses). An average below
+            # 50 has no such rows: nothing to average is no average.
+            raise NotAnalytic("a count or total from above also means none")
         if spec.entity is None and spans and spans[0].start < min(
             (item.start for item in (spec.count, spec.measure) if item is not None), default=len(self.tokens)
         ):
