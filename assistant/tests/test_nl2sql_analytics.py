@@ -51,6 +51,16 @@ def engine_rows(path: Path, schema: SchemaInfo, question: str) -> list[tuple]:
     return run(path, result.sql)
 
 
+def same_rows(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> list[tuple]:
+    """The engine's rows for `question`, which must be those of the reference `sql` (in any order, and not
+    none: a reference returning nothing would prove nothing)."""
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert want, "the reference query must return rows"
+    assert sorted(got, key=repr) == sorted(want, key=repr)
+    return got
+
+
 LINE = "ROUND(oi.quantity * oi.unit_price * (1 - oi.discount), 2)"
 DEMO_CASES = [
     (
@@ -307,10 +317,7 @@ ORDERS_2024 = "o.order_date >= '2024-01-01' AND o.order_date < '2025-01-01'"
 def test_groups_kept_by_their_total_or_count(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
     """The listed things whose total (or count of rows) passes the bar — not every row over it, and
     without a column nobody asked for."""
-    path, schema = demo
-    got, want = engine_rows(path, schema, question), run(path, sql)
-    assert want, "the reference query must return rows"
-    assert sorted(got, key=repr) == sorted(want, key=repr)
+    same_rows(demo, question, sql)
 
 
 @pytest.mark.parametrize(
@@ -392,9 +399,7 @@ SIGNUPS_2024 = "signup_date >= '2024-01-01' AND signup_date < '2025-01-01'"
     ],
 )
 def test_the_verb_before_a_window_picks_the_date(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
-    path, schema = demo
-    got, want = engine_rows(path, schema, question), run(path, sql)
-    assert want and sorted(got, key=repr) == sorted(want, key=repr)
+    same_rows(demo, question, sql)
 
 
 def test_a_verb_naming_no_date_is_not_read_as_another_date(demo: tuple[Path, SchemaInfo]) -> None:
@@ -437,9 +442,7 @@ Q1_2025 = "order_date >= '2025-01-01' AND order_date < '2025-04-01'"
     ],
 )
 def test_rows_listed_by_amount_and_calendar_window(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
-    path, schema = demo
-    got, want = engine_rows(path, schema, question), run(path, sql)
-    assert want and sorted(got, key=repr) == sorted(want, key=repr)
+    same_rows(demo, question, sql)
 
 
 @pytest.mark.parametrize("question", ["price by category", "price in 2024"])
@@ -472,9 +475,7 @@ def test_never_ordered_products_are_those_on_no_order_line(demo: tuple[Path, Sch
     ],
 )
 def test_an_adjective_naming_a_yes_no_column_filters_by_it(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
-    path, schema = demo
-    got, want = engine_rows(path, schema, question), run(path, sql)
-    assert want and sorted(got, key=repr) == sorted(want, key=repr)
+    same_rows(demo, question, sql)
 
 
 def test_top_customers_without_a_measure_are_ranked_by_revenue_and_say_so(demo: tuple[Path, SchemaInfo]) -> None:
@@ -551,9 +552,7 @@ def test_the_engine_fails_closed(demo: tuple[Path, SchemaInfo], monkeypatch: pyt
     ],
 )
 def test_a_table_broken_down_is_counted(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
-    path, schema = demo
-    got, want = engine_rows(path, schema, question), run(path, sql)
-    assert want and sorted(got, key=repr) == sorted(want, key=repr)
+    same_rows(demo, question, sql)
 
 
 @pytest.mark.parametrize(
@@ -598,9 +597,7 @@ def test_rows_restricted_by_a_join_are_totalled_once(demo: tuple[Path, SchemaInf
     ],
 )
 def test_several_figures_over_the_same_rows(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
-    path, schema = demo
-    got, want = engine_rows(path, schema, question), run(path, sql)
-    assert want and sorted(got, key=repr) == sorted(want, key=repr)
+    same_rows(demo, question, sql)
 
 
 def test_figures_over_different_rows_are_refused(demo: tuple[Path, SchemaInfo]) -> None:
@@ -634,9 +631,7 @@ def test_figures_over_different_rows_are_refused(demo: tuple[Path, SchemaInfo]) 
 )
 def test_the_share_of_rows_with_a_value(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
     """The value is what is measured, not a filter: filtering first would make every share 100 %."""
-    path, schema = demo
-    got, want = engine_rows(path, schema, question), run(path, sql)
-    assert want and sorted(got, key=repr) == sorted(want, key=repr)
+    got = same_rows(demo, question, sql)
     assert any(0 < row[-1] < 100 for row in got)
 
 
