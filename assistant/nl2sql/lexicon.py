@@ -216,6 +216,19 @@ LIST_SUPERLATIVES = {
     "lowest": "MIN",
 }
 
+# "than the largest salary": the extreme of a column a value is compared with.
+EXTREMES = {**LIST_SUPERLATIVES, "maximum": "MAX", "max": "MAX", "minimum": "MIN", "min": "MIN"}
+
+# "higher than every / some instructor in Biology": True when the comparison must hold for all of them (so it is
+# with their extreme on the far side), False when for at least one. "Than any" means than all of them.
+SET_QUANTIFIERS: dict[tuple[str, ...], bool] = {
+    ("all",): True,
+    ("every",): True,
+    ("any",): True,
+    ("some",): False,
+    ("at", "least", "one"): False,
+}
+
 # Superlatives: True = largest first (DESC).
 SUPERLATIVE_WORDS = {
     "highest": True,
@@ -340,6 +353,15 @@ COMPARATORS: list[tuple[tuple[str, ...], str]] = [
     (("not",), "!="),
     (("different", "from"), "!="),
 ]
+
+# "a higher salary than …": a comparative adjective before the column it compares ("more students than …"
+# counts rows, and is not one of them).
+COMPARATIVES = {
+    phrase[0]: operator
+    for phrase, operator in COMPARATORS
+    if len(phrase) == 2 and phrase[1] == "than" and operator in "<>" and phrase[0] not in ("more", "less", "fewer")
+}
+
 # Words allowed between a column and its comparison: "whose age IS greater", "with a price OF 10".
 LINKING_VERBS = {"is", "are", "was", "were", "be", "of", "that", "which", "being", "equal"}
 

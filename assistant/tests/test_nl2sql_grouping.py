@@ -783,3 +783,54 @@ def test_which_group_is_not_answered_with_its_figure_alone(tmp_path_factory: pyt
     path, schema = database(tmp_path_factory, "nl2sql_departments", DEPARTMENTS)
     result = ask(schema, "Which department has the highest average student GPA, and what is the average gpa?")
     assert result.sql is None or any("Biology" in row for row in fetch(path, result.sql))
+
+
+STAFF_PAY = """
+CREATE TABLE instructor (id INTEGER PRIMARY KEY, name TEXT, dept_name TEXT, salary REAL, year INTEGER);
+INSERT INTO instructor VALUES (1, 'Ada', 'Biology', 50000, 2006), (2, 'Ben', 'Biology', 70000, 2007),
+  (3, 'Cal', 'Physics', 60000, 2006), (4, 'Dee', 'Physics', 90000, 2007), (5, 'Eve', 'History', 40000, 2006);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # than every / any of them: than the highest of them
+        ("Names of instructors with a higher salary than any of the instructors in the Biology department?", [("Dee",)]),
+        ("Find instructors whose salary is greater than that of every instructor in Biology.", [("Dee",)]),
+        # than some / at least one of them: than the lowest of them
+        ("Names of instructors with salary greater than that of some instructor in Biology.", [("Ben",), ("Cal",), ("Dee",)]),
+        ("Which instructors have a salary lower than all instructors in Physics?", [("Ada",), ("Eve",)]),
+        # than the largest / smallest value of the column
+        ("Names of instructors whose salary is less than the largest salary", [("Ada",), ("Ben",), ("Cal",), ("Eve",)]),
+        ("Names of instructors whose salary is more than the minimum salary of instructors in Physics", [("Ben",), ("Dee",)]),
+    ],
+)
+def test_a_value_compared_with_a_set_of_rows(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    path, schema = database(tmp_path_factory, "nl2sql_staff_pay", STAFF_PAY)
+    assert sorted(rows(path, schema, question)) == expected
+
+
+def test_a_set_narrowed_by_words_it_cannot_read_is_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # "hired in 2006" could narrow the instructors compared with or the instructors listed
+    _, schema = database(tmp_path_factory, "nl2sql_staff_pay", STAFF_PAY)
+    assert ask(schema, "Names of instructors with a salary above any instructor hired in 2006").sql is None
+
+
+SUPPLY = """
+CREATE TABLE products (product_id INTEGER PRIMARY KEY, product_name TEXT, price REAL);
+CREATE TABLE suppliers (supplier_id INTEGER PRIMARY KEY, supplier_name TEXT);
+CREATE TABLE product_suppliers (product_id INTEGER REFERENCES products(product_id),
+  supplier_id INTEGER REFERENCES suppliers(supplier_id), PRIMARY KEY (product_id, supplier_id));
+INSERT INTO products VALUES (1, 'Bolt', 2), (2, 'Nut', 1), (3, 'Gear', 30);
+INSERT INTO suppliers VALUES (1, 'Acme'), (2, 'Globex');
+INSERT INTO product_suppliers VALUES (1, 2), (3, 2), (2, 1);
+"""
+
+
+def test_an_id_after_a_table_and_with_is_that_tables_id(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # "the supplier with id 2" is suppliers.supplier_id, not the products' own id
+    path, schema = database(tmp_path_factory, "nl2sql_supply", SUPPLY)
+    assert sorted(rows(path, schema, "What are the ids of products from the supplier with id 2?")) == [(1,), (3,)]

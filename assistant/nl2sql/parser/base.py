@@ -402,7 +402,7 @@ class InterpreterBase:
             tables = [m for m in slot.options if m.kind == "table"]
             columns = [m for m in slot.options if m.kind == "column"]
             owner = self.owner_hint(slot)
-            owned = [m for m in columns if m.table == owner]
+            owned = [m for m in columns if m.table == owner] or [m for m in columns if m.table == self.with_owner(slot)]
             if owned:
                 slot.chosen = max(owned, key=lambda m: m.score)
                 continue
@@ -451,6 +451,19 @@ class InterpreterBase:
             slot.chosen = best
             if len(tied) > 1 and not self.window_unit(slot):
                 self.penalise(0.6, f"'{self.span(slot)}' matches several columns equally well")
+
+    def with_owner(self, slot: Slot) -> str | None:
+        """The table named right before "with" / "whose" / "having" and an id: "the supplier with id 2" → the
+        supplier's id. Only a preference among columns of several tables, never a penalty."""
+        if self.lemmas[slot.start : slot.end] not in (["id"], ["identifier"]):
+            return None
+        before = self.skip_back(slot.start, {"the", "a", "an"})
+        if before < 1 or self.lemmas[before] not in ("with", "whose", "having"):
+            return None
+        named = self.slot_ending_at(before)
+        if named is None or {m.kind for m in named.options} != {"table"}:
+            return None
+        return named.best.table
 
     def through_owner(self, slot: Slot, owner: str) -> bool:
         """ "the names of gymnasts" where gymnast rows point at people rows holding the names: a column the

@@ -62,6 +62,14 @@ class ConditionPasses(ShapePasses):
             and self.words_at(slot.end, ("than",))
         ):
             operator, position = lx.ADJECTIVE_DIRECTION[adjective], slot.end + 1
+        before = slot.start - 1
+        comparative = lx.COMPARATIVES.get(self.lemmas[before]) if before >= 0 and self.words_at(slot.end, ("than",)) else None
+        if comparative is None and adjective in lx.ADJECTIVE_DIRECTION and self.words_at(slot.end, ("than",)):
+            comparative = {"more": ">", "less": "<"}.get(self.lemmas[before]) if before >= 0 else None  # "more expensive"
+        if operator is None and comparative is not None and before not in self.explained:
+            # "a higher salary than every instructor in Biology": the comparative stands before the column
+            operator, position = comparative, slot.end + 1
+            self.mark(before, before + 1)
         if operator is None and self.words_at(position, ("between",)):
             first, second = self.slot_at(position + 1), self.slot_at(position + 3)
             if first and second and first.kind == "number" and second.kind == "number" and self.words_at(position + 2, ("and",)):
@@ -84,7 +92,11 @@ class ConditionPasses(ShapePasses):
         target_position = self.skip(position, {"the", "a", "an"})
         target = self.slot_at(target_position)
         if operator is not None and self.words_at(target_position, ("average",)):
-            return self.average_subquery(slot, operator, target_position)
+            return self.set_subquery(slot, operator, target_position, target_position + 1, "AVG")
+        if operator is not None:
+            quantified = self.quantified_set(slot, operator, position)
+            if quantified is not None:
+                return quantified
         if target is None or target.kind not in ("number", "value") or target.role is not None:
             if operator is None and target is not None and target.kind == "number" and target.role is None:
                 pass
@@ -118,9 +130,43 @@ class ConditionPasses(ShapePasses):
         target.role = "filter"
         return operator, value, None, target.end, None
 
-    def average_subquery(self, slot: Slot, operator: str, position: int) -> tuple[str, object, object, int, QueryPlan | None]:
+    def quantified_set(
+        self, slot: Slot, operator: str, position: int
+    ) -> tuple[str, object, object, int, QueryPlan | None] | None:
+        """ "a salary higher than (that of) every instructor in Biology" is higher than the highest of them; "than
+        some / at least one" than the lowest; "less than the largest salary" than the largest. The rows compared
+        are the column's own table; anything else is left unread (and so refused)."""
+        start = position
+        if self.words_at(position, ("that", "of")) or self.words_at(position, ("those", "of")):
+            position += 2
+        quantifier = next((phrase for phrase in lx.SET_QUANTIFIERS if self.words_at(position, phrase)), None)
+        if quantifier is not None:
+            above = operator in (">", ">=")
+            universal = lx.SET_QUANTIFIERS[quantifier]
+            function = "MAX" if above == universal else "MIN"
+            end = self.skip(position + len(quantifier), {"of", "the"})
+            owner = self.slot_at(end)
+            if owner is None or owner.kind != "table" or owner.best.table != slot.best.table or owner.role is not None:
+                return None
+            return self.set_subquery(slot, operator, start, end, function)
+        position = self.skip(position, {"the"})
+        extreme = lx.EXTREMES.get(self.lemmas[position]) if position < len(self.tokens) else None
+        if extreme is None:
+            return None
+        named = self.slot_at(position + 1)
+        if named is None or named.kind != "column" or named.best.column != slot.best.column:
+            return None
+        if named.best.table != slot.best.table:
+            return None
+        return self.set_subquery(slot, operator, start, position + 1, extreme)
+
+    def set_subquery(
+        self, slot: Slot, operator: str, start: int, end: int, function: str
+    ) -> tuple[str, object, object, int, QueryPlan | None]:
+        """The comparison of `slot` with `function` of its own column over a set of rows: the words from `start`
+        to `end` name the set ("the average", "every instructor"); what follows may narrow it ("… in Physics")."""
         ref = ColumnRef(slot.best.table or "", slot.best.column or "")
-        end = position + 1
+        self.mark(start, end)
         following = self.skip(end, {"of", "the"})
         after = self.slot_at(following)
         if after is not None and after.kind == "column" and after.best.column == ref.column:
@@ -129,7 +175,7 @@ class ConditionPasses(ShapePasses):
         elif after is not None and after.kind == "table" and after.best.table == ref.table:
             after.role = "filter"
             end = after.end
-        inner = QueryPlan(select=[Expression(ref, "AVG")], tables=[ref.table])
+        inner = QueryPlan(select=[Expression(ref, function)], tables=[ref.table])
         # "less than the average salary of instructors in the Physics department": the value right after
         # the average narrows the average, not the rows compared with it.
         owner = self.slot_at(self.skip(end, {"of", "the", "all"}))
@@ -148,7 +194,18 @@ class ConditionPasses(ShapePasses):
                 self.mark(narrowing.start, narrowing.end)
                 self.value_kind_word(narrowing, ColumnRef(table, column))
                 end = narrowing.end
+        self.unread_narrowing(end)
         return operator, None, None, end, inner
+
+    def unread_narrowing(self, end: int) -> None:
+        """ "above any wine produced in 2006": a number or value right after the set compared with may narrow
+        it or the rows compared; when it was not read as narrowing the set, which of the two is a guess."""
+        position = end
+        while position < len(self.tokens) and self.lemmas[position] not in ("and", "or", ",", "order", "sort", "rank"):
+            slot = self.slot_at(position)
+            if slot is not None and slot.kind in ("number", "value"):
+                raise Refusal(f"I could not tell whether '{self.span(slot)}' narrows what is compared or the rows listed.")
+            position += 1
 
     def counted_comparisons(self) -> None:
         """ "with more than 3 employees" → HAVING COUNT(*) > 3; "at least 20 points" → points >= 20."""

@@ -452,6 +452,9 @@ class ShapePasses(InterpreterBase):
         for position, lemma in enumerate(self.lemmas):
             if lemma not in lx.SUPERLATIVE_WORDS or position in self.explained:
                 continue
+            before = self.skip_back(position, {"the"})
+            if before >= 0 and self.lemmas[before] == "than" and lemma in lx.EXTREMES:
+                continue  # "less than the largest salary" compares with it (read with the comparisons)
             descending = lx.SUPERLATIVE_WORDS[lemma]
             after = self.skip(position + 1, {"the", "a", "an", "of"})
             if self.aggregate_superlative(position, after, descending):
