@@ -834,3 +834,40 @@ def test_an_id_after_a_table_and_with_is_that_tables_id(tmp_path_factory: pytest
     # "the supplier with id 2" is suppliers.supplier_id, not the products' own id
     path, schema = database(tmp_path_factory, "nl2sql_supply", SUPPLY)
     assert sorted(rows(path, schema, "What are the ids of products from the supplier with id 2?")) == [(1,), (3,)]
+
+
+UNIVERSITIES = """
+CREATE TABLE university (school_id INTEGER PRIMARY KEY, school TEXT, enrollment INTEGER, affiliation TEXT);
+CREATE TABLE match (match_id INTEGER PRIMARY KEY, school_id INTEGER REFERENCES university(school_id), score INTEGER);
+INSERT INTO university VALUES (1, 'Delaware', 19000, 'Public'), (2, 'Lebanon Valley', 2100, 'Private'),
+  (3, 'Rutgers', 56000, 'Public');
+INSERT INTO match VALUES (1, 1, 70), (2, 3, 81);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is the total and minimum enrollment of all schools?", [(77100, 2100)]),
+        ("Return the maximum enrollment across all schools.", [(56000,)]),
+        ("What is the average enrollment of every institution?", [(25700.0,)]),
+    ],
+)
+def test_the_rows_of_the_only_table_asked_about_named_by_another_word(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    # every column asked for is the university table's, and "schools" is the one word left after "all"
+    path, schema = database(tmp_path_factory, "nl2sql_universities", UNIVERSITIES)
+    assert rows(path, schema, question) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the maximum enrollment of all small schools?",  # "small" would filter: two words unplaced
+        "What is the maximum enrollment of all visitors?",  # nothing in the table's names says its rows are visitors
+    ],
+)
+def test_a_word_left_after_all_is_not_always_the_rows(tmp_path_factory: pytest.TempPathFactory, question: str) -> None:
+    _, schema = database(tmp_path_factory, "nl2sql_universities", UNIVERSITIES)
+    assert ask(schema, question).sql is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from .. import lexicon as lx
 from ..linking import Mention, identifier_words
 from ..plan import ColumnRef, Condition, Expression, QueryPlan
@@ -932,7 +934,48 @@ class ConditionPasses(ShapePasses):
                 if lemma == "altogether" or (position > 0 and self.lemmas[position - 1] == "in"):
                     self.mark(position - (lemma == "total"), position + 1)
 
+    def rows_named_otherwise(self) -> None:
+        """ "the total enrollment of all schools" over a table called university: when every column asked for is
+        of one table and no table is named, the one word left after "all" / "every" names its rows."""
+        if len(self.plan.tables) != 1 or any(slot.kind == "table" for slot in self.slots):
+            return
+        left = [
+            position
+            for position, token in enumerate(self.tokens)
+            if position not in self.explained and token.lemma not in lx.FILLER and token.kind != "symbol"
+        ]
+        if len(left) != 1 or any(slot.role is None and slot.kind in ("number", "value") for slot in self.slots):
+            return
+        position = left[0]
+        token = self.tokens[position]
+        before = self.skip_back(position, {"the"})
+        if before < 0 or self.lemmas[before] not in ("all", "every") or token.kind != "word":
+            return
+        if self.lemmas[before] == "all" and token.lower == token.lemma:
+            return  # "all" before a word that is not a plural: an adjective or a verb, not the rows
+        following = self.tokens[position + 1].lower if position + 1 < len(self.tokens) else "?"
+        if following not in ("?", ".", ",", "that", "who", "which", "whose", "with", "in", "from", "where", "ordered", "sorted"):
+            return
+        if not self.word_of_table(token.lemma, self.plan.tables[0]):
+            return  # "of all visitors" over universities: nothing in the table says its rows are visitors
+        self.mark(position, position + 1)
+        self.penalise(0.9, f"'{token.text}' read as the rows of {self.plan.tables[0]}")
+
+    def word_of_table(self, word: str, table_name: str) -> bool:
+        """Whether the table's own names support reading `word` as its rows: a column named by it (schools →
+        university.school), its name misspelt (appelations), or an abbreviation of it in a name (cust → customer)."""
+        table = self.table(table_name)
+        if table is None:
+            return False
+        names = {w for column in table.columns for w in identifier_words(column.name)} | set(identifier_words(table.name))
+        names |= {name[:-2] for name in names if name.endswith("id") and len(name) > 5}  # custid → cust
+        for name in names:
+            if name == word or len(name) >= 4 and (word.startswith(name) or name.startswith(word)):
+                return True
+        return any(len(word) >= 6 and _close(word, w) for w in identifier_words(table.name))
+
     def check_explained(self) -> None:
+        self.rows_named_otherwise()
         unexplained = [
             token.text
             for position, token in enumerate(self.tokens)
@@ -946,3 +989,8 @@ class ConditionPasses(ShapePasses):
         if unexplained:
             shown = ", ".join(f"'{word}'" for word in unexplained[:5])
             raise Refusal(f"I could not work out what {shown} refers to in this question.")
+
+
+def _close(first: str, second: str) -> bool:
+    """Spelt the same but for one or two letters left out, added or swapped ("appelations", "appellations")."""
+    return difflib.SequenceMatcher(None, first, second).ratio() >= 0.9
