@@ -871,3 +871,42 @@ def test_the_rows_of_the_only_table_asked_about_named_by_another_word(
 def test_a_word_left_after_all_is_not_always_the_rows(tmp_path_factory: pytest.TempPathFactory, question: str) -> None:
     _, schema = database(tmp_path_factory, "nl2sql_universities", UNIVERSITIES)
     assert ask(schema, question).sql is None
+
+
+CATALOGUE = """
+CREATE TABLE ref_colors (color_code TEXT PRIMARY KEY, color_description TEXT);
+CREATE TABLE ref_categories (category_code TEXT PRIMARY KEY, unit_of_measure TEXT);
+CREATE TABLE products (product_id INTEGER PRIMARY KEY, product_name TEXT,
+  color_code TEXT REFERENCES ref_colors(color_code), category_code TEXT REFERENCES ref_categories(category_code));
+CREATE TABLE station (station_id INTEGER PRIMARY KEY, name TEXT, location TEXT);
+CREATE TABLE train (train_id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE train_station (train_id INTEGER REFERENCES train(train_id), station_id INTEGER REFERENCES station(station_id));
+INSERT INTO ref_colors VALUES ('1', 'red'), ('2', 'green');
+INSERT INTO ref_categories VALUES ('Herbs', 'handful'), ('Spices', 'weight');
+INSERT INTO products VALUES (1, 'catnip', '2', 'Herbs'), (2, 'cumin', '1', 'Spices');
+INSERT INTO station VALUES (1, 'Euston', 'London'), (2, 'Central', 'Glasgow');
+INSERT INTO train VALUES (1, 'Express');
+INSERT INTO train_station VALUES (1, 1);
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is the color description of the product with name 'catnip'?", [("green",)]),
+        ("Give the unit of measure for the product with the name 'cumin'.", [("weight",)]),
+    ],
+)
+def test_a_column_of_one_of_the_tables_a_row_points_at(
+    tmp_path_factory: pytest.TempPathFactory, question: str, expected: list[tuple[object, ...]]
+) -> None:
+    # products point at colours and at categories; only the colours have a colour description
+    path, schema = database(tmp_path_factory, "nl2sql_catalogue", CATALOGUE)
+    assert rows(path, schema, question) == expected
+
+
+def test_a_column_read_through_a_linking_table_is_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # train_station only links trains and stations: its "locations" would list only stations with a train
+    _, schema = database(tmp_path_factory, "nl2sql_catalogue", CATALOGUE)
+    result = ask(schema, "What are all locations of train stations?")
+    assert result.sql is None or "train_station" not in result.sql.lower(), result.sql

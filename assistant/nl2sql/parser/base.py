@@ -468,17 +468,23 @@ class InterpreterBase:
     def through_owner(self, slot: Slot, owner: str) -> bool:
         """ "the names of gymnasts" where gymnast rows point at people rows holding the names: a column the
         owner lacks, read from the one table the owner refers to that has it (one hop, many-to-one)."""
-        targets = {k.ref_table for k in self.schema.foreign_keys if k.table == owner and k.ref_table != owner}
-        if len(targets) != 1:
-            return False  # a table linking several others: which one holds the column is a guess
+        keys = [k for k in self.schema.foreign_keys if k.table == owner and k.ref_table != owner]
+        targets = {k.ref_table for k in keys}
         table = self.table(owner)
-        own_names = table is not None and any(is_name_column(c) for c in table.columns)
+        if not targets or table is None:
+            return False
+        if len(targets) > 1 and len([c for c in table.columns if c.name not in {k.column for k in keys}]) <= 1:
+            return False  # a table linking others ("train stations" of trains and stations): which holds it is a guess
+        own_names = any(is_name_column(c) for c in table.columns)
         if own_names and set(self.lemmas[slot.start : slot.end]) & {"name", "title"}:
             return False  # "the names of courses" are their titles, not their department's name (see own_name)
         via = [m for m in slot.options if m.kind == "column" and m.table in targets]
         if len({m.table for m in via}) != 1:
             return False
-        slot.chosen = max(via, key=lambda m: m.score)
+        chosen = max(via, key=lambda m: m.score)
+        if any((k.ref_table, k.ref_column) == (chosen.table, chosen.column) for k in keys):
+            return False  # the key the owner points with: the owner's own column holds the same values
+        slot.chosen = chosen
         self.through_tables.add(slot.chosen.table or "")
         self.penalise(0.9, f"'{self.span(slot)}' of {owner} read from {slot.chosen.table}")
         return True
