@@ -191,6 +191,12 @@ CATEGORY_WORDS = {
     "language",
     "industry",
     "region",
+    "method",
+    "size",
+    "brand",
+    "format",
+    "mode",
+    "channel",
 }
 
 AGGREGATE_WORDS = {

@@ -910,3 +910,47 @@ def test_a_column_read_through_a_linking_table_is_refused(tmp_path_factory: pyte
     _, schema = database(tmp_path_factory, "nl2sql_catalogue", CATALOGUE)
     result = ask(schema, "What are all locations of train stations?")
     assert result.sql is None or "train_station" not in result.sql.lower(), result.sql
+
+
+LETTINGS = """
+CREATE TABLE apartments (apt_id INTEGER PRIMARY KEY, apt_number TEXT, bedroom_count INTEGER);
+CREATE TABLE apartment_bookings (booking_id INTEGER PRIMARY KEY, apt_id INTEGER REFERENCES apartments(apt_id),
+  booking_status_code TEXT);
+CREATE TABLE payments (payment_id INTEGER PRIMARY KEY, payment_method TEXT, apt_id INTEGER REFERENCES apartments(apt_id));
+INSERT INTO apartments VALUES (1, 'Suite 634', 5), (2, 'Apt. 585', 2);
+INSERT INTO apartment_bookings VALUES (10, 1, 'Confirmed'), (11, 2, 'Provisional'), (12, 1, 'Provisional');
+INSERT INTO payments VALUES (1, 'Visa', 1), (2, 'Cash', 2), (3, 'Visa', 2);
+"""
+
+
+def test_a_column_of_the_rows_pointing_at_the_named_row(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # apartments have no status; their bookings do, and point at them
+    path, schema = database(tmp_path_factory, "nl2sql_lettings", LETTINGS)
+    question = "What is the booking status code of the apartment with apartment number 'Suite 634'?"
+    assert sorted(rows(path, schema, question)) == [("Confirmed",), ("Provisional",)]
+
+
+def test_the_ids_of_rows_pointing_at_the_named_row_are_not_its_ids(tmp_path_factory: pytest.TempPathFactory) -> None:
+    _, schema = database(tmp_path_factory, "nl2sql_lettings", LETTINGS)
+    result = ask(schema, "What are the booking ids of apartments with more than 4 bedrooms?")
+    assert result.sql is None or "booking_id" in result.sql, result.sql
+    result = ask(schema, "Show the payment ids of the apartment with apartment number 'Suite 634'.")
+    assert result.sql is None or "payment_id" in result.sql, result.sql
+
+
+def test_a_method_listed_alone_is_listed_once(tmp_path_factory: pytest.TempPathFactory) -> None:
+    path, schema = database(tmp_path_factory, "nl2sql_lettings", LETTINGS)
+    assert sorted(rows(path, schema, "What are all the payment methods?")) == [("Cash",), ("Visa",)]
+
+
+def test_a_column_the_named_table_has_is_not_read_from_the_rows_pointing_at_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # visitors have their own details; "details of all visitors" are not their visits' details
+    script = """
+    CREATE TABLE visitors (tourist_id INTEGER PRIMARY KEY, tourist_details TEXT);
+    CREATE TABLE visits (visit_id INTEGER PRIMARY KEY, tourist_id INTEGER REFERENCES visitors(tourist_id), visit_details TEXT);
+    INSERT INTO visitors VALUES (1, 'Vincent'), (2, 'Marcelle');
+    INSERT INTO visits VALUES (1, 1, 'museum'), (2, 2, 'park');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_visitors", script)
+    result = ask(schema, "Show details of all visitors.")
+    assert result.sql is None or sorted(fetch(path, result.sql)) == [("Marcelle",), ("Vincent",)], result.sql

@@ -471,14 +471,18 @@ class InterpreterBase:
         keys = [k for k in self.schema.foreign_keys if k.table == owner and k.ref_table != owner]
         targets = {k.ref_table for k in keys}
         table = self.table(owner)
-        if not targets or table is None:
+        if table is None:
             return False
+        if not targets:
+            return self.from_child(slot, owner)
         if len(targets) > 1 and len([c for c in table.columns if c.name not in {k.column for k in keys}]) <= 1:
             return False  # a table linking others ("train stations" of trains and stations): which holds it is a guess
         own_names = any(is_name_column(c) for c in table.columns)
         if own_names and set(self.lemmas[slot.start : slot.end]) & {"name", "title"}:
             return False  # "the names of courses" are their titles, not their department's name (see own_name)
         via = [m for m in slot.options if m.kind == "column" and m.table in targets]
+        if not via:
+            return self.from_child(slot, owner)
         if len({m.table for m in via}) != 1:
             return False
         chosen = max(via, key=lambda m: m.score)
@@ -487,6 +491,30 @@ class InterpreterBase:
         slot.chosen = chosen
         self.through_tables.add(slot.chosen.table or "")
         self.penalise(0.9, f"'{self.span(slot)}' of {owner} read from {slot.chosen.table}")
+        return True
+
+    def from_child(self, slot: Slot, owner: str) -> bool:
+        """ "the nicknames of schools" where school_details rows point at schools: a column the owner lacks, read
+        from the one table pointing at it that has it."""
+        table = self.table(owner)
+        head = self.lemmas[slot.end - 1]
+        if table is None or slot.length == 1 and any(identifier_words(c.name)[-1:] == [head] for c in table.columns):
+            return False  # "the details of visitors" are their own tourist_details, not their visits' details
+        children = {k.table for k in self.schema.foreign_keys if k.ref_table == owner and k.table != owner}
+        pointers = {(k.table, k.column) for k in self.schema.foreign_keys}
+        via = [
+            m
+            for m in slot.options
+            if m.kind == "column"
+            and m.table in children
+            and (m.table, m.column) not in pointers
+            and identifier_words(m.column or "")[-1:] != ["id"]
+        ]  # never the child's own ids: "the ids of nurses" are not their appointments' ids
+        if len({m.table for m in via}) != 1:
+            return False
+        slot.chosen = max(via, key=lambda m: m.score)
+        self.through_tables.add(slot.chosen.table or "")
+        self.penalise(0.85, f"'{self.span(slot)}' of {owner} read from {slot.chosen.table}, whose rows point at it")
         return True
 
     def own_name(self, slot: Slot, owner: str) -> bool:

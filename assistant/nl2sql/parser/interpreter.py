@@ -277,7 +277,7 @@ class Interpreter(ConditionPasses):
         if (
             words[-1:]
             and words[-1] in lx.CATEGORY_WORDS
-            and not any(s.kind == "table" and s.role == "related" for s in self.slots)
+            and not any(s.kind == "table" and s.role == "related" and s.best.table != column.table for s in self.slots)
         ):
             plan.distinct = True
             self.reasoning.append(f"each {column.name} once")
