@@ -954,3 +954,16 @@ def test_a_column_the_named_table_has_is_not_read_from_the_rows_pointing_at_it(t
     path, schema = database(tmp_path_factory, "nl2sql_visitors", script)
     result = ask(schema, "Show details of all visitors.")
     assert result.sql is None or sorted(fetch(path, result.sql)) == [("Marcelle",), ("Vincent",)], result.sql
+
+
+def test_a_column_prefixed_by_its_tables_initial(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # DPhone of department is its phone; PName of player its name
+    script = """
+    CREATE TABLE department (DNO INTEGER PRIMARY KEY, DName TEXT, DPhone TEXT, Room TEXT);
+    CREATE TABLE player (pID INTEGER PRIMARY KEY, pName TEXT, DNO INTEGER REFERENCES department(DNO));
+    INSERT INTO department VALUES (1, 'Math', '7003', '268'), (2, 'Art', '7004', '101');
+    INSERT INTO player VALUES (1, 'Ann', 1), (2, 'Bob', 2);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_initials", script)
+    assert rows(path, schema, "What are the phones of departments in room 268?") == [("7003",)]
+    assert sorted(rows(path, schema, "Find the players whose names contain letter 'n'.")) == [("Ann",)]
