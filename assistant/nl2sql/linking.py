@@ -172,6 +172,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "cheaper": ("price", "cost"),
     "cheapest": ("price", "cost"),
     "costly": ("price", "cost"),
+    "priced": ("price",),
     "populous": ("population",),
     "born": ("birth",),
     "birthday": ("birth",),
@@ -371,6 +372,8 @@ class SchemaIndex:
     table_documents: dict[str, Counter[str]] = field(default_factory=dict)
     document_frequency: Counter[str] = field(default_factory=Counter)
     compounds: dict[str, str] = field(default_factory=dict)
+    # word → the (table, column) pairs whose name holds the word among others, the table's only such column
+    qualified: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
 
 
 _INDEX_CACHE: WeakKeyDictionary[SchemaInfo, SchemaIndex] = WeakKeyDictionary()
@@ -595,6 +598,13 @@ def _build_index(schema: SchemaInfo) -> SchemaIndex:
             phrases.append(Phrase((head_nouns[table.name],), table.name, None, 0.85))
         if table.name in leading_nouns:
             phrases.append(Phrase((leading_nouns[table.name],), table.name, None, 0.8))
+        holders: dict[str, list[str]] = defaultdict(list)
+        for column in table.columns:
+            for word in set(identifier_words(column.name)):
+                holders[word].append(column.name)
+        for word, names in holders.items():
+            if len(names) == 1 and identifier_words(names[0]) != [word]:
+                index.qualified[word].append((table.name, names[0]))
         for column in table.columns:
             phrases.extend(_phrases_for_column(table, column, table_nouns))
             head = column_heads.get((table.name, column.name))
@@ -884,6 +894,12 @@ def schema_mentions(tokens: list[Token], schema: SchemaInfo, allowed_tables: set
                         # the first synonym is the usual one: "expensive" is the price before the cost
                         score = 0.8 - 0.01 * rank
                         found[key] = Mention(position, position + 1, "column", phrase.table, phrase.column, score=score)
+            for table_name, column_name in index.qualified.get(synonym_target, ()):
+                if allowed_tables is None or table_name in allowed_tables:
+                    # "the most expensive hotels" for price_range, "the highest priced rooms" for basePrice
+                    key = (position, position + 1, table_name, column_name)
+                    mention = Mention(position, position + 1, "column", table_name, column_name, score=0.75 - 0.01 * rank)
+                    found.setdefault(key, mention)
     return list(found.values())
 
 

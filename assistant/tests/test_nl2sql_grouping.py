@@ -967,3 +967,14 @@ def test_a_column_prefixed_by_its_tables_initial(tmp_path_factory: pytest.TempPa
     path, schema = database(tmp_path_factory, "nl2sql_initials", script)
     assert rows(path, schema, "What are the phones of departments in room 268?") == [("7003",)]
     assert sorted(rows(path, schema, "Find the players whose names contain letter 'n'.")) == [("Ann",)]
+
+
+def test_a_synonym_finds_the_only_column_whose_name_holds_its_word(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # "expensive" is the price, here price_range; "birthday" the birth, here date_of_birth
+    script = """
+    CREATE TABLE hotels (hotel_id INTEGER PRIMARY KEY, hotel_name TEXT, price_range REAL, date_of_birth TEXT);
+    INSERT INTO hotels VALUES (1, 'Ritz', 900, '1906-05-24'), (2, 'Inn', 80, '1990-01-01'), (3, 'Lodge', 300, '1950-07-07');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_hotels", script)
+    assert rows(path, schema, "What are the names of the two most expensive hotels?") == [("Ritz",), ("Lodge",)]
+    assert rows(path, schema, "What is the birthday of the hotel named Inn?") == [("1990-01-01",)]
