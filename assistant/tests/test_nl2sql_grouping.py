@@ -978,3 +978,15 @@ def test_a_synonym_finds_the_only_column_whose_name_holds_its_word(tmp_path_fact
     path, schema = database(tmp_path_factory, "nl2sql_hotels", script)
     assert rows(path, schema, "What are the names of the two most expensive hotels?") == [("Ritz",), ("Lodge",)]
     assert rows(path, schema, "What is the birthday of the hotel named Inn?") == [("1990-01-01",)]
+
+
+def test_any_verb_between_do_not_and_any_table_says_no_such_rows(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE assets (asset_id INTEGER PRIMARY KEY, asset_model TEXT);
+    CREATE TABLE fault_log (entry_id INTEGER PRIMARY KEY, asset_id INTEGER REFERENCES assets(asset_id), note TEXT);
+    INSERT INTO assets VALUES (1, 'pump'), (2, 'valve'), (3, 'motor');
+    INSERT INTO fault_log VALUES (1, 1, 'leak'), (2, NULL, 'unknown');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_assets", script)
+    question = "Which assets did not incur any fault log? List the asset model."
+    assert sorted(rows(path, schema, question)) == [("motor",), ("valve",)]

@@ -642,7 +642,7 @@ class ConditionPasses(ShapePasses):
                     "of",
                     "for",
                     "by",
-                ) and not self.is_relation_verb(after):
+                ) and not self.is_relation_verb(after) and not self.verb_of_any(position, after):
                     break
                 after += 1
             slot = self.slot_at(after)
@@ -653,6 +653,22 @@ class ConditionPasses(ShapePasses):
             slot.role = "negated"
             self.negated.append((position, slot.best.table or ""))
             self.mark(position, slot.end)
+
+    def verb_of_any(self, negation: int, position: int) -> bool:
+        """ "users who did not leave any review": after "do not", any verb before "any"/"a" and a table only says
+        that no such rows exist, whatever it is."""
+        token = self.tokens[position]
+        return (
+            position == negation + 1
+            and negation > 0
+            and self.lemmas[negation - 1] in ("do", "does", "did")
+            and token.kind == "word"
+            and token.text.islower()
+            and position not in self.explained
+            and self.words_at(position + 1, ("any",))
+            and self.slot_at(position + 2) is not None
+            and self.slot_at(position + 2).kind == "table"
+        )
 
     def negated_verb(self, position: int, after: int) -> bool:
         """ "books that are not published", "wrestlers who have never been eliminated": a participle ending
