@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -754,6 +755,9 @@ def verb_names_column(verb: Token, particle: str | None, column_name: str) -> bo
         shorter, longer = sorted((word_root, root), key=len)
         if len(shorter) >= 4 and longer.startswith(shorter):
             return True
+        common = len(os.path.commonprefix([shorter, longer]))
+        if common >= 5 and common >= len(shorter) - 1:
+            return True  # "registered" / "registration" (register, registr), "published" / "publication"
     return False
 
 

@@ -990,3 +990,17 @@ def test_any_verb_between_do_not_and_any_table_says_no_such_rows(tmp_path_factor
     path, schema = database(tmp_path_factory, "nl2sql_assets", script)
     question = "Which assets did not incur any fault log? List the asset model."
     assert sorted(rows(path, schema, question)) == [("motor",), ("valve",)]
+
+
+def test_who_did_something_most_recently_is_ranked_by_the_date_the_verb_names(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    script = """
+    CREATE TABLE students (student_id INTEGER PRIMARY KEY, student_details TEXT, birth_date TEXT);
+    CREATE TABLE registrations (student_id INTEGER REFERENCES students(student_id), course TEXT, registration_date TEXT);
+    INSERT INTO students VALUES (1, 'Marry', '2001-01-01'), (2, 'Martin', '1999-05-05');
+    INSERT INTO registrations VALUES (1, 'English', '2008-09-01'), (2, 'French', '2008-10-04'), (2, 'Art', '2008-11-14');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_registered", script)
+    assert rows(path, schema, "What is detail of the student who most recently registered?") == [("Martin",)]
+    assert rows(path, schema, "What are the details of the student who registered least recently?") == [("Marry",)]

@@ -464,6 +464,8 @@ class ShapePasses(InterpreterBase):
                     continue  # "the film that is rented most often": counted by the rentals table
                 self.most_common(position, after, descending)
                 continue
+            if lemma in ("latest", "earliest") and self.verb_dated(position, descending):
+                continue
             counted_phrase = self.words_at(after, ("number", "of")) or self.words_at(after, ("amount", "of"))
             if counted_phrase:
                 after = self.skip(after + 2, {"the", "a", "an"})
@@ -520,6 +522,34 @@ class ShapePasses(InterpreterBase):
                 continue  # left unexplained: the question is refused rather than answered without it
             self.mark(position, position + 1)
             self.mark(min(position, slot.start), max(position + 1, slot.end))
+
+    def verb_dated(self, position: int, descending: bool) -> bool:
+        """ "the student who registered latest", "who most recently registered": ranked by the one date
+        the verb names (registration_date), wherever it is kept."""
+        for verb in (self.skip(position + 1, {"the"}), self.skip_back(position, {"the"})):
+            if verb < 0 or verb >= len(self.tokens) or verb in self.explained or self.slot_at(verb) is not None:
+                continue
+            token = self.tokens[verb]
+            if token.kind != "word" or not (token.lower.endswith("ed") or token.lower in lx.IRREGULAR_PARTICIPLES):
+                continue
+            dates = [
+                ColumnRef(table.name, column.name)
+                for table in self.schema.tables
+                for column in table.columns
+                if column.is_date and not column.is_numeric and verb_names_column(token, None, column.name)
+            ]
+            if len(dates) != 1:
+                continue
+            self.plan.add_table(dates[0].table)
+            self.plan.order_by.append(OrderItem(Expression(dates[0]), descending))
+            self.superlative_limit = True
+            self.through_tables.add(dates[0].table)
+            self.reasoning.append(f"'{token.text}' ranked by {dates[0].table}.{dates[0].column}")
+            start = position - 1 if position > 0 and self.lemmas[position - 1] == "the" else position
+            self.mark(start, position + 1)
+            self.mark(verb, verb + 1)
+            return True
+        return False
 
     def verb_counted(self, position: int, end: int, descending: bool) -> bool:
         """Rank the subject's rows by how many rows of the table the verb before `position` names."""
