@@ -97,6 +97,8 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\bwhere\s+((?:the\s+)?[a-z]+)\s+(?:are|is|were|was)\s+(?:located|situated|based)\b(?=\s*[.?!]?\s*$)"),
      r"of \1"),
     (re.compile(r"\bwhere\s+((?:the\s+)?[a-z]+)\s+(?:live|lives|lived)\b(?=\s*[.?!]?\s*$)"), r"of \1"),
+    # "aged either 35 or 36", "either 'Person' or 'Wiley'": "either" only stresses the "or"
+    (re.compile(r"\beither\s+(?!of\b|one\b)", re.I), ""),
     # "for different years" asks for one row per year
     (re.compile(r"\b(for|across|by)\s+(?:the\s+|all\s+)?different\b", re.I), r"\1 each"),
     # "the types and nationalities of every ship": every ship is all ships ("for every" still groups)

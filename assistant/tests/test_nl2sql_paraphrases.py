@@ -96,6 +96,7 @@ def test_paraphrases_become_the_plain_form(question: str, expected: str) -> None
         "cities with a population over 1500 or less than 500",  # two comparisons, not "at most 1500"
         "cities with a population of 1500 or more than 2000",
         "the stores with ids 1,2,3",  # a list, not a number with a thousands separator
+        "Does either of them live in London?",  # "either of" is not the "either" of "either … or"
     ],
 )
 def test_quoted_text_and_other_meanings_are_left_alone(question: str) -> None:
@@ -121,6 +122,10 @@ def test_a_capital_glued_to_name_is_an_abbreviation() -> None:
         ("List the last names of people by descending order of age.", "List the last names in descending order of age."),
         ("Which clubs are joined by at least 2 people?", "Which clubs have at least 2 people?"),
         ("What are the first names of people who are not born in London?", "What are the first names of people not from London?"),
+        ("Show the last names of people aged either 36 or 41.", "Show the last names of people aged 36 or 41."),
+        ("Which clubs have a budget of either 300 or 100?", "Which clubs have a budget of 300 or 100?"),
+        ("Show the last names of people whose age is 36 or 41.", "Show the last names of people with age 36 or 41."),
+        ("Show the last names of people whose age is 36.", "Show the last names of people with age 36."),
     ],
 )
 def test_a_paraphrase_gives_the_rows_of_the_plain_question(

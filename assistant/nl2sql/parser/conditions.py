@@ -107,8 +107,9 @@ class ConditionPasses(ShapePasses):
         if target.kind == "number" and following is not None and following.kind == "table":
             return None  # "more than one school": a count of rows, handled as HAVING
         if operator is None:
-            if target.kind != "number" or target_position != slot.end:
-                return None
+            stated = set(self.lemmas[slot.end : target_position]) <= {"is", "are", "was", "were", "of"}
+            if target.kind != "number" or not stated:
+                return None  # "age 35", "whose age is 35", "with an age of 35"
             operator = "="
         column = self.column_info(ColumnRef(slot.best.table or "", slot.best.column or ""))
         if target.kind == "value" and target.best.table and column is not None:
