@@ -804,6 +804,9 @@ INSERT INTO instructor VALUES (1, 'Ada', 'Biology', 50000, 2006), (2, 'Ben', 'Bi
         # than the largest / smallest value of the column
         ("Names of instructors whose salary is less than the largest salary", [("Ada",), ("Ben",), ("Cal",), ("Eve",)]),
         ("Names of instructors whose salary is more than the minimum salary of instructors in Physics", [("Ben",), ("Dee",)]),
+        # the comparison with the average before the column
+        ("Names of instructors with above average salary", [("Ben",), ("Dee",)]),
+        ("Give the names of the instructors with a lower than average salary.", [("Ada",), ("Cal",), ("Eve",)]),
     ],
 )
 def test_a_value_compared_with_a_set_of_rows(

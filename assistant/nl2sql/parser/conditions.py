@@ -16,7 +16,7 @@ class ConditionPasses(ShapePasses):
         for slot in self.slots:
             if slot.kind != "column" or slot.role not in (None,):
                 continue
-            parsed = self.comparison_after(slot)
+            parsed = self.comparison_after(slot) or self.average_before(slot)
             if parsed is None:
                 continue
             operator, value, value2, end, subquery = parsed
@@ -31,6 +31,27 @@ class ConditionPasses(ShapePasses):
                 self.filters.append((start, Condition(Expression(ref), operator, value)))
                 self.mark(start, end)
         self.counted_comparisons()
+
+    def average_before(self, slot: Slot) -> tuple[str, object, object, int, QueryPlan | None] | None:
+        """ "departments with greater than average budget", "with a below average enrollment": the comparison
+        with the column's average stands before the column."""
+        average = self.skip_back(slot.start, {"the"})
+        if average < 1 or self.lemmas[average] != "average" or average in self.explained:
+            return None
+        for phrase, operator in lx.COMPARATORS:
+            start = average - len(phrase)
+            if operator in ("<", ">", "<=", ">=") and start >= 0 and self.words_at(start, phrase):
+                if any(position in self.explained for position in range(start, average)):
+                    return None
+                ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+                column = self.column_info(ref)
+                if column is None or not (column.is_numeric or column.numbers_as_text):
+                    return None
+                self.mark(start, slot.start)
+                inner = QueryPlan(select=[Expression(ref, "AVG")], tables=[ref.table])
+                self.unread_narrowing(slot.end)
+                return operator, None, None, slot.end, inner
+        return None
 
     def elided_comparison(self, end: int, equal: bool = False) -> tuple[str, object, int, int] | None:
         """ "price lower than 600 or higher than 900": a comparison right after "or"/"and" with no column
