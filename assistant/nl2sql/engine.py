@@ -122,6 +122,12 @@ def _groups_counted(plan: QueryPlan) -> bool:
     return True
 
 
+def _averaged(sql: str) -> str:
+    """The grouped query of one figure per group, `SELECT <figure> FROM …`, averaged over its groups."""
+    head, rest = sql.split(" FROM ", 1)
+    return f"SELECT AVG(figure) FROM ({head} AS figure FROM {rest}) AS per_group"
+
+
 def _rows_once(schema: SchemaInfo, plan: QueryPlan, renderer: Renderer) -> QueryPlan | None:
     """ "The average salary of employees who have orders": joining the orders repeats each employee once per
     order, which weights the average (and multiplies a total or a count). When the totalled rows' table is
@@ -177,6 +183,8 @@ def _render(schema: SchemaInfo, interpretation: Interpretation, dialect: str) ->
     if counted:
         sql = f"SELECT COUNT(*) FROM ({sql}) AS kept"
         interpretation.reasoning.append("counted the groups that meet the condition")
+    if interpretation.plan.averaged_groups:
+        sql = _averaged(sql)
     confidence = interpretation.confidence
     if len(renderer.path_keys) > 2:
         confidence *= 0.7 ** (len(renderer.path_keys) - 2)

@@ -183,6 +183,8 @@ class QueryPlan:
     # When set, the joins to use (chosen by the caller, e.g. many-to-one paths from a fact table)
     # instead of the shortest foreign-key paths found by `join_tree`.
     join_keys: list[ForeignKey] = field(default_factory=list)
+    # "the average number of orders per customer": the one figure per group, averaged over the groups
+    averaged_groups: bool = False
 
     def add_table(self, table: str) -> None:
         if table not in self.tables:

@@ -668,3 +668,34 @@ def test_a_total_from_above_is_not_answered_without_the_rows_with_none(demo: tup
     if result.sql is not None:
         never = run(path, "SELECT COUNT(*) FROM customers WHERE customer_id NOT IN (SELECT customer_id FROM orders)")[0][0]
         assert never and len(run(path, result.sql)) >= never
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        (
+            "What is the average number of orders per customer?",
+            "SELECT AVG(n) FROM (SELECT COUNT(*) AS n FROM orders WHERE customer_id IS NOT NULL GROUP BY customer_id)",
+        ),
+        (
+            "average orders per customer in 2024",
+            f"SELECT AVG(n) FROM (SELECT COUNT(*) AS n FROM orders o WHERE {ORDERS_2024} AND customer_id IS NOT NULL "
+            "GROUP BY customer_id)",
+        ),
+        (
+            "average number of employees per store",
+            "SELECT AVG(n) FROM (SELECT COUNT(*) AS n FROM employees WHERE store_id IS NOT NULL GROUP BY store_id)",
+        ),
+    ],
+)
+def test_the_average_count_per_group_is_one_number(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    """The count per group averaged over the groups that have rows — not an average of some count column
+    grouped by another count column (v_monthly_sales has order_count and customer_count)."""
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert len(got) == 1 and got == want
+
+
+def test_a_count_column_is_never_the_group_of_per(demo: tuple[Path, SchemaInfo]) -> None:
+    result = answer("orders per customer", demo[1], today=TODAY)
+    assert result.sql is not None and "customer_count" not in result.sql

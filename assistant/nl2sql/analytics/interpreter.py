@@ -16,6 +16,7 @@ from .. import lexicon as lx
 from ..linking import (
     Mention,
     Token,
+    counted_noun,
     flag_condition,
     identifier_words,
     is_name_column,
@@ -76,6 +77,7 @@ class Spec:
     # (position, function, phrase); COUNT with the phrase naming the rows counted
     extras: list[tuple[int, str, Item]] = field(default_factory=list)
     share: bool = False  # "what share of orders were online": the percentage of the counted rows with the value
+    per_group_average: bool = False  # "the average number of orders per customer": the count per group, averaged
 
 
 @dataclass
@@ -374,6 +376,8 @@ class Analytic:
                     raise NotAnalytic("grouped by what")
                 spec.groups.append(following)
                 i += 1
+            elif item.kind == "aggregate" and item.value == "AVG" and following is not None and following.kind == "count":
+                spec.per_group_average = True  # "the average number of orders per customer"; the count comes next
             elif item.kind == "aggregate":
                 if following is None or following.kind != "span":
                     raise NotAnalytic("an aggregate of what")
@@ -475,6 +479,14 @@ class Analytic:
                 # "the highest average order value": ranked by the average of the order value
                 function, links = spec.rank.split
                 spec.function, spec.rank = function, Item("span", spec.rank.start + 1, spec.rank.end, links)
+        if spec.function == "AVG" and spec.measure is not None and spec.groups and not self.names_a_column(spec.measure):
+            # "the average orders per customer": rows of a table named after "average" are counted per group
+            spec.count, spec.measure, spec.function, spec.per_group_average = spec.measure, None, None, True
+        if spec.per_group_average and (
+            spec.count is None or len(spec.groups) != 1 or spec.buckets or spec.limit is not None
+            or spec.threshold is not None or spec.extras or spec.share
+        ):
+            raise NotAnalytic("an average of a count needs one count per one kind of group")
         if spec.share and (len(spec.values) != 1 or spec.limit is not None or spec.threshold is not None or spec.extras):
             raise NotAnalytic("a share needs exactly one value to measure")
         if spec.threshold is not None:
@@ -678,7 +690,9 @@ class Analytic:
                     return None  # counting rows of the ranked table itself is always one
             score += best.tier - reach[best.table].distance * 0.5
         for group in spec.groups:
-            found = self.best_link(group.links, reach)
+            # "per customer" is never a customer_count column: a count is not something to group by
+            links = [link for link in group.links if link.column is None or not counted_noun(identifier_words(link.column))]
+            found = self.best_link(links, reach)
             if found is None:
                 return None
             link, tied = found
@@ -884,6 +898,12 @@ class Analytic:
             plan.limit = spec.limit
         elif buckets:
             plan.order_by.extend(OrderItem(bucket) for bucket in buckets)
+        if spec.per_group_average:
+            # the count per group, averaged by the engine around the grouped query (groups without rows
+            # have no count to average: it is the average over the groups that have some)
+            plan.select, plan.order_by = [metric], []
+            plan.averaged_groups = True
+            self.reasoning.append(f"averaged the number of {fact} rows over the groups that have any")
         plan.tables = [fact] + [t for t in self.tables_of(plan) if t != fact]
         plan.join_keys = list(choice.keys)
         return plan
