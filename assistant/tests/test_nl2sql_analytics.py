@@ -699,3 +699,16 @@ def test_the_average_count_per_group_is_one_number(demo: tuple[Path, SchemaInfo]
 def test_a_count_column_is_never_the_group_of_per(demo: tuple[Path, SchemaInfo]) -> None:
     result = answer("orders per customer", demo[1], today=TODAY)
     assert result.sql is not None and "customer_count" not in result.sql
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        ("How many customers have orders?", "SELECT COUNT(DISTINCT customer_id) FROM orders"),
+        ("how many stores have any employees", "SELECT COUNT(DISTINCT store_id) FROM employees"),
+    ],
+)
+def test_how_many_have_related_rows_counts_each_once(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert len(got) == 1 and got == want

@@ -805,6 +805,17 @@ class Interpreter(ConditionPasses):
             plan.distinct = True
             self.reasoning.append("each row once, however many joined rows match")
 
+    def counted_existence(self, slot: Slot) -> bool:
+        """ "How many customers have orders?", "how many customers have any orders": the rows counted are the
+        subject's that have rows of a table pointing at them."""
+        count = self.count_expression
+        if count is None or count.column != ColumnRef(self.subject or "", "*") or self.plan.group_by:
+            return False
+        verb = self.skip_back(slot.start, {"any", "some", "a", "an"})
+        if verb < 0 or self.lemmas[verb] not in ("have", "has", "had", "with"):
+            return False
+        return any(k.table == slot.best.table and k.ref_table == self.subject for k in self.schema.foreign_keys)
+
     def collect_tables(self) -> None:
         plan = self.plan
         tables: list[str] = [self.subject or ""]
@@ -822,6 +833,10 @@ class Interpreter(ConditionPasses):
                 continue
             if slot.role in ("related", "table") and self.listed(slot) and self.show_listed_table(slot):
                 tables.append(table)
+            elif slot.role == "related" and self.counted_existence(slot):
+                # "how many customers have orders": those with at least one, each counted once
+                tables.append(table)
+                self.exists_tables.append(table)
             elif slot.role == "related":
                 tables.append(table)
                 factor = 0.75 if self.count_expression is not None else 0.85
