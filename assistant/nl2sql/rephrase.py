@@ -97,6 +97,12 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\bwhere\s+((?:the\s+)?[a-z]+)\s+(?:are|is|were|was)\s+(?:located|situated|based)\b(?=\s*[.?!]?\s*$)"),
      r"of \1"),
     (re.compile(r"\bwhere\s+((?:the\s+)?[a-z]+)\s+(?:live|lives|lived)\b(?=\s*[.?!]?\s*$)"), r"of \1"),
+    # "List every individual's first name": each one's
+    (re.compile(r"\bevery\s+(?=\w+'s\b)", re.I), "each "),
+    # "For each country, what is the average elevation of that country's airports?": the group said again
+    (re.compile(r"\b(each\s+(\w+)\b.*?)\b(?:that|this|the\s+same)\s+\2's\s+", re.I), r"\1"),
+    # "the accounting dept"
+    (re.compile(r"\bdept(s?)\b\.?", re.I), r"department\1"),
     # "aged either 35 or 36", "either 'Person' or 'Wiley'": "either" only stresses the "or"
     (re.compile(r"\beither\s+(?!of\b|one\b)", re.I), ""),
     # "for different years" asks for one row per year

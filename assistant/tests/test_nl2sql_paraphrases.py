@@ -79,6 +79,11 @@ def schema(club: Path) -> SchemaInfo:
         ("Show the countries and the number of members from each.", "Show the countries and the number of members."),
         ("the destinations and number of flights to each one?", "the destinations and number of flights?"),
         ("the statuses, ordered by the number of cities that have each.", "the statuses, ordered by the number of cities."),
+        ("List every individual's first name.", "List each individual's first name."),
+        ("For each country, what is the average elevation of that country's airports?",
+         "For each country, what is the average elevation of airports?"),
+        ("How many professors are in the accounting dept?", "How many professors are in the accounting department?"),
+        ("Show the names of people aged either 35 or 36.", "Show the names of people aged 35 or 36."),
     ],
 )
 def test_paraphrases_become_the_plain_form(question: str, expected: str) -> None:
