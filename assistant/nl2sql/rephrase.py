@@ -97,6 +97,10 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\bwhere\s+((?:the\s+)?[a-z]+)\s+(?:are|is|were|was)\s+(?:located|situated|based)\b(?=\s*[.?!]?\s*$)"),
      r"of \1"),
     (re.compile(r"\bwhere\s+((?:the\s+)?[a-z]+)\s+(?:live|lives|lived)\b(?=\s*[.?!]?\s*$)"), r"of \1"),
+    # "students over 20 years old", "people who are 18 years old": their age
+    (re.compile(r"\b(older|younger)\s+than\s+(\d+)\s+years?(?:\s+old)?\b", re.I), r"\1 than \2"),
+    (re.compile(r"\b((?:over|under|above|below|more\s+than|less\s+than|at\s+least|at\s+most|exactly)\s+)?(\d+)\s+years?\s+old\b",
+                re.I), r"aged \1\2"),
     # "List every individual's first name": each one's
     (re.compile(r"\bevery\s+(?=\w+'s\b)", re.I), "each "),
     # "For each country, what is the average elevation of that country's airports?": the group said again

@@ -84,6 +84,9 @@ def schema(club: Path) -> SchemaInfo:
          "For each country, what is the average elevation of airports?"),
         ("How many professors are in the accounting dept?", "How many professors are in the accounting department?"),
         ("Show the names of people aged either 35 or 36.", "Show the names of people aged 35 or 36."),
+        ("How many students are 18 years old?", "How many students are aged 18?"),
+        ("students over 20 years old", "students aged over 20"),
+        ("pilots older than 30 years", "pilots older than 30"),
     ],
 )
 def test_paraphrases_become_the_plain_form(question: str, expected: str) -> None:
@@ -131,6 +134,7 @@ def test_a_capital_glued_to_name_is_an_abbreviation() -> None:
         ("Which clubs have a budget of either 300 or 100?", "Which clubs have a budget of 300 or 100?"),
         ("Show the last names of people whose age is 36 or 41.", "Show the last names of people with age 36 or 41."),
         ("Show the last names of people whose age is 36.", "Show the last names of people with age 36."),
+        ("Show the last names of people who are at least 41 years old.", "Show the last names of people aged at least 41."),
     ],
 )
 def test_a_paraphrase_gives_the_rows_of_the_plain_question(
