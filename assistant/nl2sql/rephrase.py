@@ -81,6 +81,10 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "the countries and the number of members from each." — "each" points back at what is listed
     (re.compile(r"\s+(?:from|for|of|in|with|to|using|(?:that|which|who)\s+(?:have|has|use|uses))\s+each"
                 r"(?:\s+(?:one|of\s+them))?\s*(?=[.?!]?\s*$)", re.I), ""),
+    # "and how many flights does each one complete?", "how many cards does each hold?": the verb only says
+    # the counted rows belong to each of those listed
+    (re.compile(r"(\bhow\s+many\s+[a-z ]+?)\s+(?:does|do|did|has|have|had)\s+each(?:\s+one|\s+of\s+them)?\s+[a-z]+"
+                r"(?:\s+(?:in|on|at|to|with|for))?\s*(?=[.?!]?\s*$)", re.I), r"\1"),
     # "the most recent race", "registered most recently" → "the latest race", "registered latest"
     (re.compile(r"\b(?:the\s+)?most\s+recent(?:ly)?\b", re.I), "the latest"),
     (re.compile(r"\b(?:the\s+)?least\s+recent(?:ly)?\b", re.I), "the earliest"),
