@@ -87,7 +87,7 @@ def schema(club: Path) -> SchemaInfo:
         ("How many students are 18 years old?", "How many students are aged 18?"),
         ("students over 20 years old", "students aged over 20"),
         ("pilots older than 30 years", "pilots older than 30"),
-        ("the name of each aircraft and how many flights does each one complete?", "the name of each aircraft and how many flights?"),
+        ("each aircraft's name and how many flights does each one complete?", "each aircraft's name and how many flights?"),
         ("the different track names, and how many races has each had?", "the different track names, and how many races?"),
     ],
 )
