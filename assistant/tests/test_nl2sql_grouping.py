@@ -1007,3 +1007,18 @@ def test_who_did_something_most_recently_is_ranked_by_the_date_the_verb_names(
     path, schema = database(tmp_path_factory, "nl2sql_registered", script)
     assert rows(path, schema, "What is detail of the student who most recently registered?") == [("Martin",)]
     assert rows(path, schema, "What are the details of the student who registered least recently?") == [("Marry",)]
+
+
+def test_the_rows_of_the_owner_with_the_most_of_them(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # the superlative picks the store; the employees listed are that store's (head office staff have no store)
+    script = """
+    CREATE TABLE stores (store_id INTEGER PRIMARY KEY, store_name TEXT);
+    CREATE TABLE employees (employee_id INTEGER PRIMARY KEY, employee_name TEXT, store_id INTEGER REFERENCES stores(store_id));
+    INSERT INTO stores VALUES (1, 'North'), (2, 'South');
+    INSERT INTO employees VALUES (1, 'Ann', 1), (2, 'Bo', 2), (3, 'Cy', 2), (4, 'Di', NULL), (5, 'Ed', NULL), (6, 'Flo', NULL);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_owner_most", script)
+    question = "What are the names of the employees of the store with the most employees?"
+    assert sorted(rows(path, schema, question)) == [("Bo",), ("Cy",)]
+    question = "List the employee names of the store with the fewest employees."
+    assert sorted(rows(path, schema, question)) == [("Ann",)]

@@ -9,7 +9,7 @@ from .. import lexicon as lx
 from ..analytics.dates import window_at
 from ..analytics.words import MONTHS, PASSIVE_VERBS, QUARTERS
 from ..linking import counted_noun, identifier_words, verb_names_column
-from ..plan import ColumnRef, Condition, Expression, OrderItem
+from ..plan import ColumnRef, Condition, Expression, OrderItem, QueryPlan
 from ..schema import Column
 from .base import InterpreterBase, Refusal, Slot
 
@@ -516,6 +516,8 @@ class ShapePasses(InterpreterBase):
                     continue
             elif slot.kind == "table" and lemma not in ("most", "least", "fewest") and not counted_phrase:
                 continue  # "the largest payment": largest by what? Not a count of rows.
+            elif slot.kind == "table" and self.owner_with_most(slot, position, descending):
+                pass
             elif slot.kind == "table":
                 self.count_superlative(slot, descending)
             elif not self.order_superlative(slot, descending, position):
@@ -661,6 +663,35 @@ class ShapePasses(InterpreterBase):
             if column.is_numeric and counted_noun(identifier_words(column.name)) == (noun,)
         ]
         return found[0] if len(found) == 1 else None
+
+    def owner_with_most(self, slot: Slot, position: int, descending: bool) -> bool:
+        """ "the projects launched by the organisation with the most projects": the superlative picks the owner
+        (the organisation whose projects are most), and the projects listed are that owner's: their key is in
+        the one owner ranked first by its count of them."""
+        counted = slot.best.table or ""
+        before = self.skip_back(position, {"the", "with", "that", "which", "who", "has", "have", "had", "having"})
+        owner = self.slot_ending_at(before + 1)
+        if owner is None or owner.kind != "table" or owner.role is not None or owner.best.table == counted:
+            return False
+        listed = [s for s in self.slots if s.end <= owner.start and s.kind == "table" and s.best.table == counted]
+        keys = [k for k in self.schema.foreign_keys if k.table == counted and k.ref_table == owner.best.table]
+        if not listed or len(keys) != 1:
+            return False
+        pointer = ColumnRef(counted, keys[0].column)
+        ranked = QueryPlan(
+            select=[Expression(pointer)],
+            tables=[counted],
+            conditions=[Condition(Expression(pointer), "IS NOT NULL")],  # rows with no owner are no owner's
+            group_by=[Expression(pointer)],
+            order_by=[OrderItem(Expression(ColumnRef(counted, "*"), "COUNT"), descending)],
+            limit=1,
+        )
+        self.filters.append((owner.start, Condition(Expression(pointer), "IN", subquery=ranked)))
+        owner.role = slot.role = "qualifier"
+        self.through_tables.add(owner.best.table or "")
+        self.reasoning.append(f"the {owner.best.table} with the {'most' if descending else 'fewest'} {counted} rows")
+        self.mark(owner.start, slot.end)
+        return True
 
     def count_superlative(self, slot: Slot, descending: bool) -> None:
         stored = self.stored_count(slot)
