@@ -1022,3 +1022,16 @@ def test_the_rows_of_the_owner_with_the_most_of_them(tmp_path_factory: pytest.Te
     assert sorted(rows(path, schema, question)) == [("Bo",), ("Cy",)]
     question = "List the employee names of the store with the fewest employees."
     assert sorted(rows(path, schema, question)) == [("Ann",)]
+
+
+def test_by_before_the_table_rows_point_at_says_whose_they_are(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE artist (artist_id INTEGER PRIMARY KEY, artist TEXT, age INTEGER);
+    CREATE TABLE volume (volume_id INTEGER PRIMARY KEY, issue_date TEXT, artist_id INTEGER REFERENCES artist(artist_id));
+    INSERT INTO artist VALUES (1, 'Gorgoroth', 22), (2, 'Ophiolatry', 35);
+    INSERT INTO volume VALUES (1, '1972', 1), (2, '1973', 2), (3, '1975', 1);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_by_owner", script)
+    question = "Return the issue dates of volumes that are by the artist named Gorgoroth."
+    assert sorted(rows(path, schema, question)) == [("1972",), ("1975",)]
+    assert sorted(rows(path, schema, "Return the issue dates of volumes by artists aged over 30.")) == [("1973",)]

@@ -767,6 +767,20 @@ class ConditionPasses(ShapePasses):
                 self.penalise(0.97, f"read '{self.tokens[position].text}' as the link between tables")
                 if position + 1 < len(self.tokens) and self.lemmas[position + 1] in ("by", "to", "in", "on", "at", "for"):
                     self.mark(position + 1, position + 2)
+            elif self.lemmas[position] == "by" and self.by_owner(position):
+                self.mark(position, position + 1)  # "the accounts by the customer named X": whose they are
+
+    def by_owner(self, position: int) -> bool:
+        """ "volumes by the artist named Gorgoroth", "accounts by the customer with first name X": "by" before a
+        table that rows named just before it point at says whose they are, like "of"."""
+        owner = self.slot_at(self.skip(position + 1, {"the", "a", "an"}))
+        if owner is None or owner.kind != "table" or owner.role not in ("related", "table", None):
+            return False
+        back = self.skip_back(position, {"that", "which", "are", "is", "were", "was"})
+        rows = self.slot_ending_at(back + 1)
+        if rows is None or rows.kind != "table":
+            return False
+        return any(k.table == rows.best.table and k.ref_table == owner.best.table for k in self.schema.foreign_keys)
 
     def chain_starts(self) -> list[int]:
         """Where the user starts naming what to show: after the opening words, and after a later
