@@ -1035,3 +1035,19 @@ def test_by_before_the_table_rows_point_at_says_whose_they_are(tmp_path_factory:
     question = "Return the issue dates of volumes that are by the artist named Gorgoroth."
     assert sorted(rows(path, schema, question)) == [("1972",), ("1975",)]
     assert sorted(rows(path, schema, "Return the issue dates of volumes by artists aged over 30.")) == [("1973",)]
+
+
+def test_a_set_compared_with_narrowed_through_the_table_its_rows_point_at(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE categories (category_id INTEGER PRIMARY KEY, category_name TEXT);
+    CREATE TABLE products (product_id INTEGER PRIMARY KEY, product_name TEXT, price REAL,
+      category_id INTEGER REFERENCES categories(category_id));
+    INSERT INTO categories VALUES (1, 'Audio'), (2, 'Books');
+    INSERT INTO products VALUES (1, 'Speaker', 120, 1), (2, 'Headphones', 80, 1), (3, 'Atlas', 90, 2),
+      (4, 'Novel', 15, 2), (5, 'Amplifier', 300, 1);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_set_through_parent", script)
+    question = "Products whose price is higher than every product in the Books category"
+    assert sorted(rows(path, schema, question)) == [("Amplifier",), ("Speaker",)]
+    question = "Products whose price is lower than some product in Audio"
+    assert sorted(rows(path, schema, question)) == [("Atlas",), ("Headphones",), ("Novel",), ("Speaker",)]

@@ -170,8 +170,10 @@ class ConditionPasses(ShapePasses):
             function = "MAX" if above == universal else "MIN"
             end = self.skip(position + len(quantifier), {"of", "the"})
             owner = self.slot_at(end)
-            if owner is None or owner.kind != "table" or owner.best.table != slot.best.table or owner.role is not None:
+            rows = [m for m in owner.options if m.kind == "table" and m.table == slot.best.table] if owner else []
+            if owner is None or not rows or owner.role is not None:
                 return None
+            owner.chosen = rows[0]  # "every product": the rows, though "product" could also name a column
             return self.set_subquery(slot, operator, start, end, function)
         position = self.skip(position, {"the"})
         extreme = lx.EXTREMES.get(self.lemmas[position]) if position < len(self.tokens) else None
@@ -211,8 +213,13 @@ class ConditionPasses(ShapePasses):
         narrowing = self.slot_at(look) if look > end else None
         if narrowing is not None and narrowing.kind == "value" and narrowing.role is None and narrowing.best.table:
             hits = {(table, column): value for table, column, value in narrowing.best.candidates if table == ref.table}
+            if not hits:
+                # "than every product in the Books category": the value is in a table the rows point at
+                parents = {k.ref_table for k in self.schema.foreign_keys if k.table == ref.table}
+                hits = {(table, column): value for table, column, value in narrowing.best.candidates if table in parents}
             if len(hits) == 1:
                 (table, column), value = next(iter(hits.items()))
+                inner.add_table(table)
                 inner.conditions.append(Condition(Expression(ColumnRef(table, column)), "=", value))
                 narrowing.role = "filter"
                 self.mark(narrowing.start, narrowing.end)
