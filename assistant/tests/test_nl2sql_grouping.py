@@ -1047,6 +1047,9 @@ def test_a_set_compared_with_narrowed_through_the_table_its_rows_point_at(tmp_pa
       (4, 'Novel', 15, 2), (5, 'Amplifier', 300, 1);
     """
     path, schema = database(tmp_path_factory, "nl2sql_set_through_parent", script)
+    # "cost" / "costing" is the price
+    assert sorted(rows(path, schema, "Which products cost between 80 and 120?")) == [("Atlas",), ("Headphones",), ("Speaker",)]
+    assert sorted(rows(path, schema, "names of products costing more than 100")) == [("Amplifier",), ("Speaker",)]
     question = "Products whose price is higher than every product in the Books category"
     assert sorted(rows(path, schema, question)) == [("Amplifier",), ("Speaker",)]
     question = "Products whose price is lower than some product in Audio"
