@@ -807,6 +807,7 @@ INSERT INTO instructor VALUES (1, 'Ada', 'Biology', 50000, 2006), (2, 'Ben', 'Bi
         # the comparison with the average before the column
         ("Names of instructors with above average salary", [("Ben",), ("Dee",)]),
         ("Give the names of the instructors with a lower than average salary.", [("Ada",), ("Cal",), ("Eve",)]),
+        ("What are the names of instructors who earned less than the maximum salary?", [("Ada",), ("Ben",), ("Cal",), ("Eve",)]),
     ],
 )
 def test_a_value_compared_with_a_set_of_rows(
