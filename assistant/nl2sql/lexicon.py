@@ -368,6 +368,8 @@ COMPARATIVES = {
     if len(phrase) == 2 and phrase[1] == "than" and operator in "<>" and phrase[0] not in ("more", "less", "fewer")
 }
 
+# "after season 2007", "under age 30": a one-word comparison standing before the column it compares.
+COMPARATORS_BEFORE = {"after": ">", "before": "<", "over": ">", "under": "<", "above": ">", "below": "<"}
 # Words allowed between a column and its comparison: "whose age IS greater", "with a price OF 10".
 LINKING_VERBS = {"is", "are", "was", "were", "be", "of", "that", "which", "being", "equal"}
 

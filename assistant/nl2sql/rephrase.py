@@ -105,6 +105,7 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\b(older|younger)\s+than\s+(\d+)\s+years?(?:\s+old)?\b", re.I), r"\1 than \2"),
     (re.compile(r"\b((?:over|under|above|below|more\s+than|less\s+than|at\s+least|at\s+most|exactly)\s+)?(\d+)\s+years?\s+old\b",
                 re.I), r"aged \1\2"),
+    (re.compile(r"\bnot\s+aged\s+(?=\d)", re.I), "aged not "),  # "actors who are not 20 years old"
     # "List every individual's first name": each one's
     (re.compile(r"\bevery\s+(?=\w+'s\b)", re.I), "each "),
     # "For each country, what is the average elevation of that country's airports?": the group said again

@@ -87,6 +87,7 @@ def schema(club: Path) -> SchemaInfo:
         ("How many students are 18 years old?", "How many students are aged 18?"),
         ("students over 20 years old", "students aged over 20"),
         ("pilots older than 30 years", "pilots older than 30"),
+        ("actors who are not 20 years old", "actors who are aged not 20"),
         ("each aircraft's name and how many flights does each one complete?", "each aircraft's name and how many flights?"),
         ("the different track names, and how many races has each had?", "the different track names, and how many races?"),
     ],
@@ -138,6 +139,7 @@ def test_a_capital_glued_to_name_is_an_abbreviation() -> None:
         ("Show the last names of people whose age is 36 or 41.", "Show the last names of people with age 36 or 41."),
         ("Show the last names of people whose age is 36.", "Show the last names of people with age 36."),
         ("Show the last names of people who are at least 41 years old.", "Show the last names of people aged at least 41."),
+        ("Show the last names of people under age 30.", "Show the last names of people younger than 30."),
     ],
 )
 def test_a_paraphrase_gives_the_rows_of_the_plain_question(

@@ -16,7 +16,7 @@ class ConditionPasses(ShapePasses):
         for slot in self.slots:
             if slot.kind != "column" or slot.role not in (None,):
                 continue
-            parsed = self.comparison_after(slot) or self.average_before(slot)
+            parsed = self.comparator_before(slot) or self.comparison_after(slot) or self.average_before(slot)
             if parsed is None:
                 continue
             operator, value, value2, end, subquery = parsed
@@ -31,6 +31,24 @@ class ConditionPasses(ShapePasses):
                 self.filters.append((start, Condition(Expression(ref), operator, value)))
                 self.mark(start, end)
         self.counted_comparisons()
+
+    def comparator_before(self, slot: Slot) -> tuple[str, object, object, int, QueryPlan | None] | None:
+        """ "games held after season 2007", "members under age 30": a one-word comparison, then the column, then
+        the number."""
+        before = slot.start - 1
+        operator = lx.COMPARATORS_BEFORE.get(self.lemmas[before]) if before >= 0 and before not in self.explained else None
+        target = self.slot_at(slot.end)
+        if operator is None or target is None or target.kind != "number" or target.role is not None:
+            return None
+        column = self.column_info(ColumnRef(slot.best.table or "", slot.best.column or ""))
+        if column is None or not (column.is_numeric or column.is_date or column.numbers_as_text):
+            return None
+        following = self.slot_at(self.skip(target.end, lx.DISTINCT_WORDS))
+        if following is not None and following.kind == "table":
+            return None  # "over age 30 players": not this shape
+        self.mark(before, slot.start)
+        target.role = "filter"
+        return operator, target.best.value, None, target.end, None
 
     def average_before(self, slot: Slot) -> tuple[str, object, object, int, QueryPlan | None] | None:
         """ "departments with greater than average budget", "with a below average enrollment": the comparison
