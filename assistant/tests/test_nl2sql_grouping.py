@@ -1055,3 +1055,17 @@ def test_a_set_compared_with_narrowed_through_the_table_its_rows_point_at(tmp_pa
     assert sorted(rows(path, schema, question)) == [("Amplifier",), ("Speaker",)]
     question = "Products whose price is lower than some product in Audio"
     assert sorted(rows(path, schema, question)) == [("Atlas",), ("Headphones",), ("Novel",), ("Speaker",)]
+
+
+def test_irregular_participles_restate_the_link(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # "built", "taken": verbs that only say the rows of one table belong to a row of the other
+    script = """
+    CREATE TABLE architect (id INTEGER PRIMARY KEY, name TEXT, nationality TEXT);
+    CREATE TABLE bridge (bridge_id INTEGER PRIMARY KEY, name TEXT, architect_id INTEGER REFERENCES architect(id));
+    INSERT INTO architect VALUES (1, 'Frank', 'American'), (2, 'Zaha', 'Iraqi');
+    INSERT INTO bridge VALUES (1, 'Hale', 1), (2, 'Kolob', 1), (3, 'Sheikh', 2);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_built", script)
+    question = "What are the ids and names of the architects who built at least 2 bridges?"
+    assert rows(path, schema, question) == [(1, "Frank")]
+    assert rows(path, schema, "What are the names of the bridges built by the architect named Zaha?") == [("Sheikh",)]
