@@ -112,6 +112,8 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\b(each\s+(\w+)\b.*?)\b(?:that|this|the\s+same)\s+\2's\s+", re.I), r"\1"),
     # "the accounting dept"
     (re.compile(r"\bdept(s?)\b\.?", re.I), r"department\1"),
+    # "clubs that have at least a member from …": at least one, not "the least"
+    (re.compile(r"\bat\s+least\s+an?\b", re.I), "at least 1"),
     # "aged either 35 or 36", "either 'Person' or 'Wiley'": "either" only stresses the "or"
     (re.compile(r"\beither\s+(?!of\b|one\b)", re.I), ""),
     # "for different years" asks for one row per year

@@ -88,6 +88,7 @@ def schema(club: Path) -> SchemaInfo:
         ("students over 20 years old", "students aged over 20"),
         ("pilots older than 30 years", "pilots older than 30"),
         ("actors who are not 20 years old", "actors who are aged not 20"),
+        ("clubs that have at least a member from London", "clubs that have at least 1 member from London"),
         ("each aircraft's name and how many flights does each one complete?", "each aircraft's name and how many flights?"),
         ("the different track names, and how many races has each had?", "the different track names, and how many races?"),
     ],
@@ -140,6 +141,8 @@ def test_a_capital_glued_to_name_is_an_abbreviation() -> None:
         ("Show the last names of people whose age is 36.", "Show the last names of people with age 36."),
         ("Show the last names of people who are at least 41 years old.", "Show the last names of people aged at least 41."),
         ("Show the last names of people under age 30.", "Show the last names of people younger than 30."),
+        ("Which clubs have at least a person from the home city with home city 'London'?",
+         "Which clubs have at least 1 person from London?"),
     ],
 )
 def test_a_paraphrase_gives_the_rows_of_the_plain_question(

@@ -962,6 +962,16 @@ class ConditionPasses(ShapePasses):
         for slot in self.slots:
             if slot.role is not None:
                 continue
+            restated = self.slot_at(self.skip(slot.end + 1, {"the", "a", "an"})) if self.words_at(slot.end, ("with",)) else None
+            if (
+                slot.kind == "column"
+                and restated is not None
+                and restated.role is not None
+                and (restated.best.table, restated.best.column) == (slot.best.table, slot.best.column)
+            ):
+                slot.role = "qualifier"  # "a member from the city with city code 'BAL'": the column named twice
+                self.mark(slot.start, slot.end + 1)
+                continue
             if slot.kind == "column" and slot.start in chained and not self.after_of_column(slot):
                 slot.role = "select"
                 ref = ColumnRef(slot.best.table or "", slot.best.column or "")
