@@ -1008,6 +1008,8 @@ def test_who_did_something_most_recently_is_ranked_by_the_date_the_verb_names(
     path, schema = database(tmp_path_factory, "nl2sql_registered", script)
     assert rows(path, schema, "What is detail of the student who most recently registered?") == [("Martin",)]
     assert rows(path, schema, "What are the details of the student who registered least recently?") == [("Marry",)]
+    question = "What details do we have on the students who registered for English most recently?"
+    assert rows(path, schema, question) == [("Marry",)]
 
 
 def test_the_rows_of_the_owner_with_the_most_of_them(tmp_path_factory: pytest.TempPathFactory) -> None:

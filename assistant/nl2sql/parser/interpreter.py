@@ -238,7 +238,13 @@ class Interpreter(ConditionPasses):
         shown = {e.column.table for e in plan.select if e.column is not None}
         if item.expression.aggregate or ref is None or ref.table in shown or ref.table == self.subject or not shown:
             return False
-        extreme = QueryPlan(select=[Expression(ref, "MAX" if item.descending else "MIN")], tables=[ref.table])
+        # conditions on the ranked rows choose among them ("who registered for English most recently")
+        own = [
+            c
+            for c in plan.conditions
+            if c.subquery is None and c.expression.column is not None and c.expression.column.table == ref.table
+        ]
+        extreme = QueryPlan(select=[Expression(ref, "MAX" if item.descending else "MIN")], tables=[ref.table], conditions=own)
         plan.conditions.append(Condition(Expression(ref), "=", subquery=extreme))
         plan.add_table(ref.table)
         plan.order_by.clear()

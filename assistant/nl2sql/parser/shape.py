@@ -528,7 +528,12 @@ class ShapePasses(InterpreterBase):
     def verb_dated(self, position: int, descending: bool) -> bool:
         """ "the student who registered latest", "who most recently registered": ranked by the one date
         the verb names (registration_date), wherever it is kept."""
-        for verb in (self.skip(position + 1, {"the"}), self.skip_back(position, {"the"})):
+        back = self.skip_back(position, {"the"})
+        while back > 0 and (self.slot_at(back) is not None or self.slot_ending_at(back + 1) is not None or self.lemmas[back] in (
+            "for", "in", "to", "on", "at", "a", "an", "the", "some", "any",
+        )) and position - back <= 5:
+            back -= 1  # "who registered for courses most recently": past the things the verb was done to
+        for verb in (self.skip(position + 1, {"the"}), self.skip_back(position, {"the"}), back):
             if verb < 0 or verb >= len(self.tokens) or verb in self.explained or self.slot_at(verb) is not None:
                 continue
             token = self.tokens[verb]
