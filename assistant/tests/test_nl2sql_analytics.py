@@ -712,3 +712,23 @@ def test_how_many_have_related_rows_counts_each_once(demo: tuple[Path, SchemaInf
     path, schema = demo
     got, want = engine_rows(path, schema, question), run(path, sql)
     assert len(got) == 1 and got == want
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        (
+            "which customer ordered most recently",
+            "SELECT c.first_name, c.last_name FROM customers c JOIN orders o ON o.customer_id = c.customer_id "
+            "WHERE o.order_date = (SELECT MAX(order_date) FROM orders WHERE customer_id IS NOT NULL)",
+        ),
+        (
+            "the employee who was hired most recently",
+            "SELECT first_name, last_name FROM employees WHERE hire_date = (SELECT MAX(hire_date) FROM employees)",
+        ),
+    ],
+)
+def test_who_did_it_most_recently(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    """Ranked by the date the verb names — the orders' order_date, not a view's copy of it — among the rows
+    that belong to someone."""
+    same_rows(demo, question, sql)

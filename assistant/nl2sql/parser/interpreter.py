@@ -244,6 +244,13 @@ class Interpreter(ConditionPasses):
             for c in plan.conditions
             if c.subquery is None and c.expression.column is not None and c.expression.column.table == ref.table
         ]
+        # … and only among rows that belong to something shown ("the customer who ordered most recently": an
+        # order with no customer is nobody's latest order)
+        own += [
+            Condition(Expression(ColumnRef(ref.table, k.column)), "IS NOT NULL")
+            for k in self.schema.foreign_keys
+            if k.table == ref.table and k.ref_table in shown
+        ]
         extreme = QueryPlan(select=[Expression(ref, "MAX" if item.descending else "MIN")], tables=[ref.table], conditions=own)
         plan.conditions.append(Condition(Expression(ref), "=", subquery=extreme))
         plan.add_table(ref.table)

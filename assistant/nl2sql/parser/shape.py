@@ -545,6 +545,9 @@ class ShapePasses(InterpreterBase):
                 for column in table.columns
                 if column.is_date and not column.is_numeric and verb_names_column(token, None, column.name)
             ]
+            if len(dates) > 1:
+                # a view repeating a table's date (v_order_lines.order_date) is not another date
+                dates = [d for d in dates if self.table(d.table) is not None and self.table(d.table).primary_keys] or dates
             if len(dates) != 1:
                 continue
             self.plan.add_table(dates[0].table)
