@@ -425,7 +425,8 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
     # "Pilot_name" in table "pilot" is what people call "name" when talking about pilots.
     for prefix_length in range(len(words) - 1, 0, -1):
         prefix = words[:prefix_length]
-        initial = prefix_length == 1 and len(prefix[0]) == 1 and table.name.lower().startswith(prefix[0])  # DPhone
+        # DPhone of department, gtype of video_games: the initial of a word of the table's name
+        initial = prefix_length == 1 and len(prefix[0]) == 1 and any(w.startswith(prefix[0]) for w in table_words)
         if prefix == table_words[-prefix_length:] or (prefix_length == 1 and prefix[0] in table_words) or initial:
             phrases.append(Phrase(tuple(words[prefix_length:]), table.name, column.name, 0.9))
             if "number" not in words and "id" not in words:

@@ -967,8 +967,14 @@ def test_a_column_prefixed_by_its_tables_initial(tmp_path_factory: pytest.TempPa
     CREATE TABLE player (pID INTEGER PRIMARY KEY, pName TEXT, DNO INTEGER REFERENCES department(DNO));
     INSERT INTO department VALUES (1, 'Math', '7003', '268'), (2, 'Art', '7004', '101');
     INSERT INTO player VALUES (1, 'Ann', 1), (2, 'Bob', 2);
+    CREATE TABLE video_games (GameID INTEGER PRIMARY KEY, GName TEXT, GType TEXT);
+    INSERT INTO video_games VALUES (1, 'RNG Stone', 'Collectible card game'), (2, 'Grand Term Assignment', 'Role-playing game'),
+      (3, 'Call of Destiny', 'Frist-person shooter'), (4, 'Works of Widenius', 'Role-playing game');
     """
     path, schema = database(tmp_path_factory, "nl2sql_initials", script)
+    # GType of video_games: the initial of the second word of the table's name
+    assert rows(path, schema, "What is the type of video game Call of Destiny?") == [("Frist-person shooter",)]
+    assert len(rows(path, schema, "What are the different types of video games?")) == 3
     assert rows(path, schema, "What are the phones of departments in room 268?") == [("7003",)]
     assert sorted(rows(path, schema, "Find the players whose names contain letter 'n'.")) == [("Ann",)]
 
