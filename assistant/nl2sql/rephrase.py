@@ -112,6 +112,9 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\b(each\s+(\w+)\b.*?)\b(?:that|this|the\s+same)\s+\2's\s+", re.I), r"\1"),
     # "the accounting dept"
     (re.compile(r"\bdept(s?)\b\.?", re.I), r"department\1"),
+    # "the number and average age of students": the number of students and their average age
+    (re.compile(r"\b(the\s+)?(number|count)\s+and\s+(?:the\s+)?(average|mean|total|maximum|minimum|highest|lowest)\s+"
+                r"([a-z]+)\s+of\s+([a-z]+)\b", re.I), r"\1\2 of \5 and \3 \4 of \5"),
     # "clubs that have at least a member from …": at least one, not "the least"
     (re.compile(r"\bat\s+least\s+an?\b", re.I), "at least 1"),
     # "aged either 35 or 36", "either 'Person' or 'Wiley'": "either" only stresses the "or"
