@@ -89,7 +89,7 @@ def schema(club: Path) -> SchemaInfo:
         ("pilots older than 30 years", "pilots older than 30"),
         ("actors who are not 20 years old", "actors who are aged not 20"),
         ("clubs that have at least a member from London", "clubs that have at least 1 member from London"),
-        ("the number and average age of students in each city", "the number of students and average age of students in each city"),
+        ("the number and average age of students", "the number of students and average age of students"),
         ("each aircraft's name and how many flights does each one complete?", "each aircraft's name and how many flights?"),
         ("the different track names, and how many races has each had?", "the different track names, and how many races?"),
     ],
