@@ -732,3 +732,9 @@ def test_who_did_it_most_recently(demo: tuple[Path, SchemaInfo], question: str, 
     """Ranked by the date the verb names — the orders' order_date, not a view's copy of it — among the rows
     that belong to someone."""
     same_rows(demo, question, sql)
+
+
+def test_all_stores_and_their_cities_names_each_store(demo: tuple[Path, SchemaInfo]) -> None:
+    """The stores are listed, each by its name with its city — not the distinct cities (which a lone city
+    column would be)."""
+    same_rows(demo, "list all stores and their cities", "SELECT name, city FROM stores")

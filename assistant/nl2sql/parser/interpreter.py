@@ -153,6 +153,7 @@ class Interpreter(ConditionPasses):
                 if lemma in lx.DISTINCT_WORDS:
                     self.mark(position, position + 1)
         self.distinct_groups()
+        self.subject_listed_first()
         self.categories_once()
         self.collect_tables()
         if any(e.column is not None and e.column.column == "*" and not e.aggregate for e in plan.select) and len(plan.tables) > 1:
@@ -202,6 +203,27 @@ class Interpreter(ConditionPasses):
         plan.order_by = []
         self.reasoning.append("the largest and smallest values of one column")
         return True
+
+    def subject_listed_first(self) -> None:
+        """ "List all stores and their cities": the rows listed are the stores, each named, with their city —
+        not the distinct cities."""
+        plan = self.plan
+        if plan.group_by or self.count_expression is not None or not plan.select or any(e.aggregate for e in plan.select):
+            return
+        for slot in self.slots:
+            if slot.kind != "table" or slot.best.table != self.subject:
+                continue
+            leading = self.words_at(slot.end, ("and",)) and slot.end + 1 < len(self.tokens) and self.lemmas[slot.end + 1] in (
+                "their", "its", "respective", "corresponding",
+            )
+            if not leading or any(e.column is None or e.column.table != self.subject for e in plan.select):
+                return
+            refs = [ref for ref in self.called_by_column(self.subject) or self.name_columns(self.subject)
+                    if Expression(ref) not in plan.select]
+            plan.select[:0] = [Expression(ref) for ref in refs]
+            if refs:
+                self.reasoning.append(f"each {self.subject} row named by {', '.join(ref.column for ref in refs)}")
+            return
 
     def show_listed_table(self, slot: Slot) -> bool:
         """ "the names of parties and their respective regions": a table named among the things to show
