@@ -183,6 +183,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "earn": ("salary",),
     "earns": ("salary",),
     "earned": ("salary", "earning"),
+    "earning": ("salary", "earning"),
     "weigh": ("weight",),
     "weighs": ("weight",),
     "weighing": ("weight",),

@@ -808,6 +808,7 @@ INSERT INTO instructor VALUES (1, 'Ada', 'Biology', 50000, 2006), (2, 'Ben', 'Bi
         ("Names of instructors with above average salary", [("Ben",), ("Dee",)]),
         ("Give the names of the instructors with a lower than average salary.", [("Ada",), ("Cal",), ("Eve",)]),
         ("What are the names of instructors who earned less than the maximum salary?", [("Ada",), ("Ben",), ("Cal",), ("Eve",)]),
+        ("Names of instructors earning more than the average salary", [("Ben",), ("Dee",)]),
     ],
 )
 def test_a_value_compared_with_a_set_of_rows(
