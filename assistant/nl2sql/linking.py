@@ -404,6 +404,14 @@ def _phrases_for_table(table: Table) -> list[Phrase]:
     return phrases
 
 
+# Units a column name may end in ("_in_billions"); the words before them name the quantity.
+UNIT_WORDS = frozenset({
+    "billion", "million", "thousand", "hundred", "dollar", "euro", "pound", "usd", "eur", "gbp", "percent", "percentage",
+    "g", "gb", "mb", "kb", "kg", "gram", "km", "meter", "metre", "cm", "mm", "mile", "foot", "inch", "minute", "hour",
+    "second", "sec", "ms", "celsius", "fahrenheit", "litre", "liter",
+})
+
+
 def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str] = frozenset()) -> list[Phrase]:
     table_words = identifier_words(table.name)
     words = identifier_words(column.name)
@@ -423,6 +431,9 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
         phrases.append(Phrase(counted, table.name, column.name, 0.85))
     for alias in column.aliases:
         phrases.append(Phrase(tuple(identifier_words(alias)), table.name, column.name, 1.0))
+    if len(words) > 2 and words[-2] == "in" and words[-1] in UNIT_WORDS:
+        # budget_in_billions, price_in_dollars: people name the quantity, not the unit it is stored in
+        phrases.append(Phrase(tuple(words[:-2]), table.name, column.name, 0.9))
     # "Pilot_name" in table "pilot" is what people call "name" when talking about pilots.
     for prefix_length in range(len(words) - 1, 0, -1):
         prefix = words[:prefix_length]

@@ -405,6 +405,9 @@ class InterpreterBase:
             owned = [m for m in columns if m.table == owner] or [m for m in columns if m.table == self.with_owner(slot)]
             if owned:
                 slot.chosen = max(owned, key=lambda m: m.score)
+                tied = sum(m.score == slot.chosen.score for m in owned) > 1
+                if tied and self.lemmas[slot.start : slot.end] != ["id"] and not self.window_unit(slot):
+                    self.penalise(0.6, f"'{self.span(slot)}' matches several columns equally well")
                 continue
             if owner is not None and columns and not tables:
                 if self.through_owner(slot, owner) or self.own_name(slot, owner):
@@ -435,6 +438,9 @@ class InterpreterBase:
                         # "the campus fee of X in year 1996": the year of the fee, not of the campus
                         slot.chosen = next(m for m in leaders if m.table == head)
                     self.penalise(0.9, f"'{self.span(slot)}' matches columns in several tables")
+                elif len({m.column for m in leaders}) > 1 and not self.window_unit(slot):
+                    # price_in_dollars and price_in_euros: a guess between two columns of one table
+                    self.penalise(0.6, f"'{self.span(slot)}' matches several columns equally well")
                 continue
             if tables:
                 slot.chosen = tables[0]
