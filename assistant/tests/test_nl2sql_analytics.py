@@ -61,6 +61,13 @@ def same_rows(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> list[tu
     return got
 
 
+def one_number(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    """The engine answers `question` with one row, the one the reference `sql` returns."""
+    path, schema = demo
+    got, want = engine_rows(path, schema, question), run(path, sql)
+    assert len(got) == 1 and got == want
+
+
 LINE = "ROUND(oi.quantity * oi.unit_price * (1 - oi.discount), 2)"
 DEMO_CASES = [
     (
@@ -344,9 +351,7 @@ def test_groups_kept_by_their_total_or_count(demo: tuple[Path, SchemaInfo], ques
     ],
 )
 def test_how_many_groups_pass_the_bar_is_one_number(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
-    path, schema = demo
-    got, want = engine_rows(path, schema, question), run(path, sql)
-    assert len(got) == 1 and got == want
+    one_number(demo, question, sql)
 
 
 @pytest.mark.parametrize(
@@ -691,9 +696,7 @@ def test_a_total_from_above_is_not_answered_without_the_rows_with_none(demo: tup
 def test_the_average_count_per_group_is_one_number(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
     """The count per group averaged over the groups that have rows — not an average of some count column
     grouped by another count column (v_monthly_sales has order_count and customer_count)."""
-    path, schema = demo
-    got, want = engine_rows(path, schema, question), run(path, sql)
-    assert len(got) == 1 and got == want
+    one_number(demo, question, sql)
 
 
 def test_a_count_column_is_never_the_group_of_per(demo: tuple[Path, SchemaInfo]) -> None:
@@ -709,9 +712,7 @@ def test_a_count_column_is_never_the_group_of_per(demo: tuple[Path, SchemaInfo])
     ],
 )
 def test_how_many_have_related_rows_counts_each_once(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
-    path, schema = demo
-    got, want = engine_rows(path, schema, question), run(path, sql)
-    assert len(got) == 1 and got == want
+    one_number(demo, question, sql)
 
 
 @pytest.mark.parametrize(
