@@ -268,6 +268,9 @@ SUPERLATIVE_WORDS = {
     "worst": False,
     "poorest": False,
 }
+# Words of a column that says when a row's subject was born or founded ("oldest" is the earliest of these).
+BIRTH_WORDS = frozenset({"birth", "born", "birthday", "birthdate"})
+FOUNDING_WORDS = frozenset({"founded", "formed", "established", "founding", "foundation", "incorporated", "inception"})
 # Adjectives that both name a column (via linking.SYNONYMS) and give a direction.
 ADJECTIVE_DIRECTION = {
     "older": ">",

@@ -29,3 +29,34 @@ def test_a_column_named_with_its_unit_answers_to_the_quantity(tmp_path_factory: 
         result = ask(schema, question)
         assert result.sql is None
         assert "'price' matches several columns" in (result.refusal or "")
+
+
+def test_oldest_and_youngest_without_an_age_are_read_from_birth_or_founding(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    script = """
+    CREATE TABLE employee (emp_num INTEGER PRIMARY KEY, emp_fname TEXT, emp_lname TEXT, emp_dob DATETIME);
+    CREATE TABLE organizations (organization_id INTEGER PRIMARY KEY, organization_name TEXT, date_formed DATETIME);
+    CREATE TABLE club (club_id INTEGER PRIMARY KEY, name TEXT, opened DATETIME, closed DATETIME);
+    INSERT INTO employee VALUES (1, 'Ann', 'Lee', '1980-02-01'), (2, 'Bo', 'Kim', '1961-07-30'), (3, 'Cy', 'Ott', '1999-01-05');
+    INSERT INTO organizations VALUES (1, 'Labour', '1900-02-27'), (2, 'Greens', '1990-09-18'), (3, 'Tories', '1834-12-18');
+    INSERT INTO club VALUES (1, 'Rovers', '1950-01-01', '1990-01-01'), (2, 'City', '1960-01-01', '1970-01-01');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_oldest", script)
+    assert rows(path, schema, "What is the first and last name of the oldest employee?") == [("Bo", "Kim")]
+    assert rows(path, schema, "Give the first name of the youngest employee.") == [("Cy",)]
+    assert rows(path, schema, "Find the name of the youngest organization.") == [("Greens",)]
+    assert rows(path, schema, "Which organization is the oldest?") == [("Tories",)]
+    # neither a birth nor a founding date: which of two dates makes a club old is a guess
+    assert ask(schema, "Which club is the oldest?").sql is None
+
+
+def test_the_earliest_row_is_ranked_by_the_date_named_after_its_table(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE payment (payment_id INTEGER PRIMARY KEY, amount REAL, payment_date DATETIME, last_update DATETIME);
+    INSERT INTO payment VALUES (1, 2.99, '2005-05-25 11:30:37', '2006-02-15'), (2, 0.99, '2005-05-24 22:53:30', '2006-02-16'),
+      (3, 5.99, '2005-06-15 00:54:12', '2006-02-14');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_earliest", script)
+    assert rows(path, schema, "What was the date of the earliest payment?") == [("2005-05-24 22:53:30",)]
+    assert rows(path, schema, "What is the amount of the latest payment?") == [(5.99,)]

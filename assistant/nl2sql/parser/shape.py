@@ -514,6 +514,9 @@ class ShapePasses(InterpreterBase):
             if slot.kind == "table" and lemma in ("latest", "newest", "earliest") and not counted_phrase:
                 if not self.chronological(slot.best.table or "", descending):
                     continue
+            elif slot.kind == "table" and lemma in ("oldest", "youngest") and not counted_phrase:
+                if not self.by_birth(slot.best.table or "", descending):
+                    continue
             elif slot.kind == "table" and lemma not in ("most", "least", "fewest") and not counted_phrase:
                 continue  # "the largest payment": largest by what? Not a count of rows.
             elif slot.kind == "table" and self.owner_with_most(slot, position, descending):
@@ -723,11 +726,32 @@ class ShapePasses(InterpreterBase):
         times = [c for c in table.columns if c.is_date and not c.is_numeric]
         if not times:
             times = [c for c in table.columns if "year" in identifier_words(c.name) and c.is_numeric]
+        if len(times) > 1:
+            # payment_date beside last_update: the date named after the table is when its rows happened
+            table_words = set(identifier_words(table.name))
+            named = [c for c in times if table_words & set(identifier_words(c.name))]
+            times = named if len(named) == 1 else times
         if len(times) != 1:
             return False  # several dates (ordered, shipped, paid): which one is "latest" is a guess
         self.plan.order_by.append(OrderItem(Expression(ColumnRef(table.name, times[0].name)), descending))
         self.superlative_limit = True
         self.reasoning.append(f"ranked {table.name} by {times[0].name}")
+        return True
+
+    def by_birth(self, table_name: str, descending: bool) -> bool:
+        """ "the oldest employee" with no age column: born (or founded) first — the earliest date of birth
+        (emp_dob) or founding (date_formed, founded); "youngest" the latest."""
+        table = self.table(table_name)
+        if table is None:
+            return False
+        born = [c for c in table.columns if lx.BIRTH_WORDS & set(identifier_words(c.name)) and (c.is_date or c.is_numeric)]
+        if not born:
+            born = [c for c in table.columns if lx.FOUNDING_WORDS & set(identifier_words(c.name)) and (c.is_date or c.is_numeric)]
+        if len(born) != 1:
+            return False
+        self.plan.order_by.append(OrderItem(Expression(ColumnRef(table.name, born[0].name)), not descending))
+        self.superlative_limit = True
+        self.reasoning.append(f"ranked {table.name} by {born[0].name}: the oldest was born or founded first")
         return True
 
     def order_superlative(self, slot: Slot, descending: bool, position: int) -> bool:
