@@ -115,12 +115,21 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "the number and average age of students": the number of students and their average age
     (re.compile(r"\b(the\s+)?(number|count)\s+and\s+(?:the\s+)?(average|mean|total|maximum|minimum|highest|lowest)\s+"
                 r"([a-z]+)\s+of\s+([a-z]+)\b", re.I), r"\1\2 of \5 and \3 \4 of \5"),
+    # "the average and oldest age": the oldest age is the maximum age, the youngest the minimum
+    (re.compile(r"\b(average|mean|minimum|maximum|min|max|total)(\s*(?:,|and)\s*(?:the\s+)?)oldest\s+age\b", re.I),
+     r"\1\2maximum age"),
+    (re.compile(r"\b(average|mean|minimum|maximum|min|max|total)(\s*(?:,|and)\s*(?:the\s+)?)youngest\s+age\b", re.I),
+     r"\1\2minimum age"),
     # "clubs that have at least a member from …": at least one, not "the least"
     (re.compile(r"\bat\s+least\s+an?\b", re.I), "at least 1"),
     # "aged either 35 or 36", "either 'Person' or 'Wiley'": "either" only stresses the "or"
     (re.compile(r"\beither\s+(?!of\b|one\b)", re.I), ""),
     # "for different years" asks for one row per year
     (re.compile(r"\b(for|across|by)\s+(?:the\s+|all\s+)?different\b", re.I), r"\1 each"),
+    # "the average age of students with different sex", "rooms in different decor": one row per value
+    # (only closing the question: "players with different positions who …" is not a breakdown)
+    (re.compile(r"\b(?:with|in|having|under)\s+(?:the\s+)?different\s+([a-z]+(?:\s+[a-z]+)?)\s*(?=[.?!]?\s*$)", re.I),
+     r"for each \1"),
     # "the types and nationalities of every ship": every ship is all ships ("for every" still groups)
     (re.compile(r"\bof\s+every\b", re.I), "of all"),
     # "by ascending order of age" → "in ascending order of age"

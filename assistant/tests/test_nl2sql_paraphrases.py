@@ -92,6 +92,10 @@ def schema(club: Path) -> SchemaInfo:
         ("the number and average age of students", "the number of students and average age of students"),
         ("each aircraft's name and how many flights does each one complete?", "each aircraft's name and how many flights?"),
         ("the different track names, and how many races has each had?", "the different track names, and how many races?"),
+        ("the average age for students with different sex.", "the average age for students for each sex."),
+        ("the minimum price of the rooms in different decor", "the minimum price of the rooms for each decor"),
+        ("the average and oldest age of students", "the average and maximum age of students"),
+        ("the maximum, youngest age of pilots", "the maximum, minimum age of pilots"),
     ],
 )
 def test_paraphrases_become_the_plain_form(question: str, expected: str) -> None:
@@ -111,6 +115,8 @@ def test_paraphrases_become_the_plain_form(question: str, expected: str) -> None
         "the stores with ids 1,2,3",  # a list, not a number with a thousands separator
         "Does either of them live in London?",  # "either of" is not the "either" of "either … or"
         "How many flights does each aircraft complete?",  # the verb is not after "each" alone: left to the parser
+        "Count the number of different statuses.",  # "of different" is how many distinct values
+        "the players with different positions who play for Ajax",  # not closing the question: not a breakdown
     ],
 )
 def test_quoted_text_and_other_meanings_are_left_alone(question: str) -> None:
@@ -133,6 +139,8 @@ def test_a_capital_glued_to_name_is_an_abbreviation() -> None:
         ("What is the last name of the person with the greatest number of clubs?", f"{MOST_CLUBS}?"),
         ("Which home cities have two or more people?", "Which home cities have at least 2 people?"),
         ("What is the average age of people for different home cities?", "What is the average age of people for each home city?"),
+        ("What is the average and oldest age of people with different home cities?",
+         "What is the average and maximum age of people for each home city?"),
         ("List the last names of people by descending order of age.", "List the last names in descending order of age."),
         ("Which clubs are joined by at least 2 people?", "Which clubs have at least 2 people?"),
         ("What are the first names of people who are not born in London?", "What are the first names of people not from London?"),
