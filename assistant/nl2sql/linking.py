@@ -444,6 +444,9 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
             if "number" not in words and "id" not in words:
                 # "phone numbers" of customers for customer_phone
                 phrases.append(Phrase((*words[prefix_length:], "number"), table.name, column.name, 0.85))
+            if prefix_length > 1 and words[0] in table_words:
+                # product_category_description of ref_product_categories is also the "category description"
+                phrases.append(Phrase(tuple(words[1:]), table.name, column.name, 0.9))
             break
     if column.is_numeric or column.is_date or "year" in words:
         phrases.extend(_year_phrases(table, column, words))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .sqlite_db import ask, database, rows
+from .sqlite_db import ask, database, fetch, rows
 
 
 def test_a_column_named_with_its_unit_answers_to_the_quantity(tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -60,3 +60,21 @@ def test_the_earliest_row_is_ranked_by_the_date_named_after_its_table(tmp_path_f
     path, schema = database(tmp_path_factory, "nl2sql_earliest", script)
     assert rows(path, schema, "What was the date of the earliest payment?") == [("2005-05-24 22:53:30",)]
     assert rows(path, schema, "What is the amount of the latest payment?") == [(5.99,)]
+
+
+def test_a_column_named_with_its_whole_table_name_answers_to_the_last_words(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # product_category_description of ref_product_categories is the "category description", not the
+    # product's own description
+    script = """
+    CREATE TABLE ref_product_categories (product_category_code TEXT PRIMARY KEY, product_category_description TEXT);
+    CREATE TABLE products (product_id INTEGER PRIMARY KEY, product_name TEXT, product_description TEXT,
+      product_category_code TEXT REFERENCES ref_product_categories(product_category_code));
+    INSERT INTO ref_product_categories VALUES ('Herbs', 'Herbs'), ('Spices', 'Spices and seasonings');
+    INSERT INTO products VALUES (1, 'cumin', 'ground seeds', 'Spices'), (2, 'basil', 'fresh leaves', 'Herbs');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_category_description", script)
+    question = "What is the category description of the product named 'cumin'?"
+    assert rows(path, schema, question) == [("Spices and seasonings",)]
+    # the product's own description is another column: never shown for the category's
+    result = ask(schema, "Find the category descriptions of the products whose descriptions include letter 't'.")
+    assert result.sql is None or fetch(path, result.sql) == [("Herbs",)]
