@@ -268,6 +268,8 @@ SUPERLATIVE_WORDS = {
     "worst": False,
     "poorest": False,
 }
+# Words that open a condition on the rows named just before them ("artists that are …", "people aged 30").
+RESTRICTING_WORDS = frozenset({"that", "who", "which", "whose", "aged", "with", "named", "called", "from", "older", "younger"})
 # Words of a column that says when a row's subject was born or founded ("oldest" is the earliest of these).
 BIRTH_WORDS = frozenset({"birth", "born", "birthday", "birthdate"})
 FOUNDING_WORDS = frozenset({"founded", "formed", "established", "founding", "foundation", "incorporated", "inception"})

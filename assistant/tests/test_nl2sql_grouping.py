@@ -1037,14 +1037,18 @@ def test_the_rows_of_the_owner_with_the_most_of_them(tmp_path_factory: pytest.Te
 def test_by_before_the_table_rows_point_at_says_whose_they_are(tmp_path_factory: pytest.TempPathFactory) -> None:
     script = """
     CREATE TABLE artist (artist_id INTEGER PRIMARY KEY, artist TEXT, age INTEGER);
-    CREATE TABLE volume (volume_id INTEGER PRIMARY KEY, issue_date TEXT, artist_id INTEGER REFERENCES artist(artist_id));
-    INSERT INTO artist VALUES (1, 'Gorgoroth', 22), (2, 'Ophiolatry', 35);
-    INSERT INTO volume VALUES (1, '1972', 1), (2, '1973', 2), (3, '1975', 1);
+    CREATE TABLE volume (volume_id INTEGER PRIMARY KEY, issue_date TEXT, weeks_on_top INTEGER,
+      artist_id INTEGER REFERENCES artist(artist_id));
+    INSERT INTO artist VALUES (1, 'Gorgoroth', 22), (2, 'Ophiolatry', 35), (3, 'Bathory', 24);
+    INSERT INTO volume VALUES (1, '1972', 1, 1), (2, '1973', 4, 2), (3, '1975', 2, 1), (4, '1976', 6, 3);
     """
     path, schema = database(tmp_path_factory, "nl2sql_by_owner", script)
     question = "Return the issue dates of volumes that are by the artist named Gorgoroth."
     assert sorted(rows(path, schema, question)) == [("1972",), ("1975",)]
     assert sorted(rows(path, schema, "Return the issue dates of volumes by artists aged over 30.")) == [("1973",)]
+    # an average over the volumes of the young artists, not one average per artist
+    question = "Return the average weeks on top for volumes by artists that are at most 25 years old."
+    assert rows(path, schema, question) == [(3.0,)]
 
 
 def test_a_set_compared_with_narrowed_through_the_table_its_rows_point_at(tmp_path_factory: pytest.TempPathFactory) -> None:

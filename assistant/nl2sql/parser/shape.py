@@ -232,6 +232,8 @@ class ShapePasses(InterpreterBase):
                 self.order_context(cue_start) or not aggregated or (cue_start > 0 and self.is_relation_verb(cue_start - 1))
             ):
                 continue
+            if cue == ("by",) and slot.kind == "table" and self.restricted_owner(slot) and self.by_owner(cue_start):
+                continue  # "weeks on top of volumes by artists aged at most 25": whose volumes, not a breakdown
             slot.role = "group"
             self.mark(cue_start, slot.end)
             if cue_start > 0 and self.lemmas[cue_start - 1] in lx.DISTINCT_WORDS:
@@ -243,6 +245,10 @@ class ShapePasses(InterpreterBase):
             for position, lemma in enumerate(self.lemmas):
                 if lemma in ("each", "every") and position + 1 < len(self.tokens) and self.lemmas[position + 1] in ("one", "of"):
                     self.mark(position, position + 2)
+
+    def restricted_owner(self, slot: Slot) -> bool:
+        """Whether a condition on `slot`'s rows follows it ("artists that are …", "artists aged over 30")."""
+        return slot.end < len(self.tokens) and self.lemmas[slot.end] in lx.RESTRICTING_WORDS
 
     def free_measure(self, slot: Slot | None) -> ColumnRef | None:
         """The numeric, non-key column a still unused column mention names, or None."""
