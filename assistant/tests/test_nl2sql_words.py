@@ -78,3 +78,17 @@ def test_a_column_named_with_its_whole_table_name_answers_to_the_last_words(tmp_
     # the product's own description is another column: never shown for the category's
     result = ask(schema, "Find the category descriptions of the products whose descriptions include letter 't'.")
     assert result.sql is None or fetch(path, result.sql) == [("Herbs",)]
+
+
+def test_both_says_the_rows_meet_each_condition(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE dorm (dormid INTEGER PRIMARY KEY, dorm_name TEXT);
+    CREATE TABLE dorm_amenity (amenid INTEGER PRIMARY KEY, amenity_name TEXT);
+    CREATE TABLE has_amenity (dormid INTEGER REFERENCES dorm(dormid), amenid INTEGER REFERENCES dorm_amenity(amenid));
+    INSERT INTO dorm VALUES (1, 'Smith Hall'), (2, 'Bud Jones Hall'), (3, 'Fawlty Towers');
+    INSERT INTO dorm_amenity VALUES (1, 'TV Lounge'), (2, 'Study Room'), (3, 'Pub');
+    INSERT INTO has_amenity VALUES (1, 1), (1, 2), (2, 1), (3, 2), (3, 3);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_both", script)
+    question = "What is the name of the dorm with both a TV Lounge and Study Room listed as amenities?"
+    assert rows(path, schema, question) == [("Smith Hall",)]

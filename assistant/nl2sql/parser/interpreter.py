@@ -782,11 +782,15 @@ class Interpreter(ConditionPasses):
                 if lemma == "but" and self.words_at(position + 1, ("not",)):
                     self.mark(position, position + 2)
         plan.distinct = len(plain) == 1  # (rows picked by their key are each one row already)
+        said = False
         for position, lemma in enumerate(self.lemmas):
             if lemma in ("both", "shared", "share", "common", "also"):
                 self.mark(position, position + 1)
+                said = True
         kind = "difference" if any(c.operator == "NOT IN" for c in plan.conditions) else "intersection"
-        self.penalise(0.9, f"{shown.column} values found on rows meeting each condition ({kind})")
+        if not said:
+            # ("both … and …" says the rows must meet each condition; without it the reading is a guess)
+            self.penalise(0.9, f"{shown.column} values found on rows meeting each condition ({kind})")
         self.reasoning.append(f"{shown.column} values by two conditions on {column.column} ({kind})")
 
     def per_sex(self, column: ColumnRef) -> bool:
