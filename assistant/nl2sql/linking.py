@@ -431,6 +431,9 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
         phrases.append(Phrase(counted, table.name, column.name, 0.85))
     for alias in column.aliases:
         phrases.append(Phrase(tuple(identifier_words(alias)), table.name, column.name, 1.0))
+    if len(words) > 1 and words[0] in ("is", "has", "if"):
+        # is_active, if_full_time: the quality the yes/no column records
+        phrases.append(Phrase(tuple(words[1:]), table.name, column.name, 0.9))
     if len(words) > 2 and words[-2] == "in" and words[-1] in UNIT_WORDS:
         # budget_in_billions, price_in_dollars: people name the quantity, not the unit it is stored in
         phrases.append(Phrase(tuple(words[:-2]), table.name, column.name, 0.9))

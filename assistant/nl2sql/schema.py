@@ -13,6 +13,10 @@ NUMERIC_TYPE_WORDS = ("int", "real", "num", "dec", "float", "double", "money", "
 DATE_TYPE_WORDS = ("date", "time", "year")
 
 
+YES_WORDS = frozenset({"1", "y", "yes", "t", "true"})
+NO_WORDS = frozenset({"0", "n", "no", "f", "false"})
+
+
 @dataclass(eq=False)
 class Column:
     """A column. `values` holds distinct values known from samples or a value index.
@@ -37,6 +41,25 @@ class Column:
             return True
         words = self.name.lower().split("_")
         return words[0] in ("is", "has") and bool(self.values) and set(self.values) <= {"0", "1"}
+
+    @property
+    def yes_no(self) -> tuple[str | bool | None, str | bool | None] | None:
+        """The stored forms of yes and of no when the column only holds such answers (a declared boolean,
+        1/0, Y/N, Yes/No, T/F, true/false), else None. A column holding one answer must say it is a flag by
+        its name."""
+        if "bool" in self.type.lower():
+            return True, False
+        if not self.values or self.primary_key:
+            return None
+        folded = {value.strip().lower(): value for value in self.values}
+        if not set(folded) <= YES_WORDS | NO_WORDS:
+            return None
+        yes = next((folded[v] for v in folded if v in YES_WORDS), None)
+        no = next((folded[v] for v in folded if v in NO_WORDS), None)
+        named = bool({"is", "has", "if", "yn"} & set(self.name.lower().split("_")))
+        if yes is None or (no is None and not named):
+            return None
+        return yes, no
 
     @property
     def is_numeric(self) -> bool:

@@ -739,3 +739,21 @@ def test_all_stores_and_their_cities_names_each_store(demo: tuple[Path, SchemaIn
     """The stores are listed, each by its name with its city — not the distinct cities (which a lone city
     column would be)."""
     same_rows(demo, "list all stores and their cities", "SELECT name, city FROM stores")
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        ("What is the average price of active products?", "SELECT ROUND(AVG(unit_price), 2) FROM products WHERE is_active = 1"),
+        ("How many customers are not active?", "SELECT COUNT(*) FROM customers WHERE is_active = 0"),
+    ],
+)
+def test_a_yes_no_column_named_as_a_quality_is_a_condition(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    """products.is_active is a BOOLEAN: "active products" keeps the rows where it holds, "not active" the others —
+    one number over them, not one row per product name."""
+    one_number(demo, question, sql)
+
+
+def test_a_yes_no_column_named_by_a_dictionary_synonym_is_refused(demo: tuple[Path, SchemaInfo]) -> None:
+    """The dictionary lists "discontinued" among is_active's synonyms; which answer it means is not known."""
+    assert answer("How many products are discontinued?", demo[1], today=TODAY).sql is None

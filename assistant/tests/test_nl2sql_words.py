@@ -92,3 +92,36 @@ def test_both_says_the_rows_meet_each_condition(tmp_path_factory: pytest.TempPat
     path, schema = database(tmp_path_factory, "nl2sql_both", script)
     question = "What is the name of the dorm with both a TV Lounge and Study Room listed as amenities?"
     assert rows(path, schema, question) == [("Smith Hall",)]
+
+
+def test_a_yes_no_column_named_as_a_quality_keeps_the_rows_that_have_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE customer (customer_id INTEGER PRIMARY KEY, first_name TEXT, active BOOLEAN);
+    CREATE TABLE medicine (id INTEGER PRIMARY KEY, name TEXT, fda_approved TEXT);
+    CREATE TABLE product (product_id INTEGER PRIMARY KEY, name TEXT, is_active BOOLEAN);
+    INSERT INTO customer VALUES (1, 'MARY', 1), (2, 'LINDA', 0), (3, 'SUSAN', 1);
+    INSERT INTO medicine VALUES (1, 'Amisulpride', 'No'), (2, 'Aripiprazole', 'Yes'), (3, 'Asenapine', 'Yes');
+    INSERT INTO product VALUES (1, 'Kettle', 1), (2, 'Toaster', 0);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_yes_no", script)
+    assert rows(path, schema, "Count the number of customers who are active.") == [(2,)]
+    assert rows(path, schema, "List the first names of customers who are not active.") == [("LINDA",)]
+    assert sorted(rows(path, schema, "What are the names of the medicines that are FDA approved?")) == [
+        ("Aripiprazole",),
+        ("Asenapine",),
+    ]
+    assert rows(path, schema, "How many medicines are not FDA approved?") == [(1,)]
+    assert rows(path, schema, "Which products are active?") == [("Kettle",)]
+
+
+def test_a_yes_no_column_named_by_another_word_is_not_guessed(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # "discontinued" names is_active in the data dictionary, but whether it means yes or no is unknown
+    script = """
+    CREATE TABLE product (product_id INTEGER PRIMARY KEY, name TEXT, is_active BOOLEAN);
+    INSERT INTO product VALUES (1, 'Kettle', 1), (2, 'Toaster', 0);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_yes_no_alias", script)
+    product = schema.table("product")
+    assert product is not None
+    next(c for c in product.columns if c.name == "is_active").aliases = ("discontinued",)
+    assert ask(schema, "How many products are discontinued?").sql is None

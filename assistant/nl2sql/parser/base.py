@@ -377,12 +377,24 @@ class InterpreterBase:
     def prefers_table(self, slot: Slot) -> bool:
         """After "how many", "number of", "most", "fewest" a noun counts rows of a table."""
         previous = self.skip_back(slot.start, {"the", "a", "an", "all", "each", "every"})
+        adjective = self.slot_ending_at(previous + 1)
+        if adjective is not None and adjective.kind == "column" and self.yes_no_of(adjective, slot):
+            previous = self.skip_back(adjective.start, {"the", "a", "an", "all", "each", "every"})  # "of active products"
         if previous >= 0 and self.lemmas[previous] in ("of", "for") and self.slot_ending_at(previous) is not None:
             return True  # "the names of nurses": after "X of", a noun names whose X
         before = self.skip_back(slot.start, {"the", "a", "an", "all", "of"} | lx.DISTINCT_WORDS | lx.RELATED_WORDS)
         if before < 0:
             return False
         return self.lemmas[before] in ("many", "number", "most", "fewest", "least", "count")
+
+    def yes_no_of(self, adjective: Slot, slot: Slot) -> bool:
+        """Whether `adjective` names a yes/no column of a table `slot` may name ("active" before "products")."""
+        tables = {m.table for m in slot.options if m.kind == "table"}
+        for mention in adjective.options:
+            column = self.column_info(ColumnRef(mention.table or "", mention.column or ""))
+            if mention.table in tables and column is not None and column.yes_no is not None:
+                return True
+        return False
 
     def resolve(self) -> None:
         """Pick one meaning per slot, preferring tables the rest of the question talks about."""

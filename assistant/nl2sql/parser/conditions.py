@@ -388,6 +388,38 @@ class ConditionPasses(ShapePasses):
             found = [t for t in found if any(k.table == t and k.ref_table in refers_to for k in self.schema.foreign_keys)]
         return (back, found[0]) if len(found) == 1 else None
 
+    def flags(self, adjectives: bool = False) -> None:
+        """ "customers who are active", "students on scholarship", "medicines that are not FDA approved": a
+        yes/no column named and not asked for is a condition that it holds (after "not", that it does not).
+        With `adjectives`, only those right before their own table ("active products"), read before the
+        question's head so the table stays whose rows are measured."""
+        for slot in self.slots:
+            if slot.kind != "column" or slot.role is not None:
+                continue
+            if adjectives:
+                following = self.slot_at(slot.end)
+                if following is None or following.kind != "table" or following.best.table != slot.best.table:
+                    continue
+            ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+            column = self.column_info(ref)
+            stored = column.yes_no if column is not None else None
+            own = [w for w in identifier_words(ref.column) if w not in ("is", "has", "if", "yn", "flag")]
+            if stored is None or {"sex", "gender"} & set(own):
+                continue
+            if [t.lemma for t in self.tokens[slot.start : slot.end]] != own:
+                continue  # named by an alias ("discontinued" for is_active): which answer it means is unknown
+            negation = self.skip_back(slot.start, {"the", "a", "an", "is", "are", "was", "were", "be", "been", "currently"})
+            negated = negation >= 0 and self.lemmas[negation] in ("not", "non", "never")
+            value = stored[1] if negated else stored[0]
+            if value is None:
+                continue  # "not returned" over a column that only ever holds yes: nothing says how no is stored
+            if negated:
+                self.mark(negation, negation + 1)
+            slot.role = "filter"
+            self.filters.append((slot.start, Condition(Expression(ref), "=", value)))
+            self.mark(slot.start, slot.end)
+            self.reasoning.append(f"'{self.span(slot)}' read as {ref.column} = {value}")
+
     def values(self) -> None:
         """Value mentions become equality filters on their column; "or" between them becomes IN."""
         for slot in self.slots:
