@@ -431,6 +431,11 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
         phrases.append(Phrase(counted, table.name, column.name, 0.85))
     for alias in column.aliases:
         phrases.append(Phrase(tuple(identifier_words(alias)), table.name, column.name, 1.0))
+    if len(words) > 1 and words[-1] == "by" and words[-2].endswith("ed") and len(words[-2]) > 4:
+        # directed_by, produced_by: people name who did it — the director, the producer
+        root = words[-2][:-2]
+        for agent in {root + "or", root + "er"}:
+            phrases.append(Phrase((*words[:-2], agent), table.name, column.name, 0.9))
     if len(words) > 1 and words[0] in ("is", "has", "if"):
         # is_active, if_full_time: the quality the yes/no column records
         phrases.append(Phrase(tuple(words[1:]), table.name, column.name, 0.9))

@@ -125,3 +125,20 @@ def test_a_yes_no_column_named_by_another_word_is_not_guessed(tmp_path_factory: 
     assert product is not None
     next(c for c in product.columns if c.name == "is_active").aliases = ("discontinued",)
     assert ask(schema, "How many products are discontinued?").sql is None
+
+
+def test_a_column_saying_who_did_it_answers_to_the_doer(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE film (film_id INTEGER PRIMARY KEY, title TEXT, directed_by TEXT, produced_by TEXT);
+    INSERT INTO film VALUES (1, 'Alien', 'Ridley Scott', 'Walter Hill'), (2, 'Gladiator', 'Ridley Scott', 'Douglas Wick'),
+      (3, 'Heat', 'Michael Mann', 'Art Linson');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_agents", script)
+    assert rows(path, schema, "What are the title and director of each film?") == [
+        ("Alien", "Ridley Scott"),
+        ("Gladiator", "Ridley Scott"),
+        ("Heat", "Michael Mann"),
+    ]
+    # the directors, each once — not one row per film
+    assert sorted(rows(path, schema, "Who are all the directors?")) == [("Michael Mann",), ("Ridley Scott",)]
+    assert rows(path, schema, "Who is the producer of Heat?") == [("Art Linson",)]

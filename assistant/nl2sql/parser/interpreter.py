@@ -313,7 +313,7 @@ class Interpreter(ConditionPasses):
         words = identifier_words(column.name)
         if (
             words[-1:]
-            and words[-1] in lx.CATEGORY_WORDS
+            and (words[-1] in lx.CATEGORY_WORDS or words[-1] == "by")  # directed_by: who directed, once each
             and not any(s.kind == "table" and s.role == "related" and s.best.table != column.table for s in self.slots)
         ):
             plan.distinct = True
