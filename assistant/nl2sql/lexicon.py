@@ -639,4 +639,7 @@ MONEY_WORDS = {"revenue", "sales", "sale", "turnover", "income", "amount", "tota
 # Auxiliaries after a question word ("when DID", "when WAS").
 AUXILIARIES = {"was", "were", "is", "are", "did", "do", "does", "has", "have", "had", "will"}
 # Verbs that only say something took place ("when did the first payment happen").
+# Column words that say where a row is, and verbs that only restate "where".
+PLACE_WORDS = frozenset({"location", "address", "city", "place", "headquarters", "headquarter", "hq", "town", "site"})
+PLACE_VERBS = frozenset({"locate", "located", "live", "lives", "based", "situated", "headquartered"})
 HAPPEN_VERBS = {"happen", "happened", "occur", "occurred", "take", "took", "place"}

@@ -142,3 +142,17 @@ def test_a_column_saying_who_did_it_answers_to_the_doer(tmp_path_factory: pytest
     # the directors, each once — not one row per film
     assert sorted(rows(path, schema, "Who are all the directors?")) == [("Michael Mann",), ("Ridley Scott",)]
     assert rows(path, schema, "Who is the producer of Heat?") == [("Art Linson",)]
+
+
+def test_where_asks_for_the_location_column(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE club (clubid INTEGER PRIMARY KEY, clubname TEXT, clubdesc TEXT, clublocation TEXT);
+    CREATE TABLE member (memberid INTEGER PRIMARY KEY, name TEXT, age INTEGER);
+    INSERT INTO club VALUES (1, 'Tennis Club', 'Rackets', 'AKW'), (2, 'Pen and Paper Gaming', 'Dice', 'HHH');
+    INSERT INTO member VALUES (1, 'Linda', 30);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_where", script)
+    assert rows(path, schema, 'Where is the club "Pen and Paper Gaming" located?') == [("HHH",)]
+    assert rows(path, schema, "Where is the Tennis Club?") == [("AKW",)]
+    # members have no location column: nothing says where Linda is
+    assert ask(schema, "Where does the member named Linda live?").sql is None

@@ -112,6 +112,7 @@ class InterpreterBase:
         self.paired_names: dict[int, ColumnRef] = {}  # "names" read as first name, with this last name
         self.restricting: list[str] = []
         self.when_asked = False  # "When did …": a date is asked for
+        self.where_asked = False  # "Where is …": a location is asked for
 
     # ------------------------------------------------------------------ helpers
 

@@ -46,6 +46,7 @@ class Interpreter(ConditionPasses):
         self.flags()
         self.negated_relations()
         self.when_column()
+        self.where_column()
         self.leftovers()
         self.relation_words()
         return self.assemble()

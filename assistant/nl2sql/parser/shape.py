@@ -34,6 +34,12 @@ class ShapePasses(InterpreterBase):
             end = 2 if len(self.tokens) > 1 and self.lemmas[1] in lx.AUXILIARIES else 1
             self.mark(0, end)
             return
+        if self.words_at(0, ("where",)):
+            # "Where is the club 'Tennis Club' located?": its location is what is asked
+            self.where_asked = True
+            end = 2 if len(self.tokens) > 1 and self.lemmas[1] in lx.AUXILIARIES else 1
+            self.mark(0, end)
+            return
         for phrase in [
             ("how", "many"),
             ("what", "is"),
@@ -946,6 +952,42 @@ class ShapePasses(InterpreterBase):
             self.selected.append((happened[0], Expression(dates[0])))
             self.mark(happened[0], happened[0] + 1)
             self.only_the_date_asked()
+
+    def where_column(self) -> None:
+        """For "Where is the club 'Tennis Club' located?", "Where does Linda live?": the one location column
+        (location, address, city …) of the table the question is about; several, or none, leave the question
+        refused. A trailing "located" / "live" / "based" only restates the question."""
+        if not self.where_asked:
+            return
+        if any(slot.role == "select" for slot in self.slots) or self.selected:
+            return
+        tables = [t for t in self.anchor_tables() if t]
+        if not tables:
+            return
+        table = self.table(tables[0])
+        if table is None:
+            return
+        def says_where(column: Column, words: frozenset[str]) -> bool:
+            # a word of the name, or a compound ending in location / address (clublocation)
+            endings = tuple(words & {"location", "address"})
+            return any(w in words or (endings and w.endswith(endings)) for w in identifier_words(column.name))
+
+        places = [c for c in table.columns if says_where(c, lx.PLACE_WORDS) and not self.is_key(c)]
+        if len(places) > 1:
+            named = [c for c in places if says_where(c, frozenset({"location", "address"}))]
+            places = named if len(named) == 1 else places
+        if len(places) != 1:
+            return
+        ref = ColumnRef(table.name, places[0].name)
+        self.selected.append((0, Expression(ref)))
+        for slot in self.slots:
+            if slot.kind == "column" and slot.role is None and (slot.best.table, slot.best.column) == (ref.table, ref.column):
+                slot.role = "qualifier"
+                self.mark(slot.start, slot.end)
+        for position, lemma in enumerate(self.lemmas):
+            if lemma in lx.PLACE_VERBS and position not in self.explained:
+                self.mark(position, position + 1)
+        self.reasoning.append(f"'where' read as {table.name}.{places[0].name}")
 
     def only_the_date_asked(self) -> None:
         """ "When was the school founded?" asks for the date alone: a text column naming the thing
