@@ -88,6 +88,8 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "the most recent race", "registered most recently" → "the latest race", "registered latest"
     (re.compile(r"\b(?:the\s+)?most\s+recent(?:ly)?\b", re.I), "the latest"),
     (re.compile(r"\b(?:the\s+)?least\s+recent(?:ly)?\b", re.I), "the earliest"),
+    # "sorted by the cost from the highest to the lowest": the articles add nothing to the direction
+    (re.compile(r"\bfrom\s+the\s+([a-z]+est)\s+to\s+the\s+([a-z]+est)\b", re.I), r"from \1 to \2"),
     # "two or more", "3 or fewer"
     # ("300 or less than 100" is two comparisons, not "at most 300")
     (re.compile(rf"\b{_COUNT}\s+or\s+more\b(?!\s+than)", re.I), r"at least \1"),

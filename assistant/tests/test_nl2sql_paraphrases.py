@@ -95,6 +95,8 @@ def schema(club: Path) -> SchemaInfo:
         ("the average age for students with different sex.", "the average age for students for each sex."),
         ("the minimum price of the rooms in different decor", "the minimum price of the rooms for each decor"),
         ("the average and oldest age of students", "the average and maximum age of students"),
+        ("sorted by the cost from the highest to the lowest", "sorted by the cost from highest to lowest"),
+        ("event names by year from the most recent to the oldest", "event names by year from latest to oldest"),
         ("the maximum, youngest age of pilots", "the maximum, minimum age of pilots"),
     ],
 )
@@ -139,6 +141,8 @@ def test_a_capital_glued_to_name_is_an_abbreviation() -> None:
         ("What is the last name of the person with the greatest number of clubs?", f"{MOST_CLUBS}?"),
         ("Which home cities have two or more people?", "Which home cities have at least 2 people?"),
         ("What is the average age of people for different home cities?", "What is the average age of people for each home city?"),
+        ("List the last names of people sorted by age from the highest to the lowest.",
+         "List the last names of people sorted by age in descending order."),
         ("What is the average and oldest age of people with different home cities?",
          "What is the average and maximum age of people for each home city?"),
         ("List the last names of people by descending order of age.", "List the last names in descending order of age."),
