@@ -156,3 +156,13 @@ def test_where_asks_for_the_location_column(tmp_path_factory: pytest.TempPathFac
     assert rows(path, schema, "Where is the Tennis Club?") == [("AKW",)]
     # members have no location column: nothing says where Linda is
     assert ask(schema, "Where does the member named Linda live?").sql is None
+
+
+def test_in_one_year_or_another(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE movie (movie_id INTEGER PRIMARY KEY, title TEXT, year INTEGER, director TEXT);
+    INSERT INTO movie VALUES (1, 'Magnolia', 1999, 'Anderson'), (2, 'Gladiator', 2000, 'Scott'), (3, 'Memento', 2001, 'Nolan');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_year_or", script)
+    assert sorted(rows(path, schema, "Which directors had a movie in either 1999 or 2000?")) == [("Anderson",), ("Scott",)]
+    assert rows(path, schema, "Which directors had a movie in 2001?") == [("Nolan",)]

@@ -886,7 +886,13 @@ class ShapePasses(InterpreterBase):
                 year_column = self.year_column()
                 ref = None if year_column is not None else self.date_column(position=position)
                 operator = {"after": ">", "before": "<", "since": ">="}.get(lemma, "=")
-                if year_column is not None:
+                other = self.slot_at(slot.end + 1) if self.words_at(slot.end, ("or",)) else None
+                if year_column is not None and operator == "=" and other is not None and other.kind == "number":
+                    # "a movie in 1999 or 2000": either year
+                    self.filters.append((position, Condition(Expression(year_column), "IN", [year, other.best.value])))
+                    other.role = "filter"
+                    self.mark(slot.end, other.end)
+                elif year_column is not None:
                     self.filters.append((position, Condition(Expression(year_column), operator, year)))
                 elif ref is not None and operator == "=":
                     self.window(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), ref, position)
