@@ -166,3 +166,13 @@ def test_in_one_year_or_another(tmp_path_factory: pytest.TempPathFactory) -> Non
     path, schema = database(tmp_path_factory, "nl2sql_year_or", script)
     assert sorted(rows(path, schema, "Which directors had a movie in either 1999 or 2000?")) == [("Anderson",), ("Scott",)]
     assert rows(path, schema, "Which directors had a movie in 2001?") == [("Nolan",)]
+
+
+def test_quoted_text_in_a_named_column_is_searched_for(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE train (id INTEGER PRIMARY KEY, train_number INTEGER, name TEXT);
+    INSERT INTO train VALUES (1, 16724, 'Ananthapuri Express'), (2, 16127, 'Guruvayur Express'), (3, 56701, 'Madurai Passenger');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_contained", script)
+    assert rows(path, schema, "How many trains have 'Express' in their names?") == [(2,)]
+    assert rows(path, schema, "List the train numbers of trains with 'Passenger' in the name.") == [(56701,)]

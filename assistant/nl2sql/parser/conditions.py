@@ -426,6 +426,15 @@ class ConditionPasses(ShapePasses):
             if slot.kind != "value" or slot.role is not None:
                 continue
             mention = slot.best
+            inside = self.contained_in(slot)
+            if inside is not None:
+                # "trains that have 'Express' in their names": the text is part of the column named after it
+                ref = ColumnRef(inside.best.table or "", inside.best.column or "")
+                inside.role = "filter"
+                slot.role = "filter"
+                self.filters.append((slot.start, Condition(Expression(ref), "LIKE", f"%{self.tokens[slot.start].text}%")))
+                self.mark(slot.start - 1, inside.end)
+                continue
             column_slot = self.column_before_value(slot)
             like = self.like_pattern(slot, column_slot)
             if like is not None and column_slot is not None and column_slot.kind == "column" and mention.table is not None:
@@ -674,6 +683,18 @@ class ConditionPasses(ShapePasses):
             return None
         self.mark(slot.start - 1, slot.start)
         return matching[0]
+
+    def contained_in(self, slot: Slot) -> Slot | None:
+        """The text column after "have 'X' in their …" / "with 'X' in the …", for a quoted `slot`."""
+        if slot.length != 1 or self.tokens[slot.start].kind != "quoted" or not self.words_at(slot.end, ("in",)):
+            return None
+        if slot.start < 1 or self.lemmas[slot.start - 1] not in ("have", "has", "had", "with"):
+            return None
+        target = self.slot_at(self.skip(slot.end + 1, {"their", "its", "the", "his", "her"}))
+        if target is None or target.kind != "column" or target.role is not None:
+            return None
+        column = self.column_info(ColumnRef(target.best.table or "", target.best.column or ""))
+        return target if column is not None and not column.is_numeric else None
 
     def like_pattern(self, slot: Slot, column_slot: Slot | None) -> str | None:
         words = self.lemmas[max(0, slot.start - 3) : slot.start]
