@@ -176,3 +176,20 @@ def test_quoted_text_in_a_named_column_is_searched_for(tmp_path_factory: pytest.
     path, schema = database(tmp_path_factory, "nl2sql_contained", script)
     assert rows(path, schema, "How many trains have 'Express' in their names?") == [(2,)]
     assert rows(path, schema, "List the train numbers of trains with 'Passenger' in the name.") == [(56701,)]
+
+
+def test_the_names_of_a_text_column_are_its_values(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE film (film_id INTEGER PRIMARY KEY, title TEXT, studio TEXT, director TEXT);
+    CREATE TABLE workshop (workshop_id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE submission (submission_id INTEGER PRIMARY KEY, author TEXT, college TEXT,
+      workshop_id INTEGER REFERENCES workshop(workshop_id));
+    INSERT INTO film VALUES (1, 'Jaws', 'Universal', 'Spielberg'), (2, 'E.T.', 'Universal', 'Spielberg'),
+      (3, 'Alien', 'Fox', 'Scott');
+    INSERT INTO workshop VALUES (1, 'ABC'), (2, 'Conference 2007');
+    INSERT INTO submission VALUES (1, 'Steve Niehaus', 'Notre Dame', 1), (2, 'Sammy Green', 'Florida', 2);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_names_of_values", script)
+    assert rows(path, schema, "List the names of studios that have at least two films.") == [("Universal",)]
+    # "the names of authors" are the author column's values, not also the name of some other table's rows
+    assert rows(path, schema, 'Show the names of authors from college "Florida".') == [("Sammy Green",)]

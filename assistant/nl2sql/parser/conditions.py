@@ -980,8 +980,22 @@ class ConditionPasses(ShapePasses):
         previous = self.skip_back(slot.start, {"the", "a", "an", "all", "each"})
         if previous < 0 or self.lemmas[previous] not in ("of", "for"):
             return False
+        if previous - 1 in self.explained and self.names_themselves(slot):
+            return False  # "the names of studios": the column is the names
         owner = self.slot_ending_at(self.skip_back(previous, {"the"}) + 1)
         return owner is not None and owner.kind == "column" or previous in self.placeholder_positions()
+
+    def names_themselves(self, slot: Slot) -> bool:
+        """ "the names of studios" over film.studio: after "names of", a text column (not a table, not a key)
+        is what names its values."""
+        previous = self.skip_back(slot.start, {"the", "a", "an", "all", "each"})
+        if previous < 1 or self.lemmas[previous] != "of" or self.lemmas[previous - 1] != "name":
+            return False
+        named = self.slot_ending_at(previous)
+        if named is not None and (named.length > 1 or named.role not in (None, "qualifier")):
+            return False  # "the official names of host cities": a name column is asked for
+        column = self.column_info(ColumnRef(slot.best.table or "", slot.best.column or ""))
+        return column is not None and not (column.is_numeric or column.is_date or self.is_key(column))
 
     def placeholder_positions(self) -> set[int]:
         return {position + 1 for position, lemma in enumerate(self.lemmas) if lemma in ("name", "id", "title")}
@@ -1012,6 +1026,14 @@ class ConditionPasses(ShapePasses):
         """Columns still without a role are shown if they sit in the asked-for phrase; tables join in."""
         self.column_suffix_words()
         chained = self.projection_chain()
+        for slot in self.slots:
+            if slot.kind == "column" and slot.role is None and slot.start in chained and self.names_themselves(slot):
+                # "the names of studios": the studios are the names (not some other table's name column)
+                previous = self.skip_back(slot.start, {"the", "a", "an", "all", "each"})
+                named = self.slot_ending_at(previous)
+                if named is not None:
+                    named.role = "qualifier"
+                self.mark(previous - 1, previous + 1)
         for slot in self.slots:
             if slot.role is not None:
                 continue
