@@ -193,3 +193,22 @@ def test_the_names_of_a_text_column_are_its_values(tmp_path_factory: pytest.Temp
     assert rows(path, schema, "List the names of studios that have at least two films.") == [("Universal",)]
     # "the names of authors" are the author column's values, not also the name of some other table's rows
     assert rows(path, schema, 'Show the names of authors from college "Florida".') == [("Sammy Green",)]
+
+
+def test_or_between_two_groups_of_conditions(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, staff_first_name TEXT, staff_last_name TEXT);
+    CREATE TABLE problems (problem_id INTEGER PRIMARY KEY, reported_by_staff_id INTEGER REFERENCES staff(staff_id));
+    CREATE TABLE addresses (address_id INTEGER PRIMARY KEY, city TEXT, state TEXT, zip TEXT);
+    INSERT INTO staff VALUES (1, 'Dameon', 'Frami'), (2, 'Jolie', 'Weber'), (3, 'Dameon', 'Weber'), (4, 'Jolie', 'Frami');
+    INSERT INTO problems VALUES (1, 1), (2, 2), (3, 3), (4, 4), (5, 1);
+    INSERT INTO addresses VALUES (1, 'Austin', 'Texas', '73301'), (2, 'Austin', 'Minnesota', '55912'),
+      (3, 'Phoenix', 'Arizona', '85001'), (4, 'Phoenix', 'Oregon', '97535');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_or_groups", script)
+    question = "What are the ids of problems reported by the staff named Dameon Frami or Jolie Weber?"
+    assert sorted(rows(path, schema, question)) == [(1,), (2,), (5,)]
+    question = "What are the zips of the addresses in Austin, Texas or in Phoenix, Arizona?"
+    assert sorted(rows(path, schema, question)) == [("73301",), ("85001",)]
+    # groups that do not match column for column are not guessed at
+    assert ask(schema, "What are the zips of the addresses in Austin, Texas or in Arizona?").sql is None

@@ -668,7 +668,39 @@ class Interpreter(ConditionPasses):
             else:
                 plan.connector = "OR"
             return
+        if self.or_of_groups(len(positions), ors):
+            return
         raise Refusal("The question mixes 'and' and 'or' conditions; I would be guessing how they group.")
+
+    def or_of_groups(self, count: int, ors: list[int]) -> bool:
+        """ "staff named Dameon Frami or Jolie Weber", "addresses in East Julianaside, Texas or in Gleasonmouth,
+        Arizona": one "or" between two groups of conditions on the same columns of one table asks for the rows
+        meeting every condition of either group."""
+        plan = self.plan
+        if len(ors) != 1 or len(plan.conditions) != count:
+            return False
+        cut = ors[0] + 1
+        left, right = plan.conditions[:cut], plan.conditions[cut:]
+        if len(left) < 2 or len(left) != len(right):
+            return False
+        if any(c.subquery is not None or c.expression.column is None or c.expression.aggregate for c in plan.conditions):
+            return False
+
+        def columns(group: list[Condition]) -> list[ColumnRef]:
+            return sorted((c.expression.column for c in group), key=repr)  # type: ignore[arg-type]
+
+        tables = {c.expression.column.table for c in plan.conditions}  # type: ignore[union-attr]
+        table = self.table(next(iter(tables))) if len(tables) == 1 else None
+        if columns(left) != columns(right) or table is None or len(table.primary_keys) != 1:
+            return False
+        key = ColumnRef(table.name, table.primary_keys[0].name)
+        plan.conditions = [
+            Condition(Expression(key), "IN", subquery=QueryPlan(select=[Expression(key)], tables=[table.name], conditions=group))
+            for group in (left, right)
+        ]
+        plan.connector = "OR"
+        self.reasoning.append(f"{table.name} rows meeting every condition of either group")
+        return True
 
     def verb_named_key(self) -> None:
         """ "problems reported by the staff …" over problems with reported_by_staff_id and
