@@ -212,3 +212,16 @@ def test_or_between_two_groups_of_conditions(tmp_path_factory: pytest.TempPathFa
     assert sorted(rows(path, schema, question)) == [("73301",), ("85001",)]
     # groups that do not match column for column are not guessed at
     assert ask(schema, "What are the zips of the addresses in Austin, Texas or in Arizona?").sql is None
+
+
+def test_how_many_over_a_table_of_counts_is_their_total(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # each degrees row says how many degrees a campus conferred in a year
+    script = """
+    CREATE TABLE campuses (id INTEGER PRIMARY KEY, campus TEXT);
+    CREATE TABLE degrees (year INTEGER, campus INTEGER REFERENCES campuses(id), degrees INTEGER);
+    INSERT INTO campuses VALUES (1, 'San Jose'), (2, 'Long Beach');
+    INSERT INTO degrees VALUES (2000, 1, 120), (2000, 2, 80), (2001, 1, 130), (2001, 2, 90);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_count_table", script)
+    assert rows(path, schema, "How many degrees are there in total in the year of 2001?") == [(220,)]
+    assert rows(path, schema, "How many degrees, in total, are there in the year 2000?") == [(200,)]

@@ -353,6 +353,16 @@ class ShapePasses(InterpreterBase):
                 and info.is_numeric
                 and not self.is_key(info)
             ]
+            stored = [m for m in numeric_twins if identifier_words(m.column or "") == identifier_words(m.table or "")]
+            if mention.kind == "table" and len(stored) == 1 and not distinct:
+                # "how many degrees were conferred in 2000" over degrees(year, campus, degrees): each row holds
+                # how many, so the answer is their total
+                ref = ColumnRef(stored[0].table or "", stored[0].column or "")
+                slot.role = "aggregate"
+                self.selected.append((position, Expression(ref, "SUM")))
+                self.mark(position, slot.end)
+                self.penalise(0.9, f"'{self.span(slot)}' counted as the total of {ref.table}.{ref.column}")
+                return
             if mention.kind == "table" and numeric_twins:
                 raise Refusal(f"'{self.span(slot)}' is both a table and a numeric column; count rows or read the column?")
             if mention.kind == "table":
