@@ -225,3 +225,20 @@ def test_how_many_over_a_table_of_counts_is_their_total(tmp_path_factory: pytest
     path, schema = database(tmp_path_factory, "nl2sql_count_table", script)
     assert rows(path, schema, "How many degrees are there in total in the year of 2001?") == [(220,)]
     assert rows(path, schema, "How many degrees, in total, are there in the year 2000?") == [(200,)]
+
+
+def test_how_many_of_a_column_holding_counts_is_their_total(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE rooms (room_id TEXT PRIMARY KEY, room_name TEXT, beds INTEGER, bed_type TEXT);
+    CREATE TABLE airport (airport_id INTEGER PRIMARY KEY, airport_name TEXT, international_passengers INTEGER,
+      domestic_passengers INTEGER);
+    CREATE TABLE furniture (furniture_id INTEGER PRIMARY KEY, name TEXT, num_of_component INTEGER);
+    INSERT INTO rooms VALUES ('RND', 'Recluse', 1, 'King'), ('IBS', 'Interim', 2, 'Queen'), ('AOB', 'Abscond', 2, 'King');
+    INSERT INTO airport VALUES (1, 'London Heathrow', 61000000, 5000000), (2, 'London Gatwick', 30000000, 4000000);
+    INSERT INTO furniture VALUES (1, 'Chair', 4), (2, 'Table', 6);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_held_counts", script)
+    assert rows(path, schema, "How many beds are there in total?") == [(5,)]
+    assert rows(path, schema, "How many furniture components are there in total?") == [(10,)]
+    question = "How many international and domestic passengers are there in the airport London Heathrow?"
+    assert rows(path, schema, question) == [(61000000, 5000000)]

@@ -9,6 +9,7 @@ from .. import lexicon as lx
 from ..analytics.dates import window_at
 from ..analytics.words import MONTHS, PASSIVE_VERBS, QUARTERS
 from ..linking import counted_noun, identifier_words, verb_names_column
+from ..linking import lemma as lemma_of
 from ..plan import ColumnRef, Condition, Expression, OrderItem, QueryPlan
 from ..schema import Column
 from .base import InterpreterBase, Refusal, Slot
@@ -331,6 +332,10 @@ class ShapePasses(InterpreterBase):
                 slot.role = "qualifier"  # "the number of distinct player positions": positions, of players
                 self.mark(slot.start, slot.end)
                 slot = following
+            elif cue == ("how", "many") and slot is not None and following is not None and self.counts_of(slot, following):
+                slot.role = "qualifier"  # "how many furniture components": the components of furniture rows
+                self.mark(slot.start, slot.end)
+                slot = following
             if position > 0 and self.lemmas[position - 1] == "total":
                 self.mark(position - 1, position)
             if slot is None or slot.kind not in ("table", "column") or slot.role not in (None, "head"):
@@ -374,6 +379,21 @@ class ShapePasses(InterpreterBase):
                 ref = ColumnRef(mention.table or "", mention.column or "")
                 column = self.column_info(ref)
                 if column is not None and column.is_numeric and not distinct and not self.is_key(column):
+                    if cue == ("how", "many") and self.holds_counts(column):
+                        # "how many beds are there in total" over rooms.beds: each row holds how many
+                        slot.role = "aggregate"
+                        self.selected.append((position, Expression(ref, "SUM")))
+                        self.mark(position, slot.end)
+                        self.reasoning.append(f"'{self.span(slot)}' totalled: each {ref.table} row holds how many")
+                        other = self.slot_at(slot.end + 1) if self.words_at(slot.end, ("and",)) else None
+                        other_ref = ColumnRef(other.best.table or "", other.best.column or "") if other else None
+                        other_column = self.column_info(other_ref) if other_ref else None
+                        if other and other_ref and other_column and other.role is None and other_column.is_numeric:
+                            # "how many international and domestic passengers": both totalled
+                            other.role = "aggregate"
+                            self.selected.append((other.start, Expression(other_ref, "SUM")))
+                            self.mark(slot.end, other.end)
+                        return
                     raise Refusal(f"'number of {self.span(slot)}' could mean a count or a sum of {column.name}.")
                 self.count_expression = Expression(ref, "COUNT", distinct=True)
                 if not distinct:
@@ -383,6 +403,26 @@ class ShapePasses(InterpreterBase):
             self.count_position = position
             self.mark(position, slot.end)
             return
+
+    def counts_of(self, slot: Slot, following: Slot) -> bool:
+        """Whether `slot` names a table and `following` one of its numeric columns that holds counts."""
+        if slot.kind != "table" or following.kind != "column" or following.best.table != slot.best.table:
+            return False
+        column = self.column_info(ColumnRef(following.best.table or "", following.best.column or ""))
+        return column is not None and column.is_numeric and not self.is_key(column) and self.holds_counts(column)
+
+    def holds_counts(self, column: Column) -> bool:
+        """Whether a numeric column holds how many of something: named as a count (num_of_component,
+        bedroom_count) or as a plural noun (beds), or the question says "in total"."""
+        said_total = any(
+            word in ("total", "altogether") and self.slot_at(position) is None for position, word in enumerate(self.lemmas)
+        )
+        if said_total:
+            return True
+        if counted_noun(identifier_words(column.name)):
+            return True
+        last = column.name.lower().split("_")[-1]
+        return len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")) and lemma_of(last) != last
 
     def is_key(self, column: Column) -> bool:
         if column.primary_key or identifier_words(column.name)[-1:] in (["id"], ["code"], ["key"]):
