@@ -273,6 +273,8 @@ RESTRICTING_WORDS = frozenset({"that", "who", "which", "whose", "aged", "with", 
 # Words of a column that says when a row's subject was born or founded ("oldest" is the earliest of these).
 BIRTH_WORDS = frozenset({"birth", "born", "birthday", "birthdate"})
 FOUNDING_WORDS = frozenset({"founded", "formed", "established", "founding", "foundation", "incorporated", "inception"})
+# Superlatives that, on a rank, mean the rank nearest 1 ("the highest rank", "the best ranking").
+RANK_WORDS = frozenset({"highest", "lowest", "best", "worst"})
 # Adjectives that both name a column (via linking.SYNONYMS) and give a direction.
 ADJECTIVE_DIRECTION = {
     "older": ">",

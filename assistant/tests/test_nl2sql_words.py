@@ -242,3 +242,15 @@ def test_how_many_of_a_column_holding_counts_is_their_total(tmp_path_factory: py
     assert rows(path, schema, "How many furniture components are there in total?") == [(10,)]
     question = "How many international and domestic passengers are there in the airport London Heathrow?"
     assert rows(path, schema, question) == [(61000000, 5000000)]
+
+
+def test_the_highest_rank_is_rank_one(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE pilot (pilot_id INTEGER PRIMARY KEY, pilot_name TEXT, rank INTEGER, join_year INTEGER, age INTEGER);
+    INSERT INTO pilot VALUES (1, 'Patrick', 34, 2009, 33), (2, 'Jarrett', 13, 2008, 37), (3, 'Dan', 45, 2007, 28);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_rank", script)
+    assert rows(path, schema, "What is the joined year of the pilot of the highest rank?") == [(2008,)]
+    assert rows(path, schema, "Find the lowest rank of all pilots.") == [(45,)]
+    # a plain number is still largest-first
+    assert rows(path, schema, "What is the name of the pilot with the highest age?") == [("Jarrett",)]

@@ -829,6 +829,8 @@ class ShapePasses(InterpreterBase):
         )
         if word in ("most", "least") and column is not None and not column.is_numeric:
             return False
+        if column is not None and identifier_words(column.name)[-1:] in (["rank"], ["ranking"]) and word in lx.RANK_WORDS:
+            descending = not descending  # the highest rank is rank 1
         if (
             asks_value_only
             and self.limit is None
