@@ -254,3 +254,20 @@ def test_the_highest_rank_is_rank_one(tmp_path_factory: pytest.TempPathFactory) 
     assert rows(path, schema, "Find the lowest rank of all pilots.") == [(45,)]
     # a plain number is still largest-first
     assert rows(path, schema, "What is the name of the pilot with the highest age?") == [("Jarrett",)]
+
+
+def test_the_number_of_rows_named_with_a_value(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE student (stuid INTEGER PRIMARY KEY, fname TEXT, age INTEGER, sex TEXT, city_code TEXT);
+    CREATE TABLE customers_cards (card_id INTEGER PRIMARY KEY, customer_name TEXT, card_type_code TEXT);
+    INSERT INTO student VALUES (1, 'Ann', 19, 'F', 'BAL'), (2, 'Bo', 20, 'M', 'BAL'), (3, 'Cy', 22, 'M', 'NYC'),
+      (4, 'Di', 21, 'F', 'NYC'), (5, 'Ed', 24, 'M', 'BAL');
+    INSERT INTO customers_cards VALUES (1, 'Blanche', 'Credit'), (2, 'Blanche', 'Debit'), (3, 'Ezra', 'Credit');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_number_of_valued", script)
+    assert rows(path, schema, "Find the number of female students.") == [(2,)]
+    assert sorted(rows(path, schema, "Find the average age and number of male students from each city.")) == [
+        (22.0, 1, "NYC"),
+        (22.0, 2, "BAL"),
+    ]
+    assert rows(path, schema, "Count the number of credit cards.") == [(2,)]

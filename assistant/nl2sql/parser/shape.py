@@ -336,6 +336,8 @@ class ShapePasses(InterpreterBase):
                 slot.role = "qualifier"  # "how many furniture components": the components of furniture rows
                 self.mark(slot.start, slot.end)
                 slot = following
+            if cue != ("how", "many") and self.value_before_table(slot, following):
+                slot = following  # "the number of female students": students counted, the value filters them
             if position > 0 and self.lemmas[position - 1] == "total":
                 self.mark(position - 1, position)
             if slot is None or slot.kind not in ("table", "column") or slot.role not in (None, "head"):
@@ -403,6 +405,12 @@ class ShapePasses(InterpreterBase):
             self.count_position = position
             self.mark(position, slot.end)
             return
+
+    def value_before_table(self, slot: Slot | None, following: Slot | None) -> bool:
+        """Whether `slot` is a value of the table `following` names ("female students", "credit cards")."""
+        if slot is None or following is None or slot.kind != "value" or following.kind != "table":
+            return False
+        return following.best.table in {candidate[0] for candidate in slot.best.candidates}
 
     def counts_of(self, slot: Slot, following: Slot) -> bool:
         """Whether `slot` names a table and `following` one of its numeric columns that holds counts."""
