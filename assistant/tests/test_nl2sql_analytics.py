@@ -757,3 +757,24 @@ def test_a_yes_no_column_named_as_a_quality_is_a_condition(demo: tuple[Path, Sch
 def test_a_yes_no_column_named_by_a_dictionary_synonym_is_refused(demo: tuple[Path, SchemaInfo]) -> None:
     """The dictionary lists "discontinued" among is_active's synonyms; which answer it means is not known."""
     assert answer("How many products are discontinued?", demo[1], today=TODAY).sql is None
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        (
+            "average revenue per customer",
+            "SELECT ROUND(AVG(total), 2) FROM (SELECT SUM(total_amount) AS total FROM orders WHERE customer_id IS NOT NULL "
+            "GROUP BY customer_id)",
+        ),
+        (
+            "What was the average revenue per store in 2024?",
+            f"SELECT ROUND(AVG(total), 2) FROM (SELECT SUM(total_amount) AS total FROM orders o WHERE {ORDERS_2024} "
+            "AND store_id IS NOT NULL GROUP BY store_id)",
+        ),
+    ],
+)
+def test_the_average_total_per_group_is_one_number(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    """Revenue is a total: per customer it is the sum of their orders, and the average is over those sums —
+    not one average order amount per customer."""
+    one_number(demo, question, sql)

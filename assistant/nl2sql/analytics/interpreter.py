@@ -78,6 +78,7 @@ class Spec:
     extras: list[tuple[int, str, Item]] = field(default_factory=list)
     share: bool = False  # "what share of orders were online": the percentage of the counted rows with the value
     per_group_average: bool = False  # "the average number of orders per customer": the count per group, averaged
+    averaged_total: bool = False  # "the average revenue per customer": the total per group, averaged
 
 
 @dataclass
@@ -482,6 +483,14 @@ class Analytic:
         if spec.function == "AVG" and spec.measure is not None and spec.groups and not self.names_a_column(spec.measure):
             # "the average orders per customer": rows of a table named after "average" are counted per group
             spec.count, spec.measure, spec.function, spec.per_group_average = spec.measure, None, None, True
+        if (
+            spec.function == "AVG"
+            and spec.measure is not None
+            and len(spec.groups) == 1
+            and set(self.lemmas[spec.measure.start : spec.measure.end]) & w.TOTAL_NOUNS
+            and not (spec.buckets or spec.limit is not None or spec.threshold is not None or spec.extras or spec.share)
+        ):
+            spec.averaged_total = True  # revenue is a total: per customer it is the sum of their rows
         if spec.per_group_average and (
             spec.count is None or len(spec.groups) != 1 or spec.buckets or spec.limit is not None
             or spec.threshold is not None or spec.extras or spec.share
@@ -839,6 +848,7 @@ class Analytic:
             metric = Expression(ColumnRef(fact, "*"), "COUNT")
         else:
             function = spec.function or ("SUM" if spec.limit is not None or self.additive(spec, choice.measure) else None)
+            function = "SUM" if spec.averaged_total else function
             if function is None:
                 raise Unsure(f"'{choice.measure.column}' is not an amount to add up; say total, average, highest or lowest")
             metric = Expression(choice.measure, function)
@@ -898,12 +908,13 @@ class Analytic:
             plan.limit = spec.limit
         elif buckets:
             plan.order_by.extend(OrderItem(bucket) for bucket in buckets)
-        if spec.per_group_average:
-            # the count per group, averaged by the engine around the grouped query (groups without rows
-            # have no count to average: it is the average over the groups that have some)
+        if spec.per_group_average or spec.averaged_total:
+            # the count (or total) per group, averaged by the engine around the grouped query (groups without
+            # rows have nothing to average: it is the average over the groups that have some)
             plan.select, plan.order_by = [metric], []
             plan.averaged_groups = True
-            self.reasoning.append(f"averaged the number of {fact} rows over the groups that have any")
+            what = f"number of {fact} rows" if spec.per_group_average else f"total {self.metric_words(metric)}"
+            self.reasoning.append(f"averaged the {what} over the groups that have any")
         plan.tables = [fact] + [t for t in self.tables_of(plan) if t != fact]
         plan.join_keys = list(choice.keys)
         return plan

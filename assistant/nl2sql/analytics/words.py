@@ -157,6 +157,9 @@ ADDITIVE_WORDS = (
     QUANTITY_WORDS | MONEY_WORDS | {"unit", "units", "cost", "fee", "profit", "hour", "hours", "point", "points", "minutes"}
 )
 
+# Measures that are totals of what a group's rows add up to: "the average revenue per customer" averages each
+# customer's total, not their orders' amounts.
+TOTAL_NOUNS = {"revenue", "revenues", "sales", "spend", "spending", "turnover", "income", "earnings", "takings"}
 # ... but never a price or a rate of something ("unit price" has "unit" in it, and prices do not add up).
 RATE_WORDS = {"price", "rate", "ratio", "percent", "percentage", "pct", "average", "avg", "mean", "age", "rating", "score"}
 
