@@ -778,3 +778,28 @@ def test_the_average_total_per_group_is_one_number(demo: tuple[Path, SchemaInfo]
     """Revenue is a total: per customer it is the sum of their orders, and the average is over those sums —
     not one average order amount per customer."""
     one_number(demo, question, sql)
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        (
+            "how many new customers last month",
+            "SELECT COUNT(*) FROM customers WHERE signup_date >= '2025-05-01' AND signup_date < '2025-06-01'",
+        ),
+        (
+            "new customers by month in 2024",
+            "SELECT strftime('%Y-%m', signup_date), COUNT(*) FROM customers "
+            "WHERE signup_date >= '2024-01-01' AND signup_date < '2025-01-01' GROUP BY 1",
+        ),
+    ],
+)
+def test_new_rows_are_those_that_began_in_the_period(demo: tuple[Path, SchemaInfo], question: str, sql: str) -> None:
+    """ "New customers" in a period are the customers whose own date (the sign-up) falls in it."""
+    same_rows(demo, question, sql)
+
+
+@pytest.mark.parametrize("question", ["how many new customers", "revenue from new customers last month"])
+def test_new_rows_without_their_own_period_are_refused(demo: tuple[Path, SchemaInfo], question: str) -> None:
+    """Without a period, or with one that applies to other rows (the orders' date), "new" is not guessed at."""
+    assert answer(question, demo[1], today=TODAY).sql is None

@@ -111,6 +111,7 @@ class Analytic:
         self.date_verb: tuple[Token, str | None] | None = None  # "signed up" before a window names its date
         self.assumed: list[str] = []  # readings the question did not spell out (each lowers the confidence)
         self.in_total = False  # "… in total": a compared amount is a sum
+        self.new_tables: set[str] = set()  # "new customers": the rows of these tables that began in the window
 
     # ------------------------------------------------------------------ items
 
@@ -251,6 +252,11 @@ class Analytic:
                 items.append(Item("relative", position, position + 1))
             elif lemma == "and":
                 items.append(Item("and", position, position + 1))
+            elif lemma == "new" and (named := self.schema_span(position + 1)) is not None and any(
+                link.column is None for link in named.links
+            ):
+                # "new customers last month": customers whose own date falls in the window (checked when built)
+                self.new_tables |= {link.table for link in named.links if link.column is None}
             elif token.lower in w.PASSIVE_VERBS and self.particle_ends(position):
                 # "users who are logged in": a verb and a particle ending the question state a condition
                 raise NotAnalytic(f"'{token.text}' states a condition")
@@ -844,6 +850,9 @@ class Analytic:
     def build(self, spec: Spec, choice: Choice) -> QueryPlan:
         plan = QueryPlan()
         fact = choice.fact
+        if self.new_tables and (fact not in self.new_tables or choice.date is None or choice.date.table != fact):
+            # "revenue from new customers": new by the customers' date, not the orders' — not read yet
+            raise Unsure("'new' needs a period over those rows' own date, e.g. 'new customers last month'")
         if spec.count is not None or (spec.function == "COUNT") or (choice.measure is None):
             metric = Expression(ColumnRef(fact, "*"), "COUNT")
         else:
