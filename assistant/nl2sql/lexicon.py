@@ -273,6 +273,10 @@ RESTRICTING_WORDS = frozenset({"that", "who", "which", "whose", "aged", "with", 
 # Words of a column that says when a row's subject was born or founded ("oldest" is the earliest of these).
 BIRTH_WORDS = frozenset({"birth", "born", "birthday", "birthdate"})
 FOUNDING_WORDS = frozenset({"founded", "formed", "established", "founding", "foundation", "incorporated", "inception"})
+# Words between "have" and a searched-for text: "have the word 'son' in their names".
+SEARCHED_WORDS = frozenset({"the", "a", "word", "letter", "string", "substring", "text", "term", "character"})
+# Verbs before "with" that search the start or end of a text: "names that start with Orbit".
+AFFIX_VERBS = frozenset({"start", "starts", "starting", "begin", "begins", "beginning", "end", "ends", "ending"})
 # Superlatives that, on a rank, mean the rank nearest 1 ("the highest rank", "the best ranking").
 RANK_WORDS = frozenset({"highest", "lowest", "best", "worst"})
 # Adjectives that both name a column (via linking.SYNONYMS) and give a direction.

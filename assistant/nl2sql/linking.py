@@ -404,6 +404,10 @@ def _phrases_for_table(table: Table) -> list[Phrase]:
     return phrases
 
 
+# Words of a column that people say in two ("first name" for forename).
+NAME_PARTS = {"forename": ("first", "name"), "surname": ("last", "name"), "firstname": ("first", "name"),
+              "lastname": ("last", "name"), "givenname": ("first", "name"), "familyname": ("last", "name")}
+
 # Units a column name may end in ("_in_billions"); the words before them name the quantity.
 UNIT_WORDS = frozenset({
     "billion", "million", "thousand", "hundred", "dollar", "euro", "pound", "usd", "eur", "gbp", "percent", "percentage",
@@ -436,6 +440,10 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
         root = words[-2][:-2]
         for agent in {root + "or", root + "er"}:
             phrases.append(Phrase((*words[:-2], agent), table.name, column.name, 0.9))
+    if set(words) & NAME_PARTS.keys():
+        # forename / surname are what people call the first and last name
+        spelled = tuple(part for word in words for part in NAME_PARTS.get(word, (word,)))
+        phrases.append(Phrase(spelled, table.name, column.name, 0.95))
     if len(words) > 1 and words[0] in ("is", "has", "if"):
         # is_active, if_full_time: the quality the yes/no column records
         phrases.append(Phrase(tuple(words[1:]), table.name, column.name, 0.9))

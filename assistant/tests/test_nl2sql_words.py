@@ -271,3 +271,44 @@ def test_the_number_of_rows_named_with_a_value(tmp_path_factory: pytest.TempPath
         (22.0, 2, "BAL"),
     ]
     assert rows(path, schema, "Count the number of credit cards.") == [(2,)]
+
+
+def test_forename_and_surname_are_the_first_and_last_name(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE drivers (driverid INTEGER PRIMARY KEY, forename TEXT, surname TEXT, nationality TEXT);
+    INSERT INTO drivers VALUES (1, 'Nico', 'Rosberg', 'German'), (2, 'Lewis', 'Hamilton', 'British'),
+      (3, 'Michael', 'Schumacher', 'German');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_forename", script)
+    question = "What is the first and last name of all the German drivers?"
+    assert sorted(rows(path, schema, question)) == [("Michael", "Schumacher"), ("Nico", "Rosberg")]
+
+
+def test_text_searched_for_without_quotes(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE airlines (alid INTEGER PRIMARY KEY, name TEXT, country TEXT);
+    CREATE TABLE students (student_id INTEGER PRIMARY KEY, personal_name TEXT, city TEXT);
+    CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, customer_name TEXT, customer_address TEXT);
+    CREATE TABLE orders (order_id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(customer_id));
+    INSERT INTO airlines VALUES (1, 'Orbit Airlines', 'Greece'), (2, 'Air Orbital', 'Chad'), (3, 'Orbital Express', 'Peru');
+    INSERT INTO students VALUES (1, 'Karson', 'Oslo'), (2, 'Wilson', 'Lima'), (3, 'Ann', 'Rome');
+    INSERT INTO customers VALUES (1, 'Ann', '12 Main St, Nashville TN'), (2, 'Bo', '3 Elm Rd, Austin TX');
+    INSERT INTO orders VALUES (1, 1);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_searched", script)
+    assert sorted(rows(path, schema, "What are the countries of all airlines whose names start with Orbit?")) == [
+        ("Greece",),
+        ("Peru",),
+    ]
+    question = 'Find the number of students who have the word "son" in their personal names.'
+    assert rows(path, schema, question) == [(2,)]
+    assert rows(path, schema, "What are the names of customers whose address contains TN?") == [("Ann",)]
+    assert sorted(rows(path, schema, "Which students have personal names containing the letter a?")) == [
+        ("Ann",),
+        ("Karson",),
+    ]
+    # whose names? the publishers' (a column) or the catalogs' — never the catalogs' own name column
+    result = ask(schema, "Which airline countries have substring 'Orb' in their names?")
+    assert result.sql is None
+    # an ordinary word after "contain" is no text to search for
+    assert rows(path, schema, "What are the names of customers that do not have any orders?") == [("Bo",)]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .. import lexicon as lx
 from ..linking import (
+    FUNCTION_WORDS,
     SYNONYMS,
     Mention,
     Token,
@@ -207,7 +208,8 @@ class InterpreterBase:
             number = _number(token.text) if token.kind == "number" or token.lower in lx.NUMBER_WORDS else None
             if number is not None:
                 candidates.append(Mention(position, position + 1, "number", value=number, score=1.0))
-            elif token.kind == "quoted":
+            elif token.kind == "quoted" or (token.kind == "word" and self.searched_for(position)):
+                # (an unquoted word searched for: "names that start with Orbit", "containing the letter a")
                 candidates.append(Mention(position, position + 1, "value", value=token.text, score=0.5))
         priority = {"number": 0, "value": 1, "table": 2, "column": 3}
         candidates.sort(key=lambda m: (-m.length, -m.score, priority[m.kind]))
@@ -387,6 +389,22 @@ class InterpreterBase:
         if before < 0:
             return False
         return self.lemmas[before] in ("many", "number", "most", "fewest", "least", "count")
+
+    def searched_for(self, position: int) -> bool:
+        """Whether the word at `position` is text searched for: right after "start(s) with", "ending with",
+        "contains", "including the letter"."""
+        lettered = position > 0 and self.lemmas[position - 1] in ("letter", "character")
+        if self.lemmas[position] in lx.SEARCHED_WORDS and not lettered:
+            return False  # "the letter a" searches for the a, not for "the" or "letter"
+        text = self.tokens[position].text
+        if not (lettered or text[:1].isupper()) or self.lemmas[position] in FUNCTION_WORDS:
+            return False  # "counties that contain any cities": an ordinary word, not text searched for
+        before = self.skip_back(position, lx.SEARCHED_WORDS - {"a"})
+        if before < 0:
+            return False
+        if self.lemmas[before] in ("contain", "contains", "containing", "include", "includes", "including"):
+            return True
+        return self.lemmas[before] == "with" and before > 0 and self.lemmas[before - 1] in lx.AFFIX_VERBS
 
     def yes_no_of(self, adjective: Slot, slot: Slot) -> bool:
         """Whether `adjective` names a yes/no column of a table `slot` may name ("active" before "products")."""

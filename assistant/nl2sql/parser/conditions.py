@@ -433,7 +433,7 @@ class ConditionPasses(ShapePasses):
                 inside.role = "filter"
                 slot.role = "filter"
                 self.filters.append((slot.start, Condition(Expression(ref), "LIKE", f"%{self.tokens[slot.start].text}%")))
-                self.mark(slot.start - 1, inside.end)
+                self.mark(self.skip_back(slot.start, lx.SEARCHED_WORDS), inside.end)
                 continue
             column_slot = self.column_before_value(slot)
             like = self.like_pattern(slot, column_slot)
@@ -688,11 +688,15 @@ class ConditionPasses(ShapePasses):
         """The text column after "have 'X' in their …" / "with 'X' in the …", for a quoted `slot`."""
         if slot.length != 1 or self.tokens[slot.start].kind != "quoted" or not self.words_at(slot.end, ("in",)):
             return None
-        if slot.start < 1 or self.lemmas[slot.start - 1] not in ("have", "has", "had", "with"):
+        verb = self.skip_back(slot.start, lx.SEARCHED_WORDS)
+        if verb < 0 or self.lemmas[verb] not in ("have", "has", "had", "with"):
             return None
         target = self.slot_at(self.skip(slot.end + 1, {"their", "its", "the", "his", "her"}))
         if target is None or target.kind != "column" or target.role is not None:
             return None
+        owner = self.slot_ending_at(self.skip_back(verb, {"that", "which", "who", "whose"}) + 1)
+        if self.lemmas[target.start : target.end] == ["name"] and owner is not None and owner.kind == "column":
+            return None  # "publishers that have 'Murray' in their names": whose names, the publishers' or the rows'?
         column = self.column_info(ColumnRef(target.best.table or "", target.best.column or ""))
         return target if column is not None and not column.is_numeric else None
 
