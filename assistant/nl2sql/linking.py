@@ -416,7 +416,9 @@ UNIT_WORDS = frozenset({
 })
 
 
-def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str] = frozenset()) -> list[Phrase]:
+def _phrases_for_column(
+    table: Table, column: Column, table_nouns: frozenset[str] = frozenset(), keyed: bool = False
+) -> list[Phrase]:
     table_words = identifier_words(table.name)
     words = identifier_words(column.name)
     phrases = [Phrase(tuple(words), table.name, column.name, 1.0)]
@@ -440,6 +442,9 @@ def _phrases_for_column(table: Table, column: Column, table_nouns: frozenset[str
         root = words[-2][:-2]
         for agent in {root + "or", root + "er"}:
             phrases.append(Phrase((*words[:-2], agent), table.name, column.name, 0.9))
+    if words[0] not in table_words and len(table_words) <= 2 and not (column.primary_key or keyed) and words[-1] != "by":
+        # "project name" for projects.name, "savings balance": the table's noun before its column
+        phrases.append(Phrase((*table_words, *words), table.name, column.name, 0.95))
     if set(words) & NAME_PARTS.keys():
         # forename / surname are what people call the first and last name
         spelled = tuple(part for word in words for part in NAME_PARTS.get(word, (word,)))
@@ -633,6 +638,7 @@ def _build_index(schema: SchemaInfo) -> SchemaIndex:
     # (a count column does not name its noun when a table holds those rows: number_of_hosts vs host)
     table_nouns = frozenset(word for table in schema.tables for word in identifier_words(table.name))
     column_heads = _column_head_nouns(schema)
+    keyed = {(key.table, key.column) for key in schema.foreign_keys}
     for table in schema.tables:
         document: Counter[str] = Counter()
         phrases = _phrases_for_table(table)
@@ -648,7 +654,7 @@ def _build_index(schema: SchemaInfo) -> SchemaIndex:
             if len(names) == 1 and identifier_words(names[0]) != [word]:
                 index.qualified[word].append((table.name, names[0]))
         for column in table.columns:
-            phrases.extend(_phrases_for_column(table, column, table_nouns))
+            phrases.extend(_phrases_for_column(table, column, table_nouns, (table.name, column.name) in keyed))
             head = column_heads.get((table.name, column.name))
             if head is not None and len(identifier_words(column.name)) > 1:
                 phrases.append(Phrase((head,), table.name, column.name, 0.8))

@@ -312,3 +312,41 @@ def test_text_searched_for_without_quotes(tmp_path_factory: pytest.TempPathFacto
     assert result.sql is None
     # an ordinary word after "contain" is no text to search for
     assert rows(path, schema, "What are the names of customers that do not have any orders?") == [("Bo",)]
+
+
+def test_a_table_noun_before_its_column_names_the_column(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE accounts (custid INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE savings (custid INTEGER PRIMARY KEY REFERENCES accounts(custid), balance REAL);
+    CREATE TABLE checking (custid INTEGER PRIMARY KEY REFERENCES accounts(custid), balance REAL);
+    INSERT INTO accounts VALUES (1, 'Brown'), (2, 'Wang'), (3, "O'mahony");
+    INSERT INTO savings VALUES (1, 200000), (2, 999999), (3, 230000);
+    INSERT INTO checking VALUES (1, 10000), (2, 2000), (3, 3000);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_table_column", script)
+    assert rows(path, schema, "Find the average checking balance.") == [(5000.0,)]
+    question = "Find the name of accounts whose savings balance is higher than the average savings balance."
+    assert rows(path, schema, question) == [("Wang",)]
+    assert rows(path, schema, "List in alphabetical order the names of all accounts.") == [("Brown",), ("O'mahony",), ("Wang",)]
+
+
+def test_every_shown_column_of_a_breakdown_is_a_group(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE airlines (alid INTEGER PRIMARY KEY, name TEXT, country TEXT);
+    CREATE TABLE routes (rid INTEGER PRIMARY KEY, alid INTEGER REFERENCES airlines(alid), price REAL);
+    CREATE TABLE manufacturers (code INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE products (code INTEGER PRIMARY KEY, name TEXT, price REAL, manufacturer INTEGER REFERENCES manufacturers(code));
+    INSERT INTO airlines VALUES (1, 'Aer Lingus', 'Ireland'), (2, 'Ryanair', 'Ireland'), (3, 'KLM', 'Netherlands');
+    INSERT INTO routes VALUES (1, 1, 10), (2, 1, 20), (3, 2, 30), (4, 3, 40);
+    INSERT INTO manufacturers VALUES (1, 'Sony'), (2, 'Creative Labs');
+    INSERT INTO products VALUES (1, 'Hard drive', 240, 1), (2, 'Memory', 120, 1), (3, 'Speakers', 70, 2);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_breakdown_groups", script)
+    assert sorted(rows(path, schema, "For each country and airline name, how many routes are there?")) == [
+        ("Ireland", "Aer Lingus", 2),
+        ("Ireland", "Ryanair", 1),
+        ("Netherlands", "KLM", 1),
+    ]
+    # the most expensive product of each manufacturer is one row per group: not read, so not one row overall
+    question = "For each manufacturer name, what are the names and prices of their most expensive product?"
+    assert ask(schema, question).sql is None

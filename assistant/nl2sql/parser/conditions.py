@@ -945,6 +945,9 @@ class ConditionPasses(ShapePasses):
                 if self.lemmas[position] in glue or position in self.explained:
                     position += 1
                     continue
+                if self.lemmas[position] == "in" and position + 1 in self.explained and position == start + 1:
+                    position += 1  # "List in alphabetical order the names of …": the order comes first
+                    continue
                 break
         return chained
 

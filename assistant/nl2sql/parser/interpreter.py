@@ -104,6 +104,17 @@ class Interpreter(ConditionPasses):
             if plain:
                 plan.group_by.extend(Expression(e.column) for e in plain)
                 self.penalise(0.9, "grouping by the shown columns")
+        elif any(e.aggregate for e in plan.select):
+            # "for each country and airline name, how many routes": every shown column is a group
+            missing = [
+                e
+                for e in plan.select
+                if not e.aggregate and e.column is not None and Expression(e.column) not in plan.group_by
+                and not self.determined_by_groups(e.column)
+            ]
+            if missing and not self.superlative_limit:
+                plan.group_by.extend(Expression(e.column) for e in missing)
+                self.penalise(0.9, "grouping by the shown columns")
         if self.group_by_subject or self.having_count:
             self.add_subject_grouping()
         self.add_negations()
@@ -336,6 +347,9 @@ class Interpreter(ConditionPasses):
         aggregated = self.count_expression is not None or any(e.aggregate for _, e in self.selected)
         if aggregated or self.having_count or self.group_by_subject or self.order_count or self.date_groups:
             return
+        if self.superlative_limit and any(slot.role == "group" for slot in self.slots):
+            # "for each manufacturer, their most expensive product": one top row per group, not one overall
+            raise Refusal("I do not yet pick the top row within each group; ask for one group at a time.")
         for slot in self.slots:
             if slot.role != "group":
                 continue
@@ -630,6 +644,25 @@ class Interpreter(ConditionPasses):
             if slot.kind == "column" and (slot.best.table, slot.best.column) == (ref.table, ref.column):
                 if slot.end < len(self.tokens) and self.lemmas[slot.end] in self.RELATIVE_WORDS:
                     return True
+        return False
+
+    def determined_by_groups(self, ref: ColumnRef) -> bool:
+        """Whether one value of `ref` per group is given: its table's key, or a key pointing at that table,
+        is among the groups (an account's name, grouped by the account id)."""
+        table = self.table(ref.table)
+        if table is None or len(table.primary_keys) != 1:
+            return False
+        key = table.primary_keys[0].name
+        for group in self.plan.group_by:
+            if group.column is None:
+                continue
+            if (group.column.table, group.column.column) == (ref.table, key):
+                return True
+            if any(
+                (k.table, k.column, k.ref_table, k.ref_column) == (group.column.table, group.column.column, ref.table, key)
+                for k in self.schema.foreign_keys
+            ):
+                return True
         return False
 
     def connector(self) -> None:
