@@ -436,6 +436,12 @@ class ConditionPasses(ShapePasses):
                 self.mark(self.skip_back(slot.start, lx.SEARCHED_WORDS), inside.end)
                 continue
             column_slot = self.column_before_value(slot)
+            named = self.searched_column(slot)
+            if named is not None and column_slot is None and mention.table is not None:
+                # "Which maker name contains 'Anvil'": the named column is searched, whichever column
+                # happens to hold the text as a whole value
+                column_slot = named
+                named.chosen = named.best
             like = self.like_pattern(slot, column_slot)
             if like is not None and column_slot is not None and column_slot.kind == "column" and mention.table is not None:
                 # "which accelerator name contains 'Opera'": the named column is searched, wherever else the
@@ -598,6 +604,19 @@ class ConditionPasses(ShapePasses):
         "at",
         "in",
     }
+
+    def searched_column(self, slot: Slot) -> Slot | None:
+        """The text column named right before "contains" / "starts with" and the searched `slot`."""
+        position = self.skip_back(slot.start, self.VALUE_LEAD_WORDS)
+        if not {"contain", "contains", "containing", "include", "including", "substring", "like"} & set(
+            self.lemmas[position + 1 : slot.start]
+        ):
+            return None
+        before = self.slot_ending_at(position + 1)
+        if before is None or before.kind != "column" or len({(m.table, m.column) for m in before.options}) != 1:
+            return None
+        column = self.column_info(ColumnRef(before.best.table or "", before.best.column or ""))
+        return before if column is not None and not column.is_numeric else None
 
     def column_before_value(self, slot: Slot) -> Slot | None:
         """ "location 'TD Garden'", "whose name is X", "Los Angeles county": the column of a value."""
