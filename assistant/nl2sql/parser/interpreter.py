@@ -109,8 +109,8 @@ class Interpreter(ConditionPasses):
             missing = [
                 e
                 for e in plan.select
-                if not e.aggregate and e.column is not None and Expression(e.column) not in plan.group_by
-                and not self.determined_by_groups(e.column)
+                if not e.aggregate and e.column is not None and e not in plan.group_by
+                and Expression(e.column) not in plan.group_by and not self.determined_by_groups(e.column)
             ]
             if missing and not self.superlative_limit:
                 plan.group_by.extend(Expression(e.column) for e in missing)
