@@ -193,6 +193,7 @@ def test_the_names_of_a_text_column_are_its_values(tmp_path_factory: pytest.Temp
     assert rows(path, schema, "List the names of studios that have at least two films.") == [("Universal",)]
     # "the names of authors" are the author column's values, not also the name of some other table's rows
     assert rows(path, schema, 'Show the names of authors from college "Florida".') == [("Sammy Green",)]
+    assert rows(path, schema, 'Show the author names from college "Florida".') == [("Sammy Green",)]
 
 
 def test_or_between_two_groups_of_conditions(tmp_path_factory: pytest.TempPathFactory) -> None:

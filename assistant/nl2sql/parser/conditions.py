@@ -1011,6 +1011,13 @@ class ConditionPasses(ShapePasses):
         owner = self.slot_ending_at(self.skip_back(previous, {"the"}) + 1)
         return owner is not None and owner.kind == "column" or previous in self.placeholder_positions()
 
+    def names_themselves_before(self, slot: Slot) -> bool:
+        """Whether `slot` is a text column (not a key) that "names" after it only restates."""
+        column = self.column_info(ColumnRef(slot.best.table or "", slot.best.column or ""))
+        if column is None or column.is_numeric or column.is_date or self.is_key(column):
+            return False
+        return not identifier_words(column.name)[-1:] == ["name"]
+
     def names_themselves(self, slot: Slot) -> bool:
         """ "the names of studios" over film.studio: after "names of", a text column (not a table, not a key)
         is what names its values."""
@@ -1060,6 +1067,19 @@ class ConditionPasses(ShapePasses):
                 if named is not None:
                     named.role = "qualifier"
                 self.mark(previous - 1, previous + 1)
+        for slot in self.slots:
+            following = self.slot_at(slot.end)
+            if (
+                slot.kind == "column"
+                and slot.role is None
+                and following is not None
+                and following.role is None
+                and self.lemmas[following.start : following.end] == ["name"]
+                and following.best.table != slot.best.table
+                and self.names_themselves_before(slot)
+            ):
+                following.role = "qualifier"  # "the pilot names" over flight.pilot: the pilots are the names
+                self.mark(following.start, following.end)
         for slot in self.slots:
             if slot.role is not None:
                 continue
