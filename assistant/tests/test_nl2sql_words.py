@@ -351,3 +351,16 @@ def test_every_shown_column_of_a_breakdown_is_a_group(tmp_path_factory: pytest.T
     # the most expensive product of each manufacturer is one row per group: not read, so not one row overall
     question = "For each manufacturer name, what are the names and prices of their most expensive product?"
     assert ask(schema, question).sql is None
+
+
+def test_and_what_asks_for_more_columns(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE university (school_id INTEGER PRIMARY KEY, school TEXT, location TEXT, affiliation TEXT);
+    INSERT INTO university VALUES (1, 'University of Delaware', 'Newark, DE', 'Public'),
+      (2, 'Lebanon Valley College', 'Annville, PA', 'Private'), (3, 'Rutgers University', 'New Brunswick, NJ', 'Public');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_and_what", script)
+    assert sorted(rows(path, schema, "What are the public schools and what are their locations?")) == [
+        ("Rutgers University", "New Brunswick, NJ"),
+        ("University of Delaware", "Newark, DE"),
+    ]

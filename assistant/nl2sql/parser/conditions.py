@@ -889,7 +889,12 @@ class ConditionPasses(ShapePasses):
         starts = [0]
         for position in range(1, len(self.tokens)):
             if self.lemmas[position] in ("return", "list", "show", "give", "display", "find", "provide", "report") or (
-                self.lemmas[position] in ("what", "tell") and self.tokens[position - 1].kind == "symbol"
+                self.lemmas[position] in ("what", "tell")
+                and (
+                    self.tokens[position - 1].kind == "symbol"
+                    # "… and what are the companies?" (but "Which film …? And what is the rate?" keeps the film)
+                    or self.lemmas[position - 1] == "and" and self.lemmas[0] != "which"
+                )
             ):
                 starts.append(position)
         return starts
