@@ -53,6 +53,9 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
      "is the most common"),
     (re.compile(rf"\b(?:is|are|was|were)\s+{_CHOSEN}\s+(?:the\s+)?least(?:\s+(?:often|frequently))?\b", re.I),
      "is the least common"),
+    # "which type code appears the most often", "the most frequently used policy": the most common
+    (re.compile(r"\b(?:appears?|occurs?)\s+(?:the\s+)?most(?:\s+(?:often|frequently))?\b", re.I), "is the most common"),
+    (re.compile(r"\b(?:the\s+)?most\s+(?:frequently|often|commonly)\s+used\b", re.I), "the most common"),
     # "the 5 best selling products" sold the most
     (re.compile(r"\b(?:the\s+)?(\d+|five|three|ten)\s+best[- ]selling\s+([a-z]+)", re.I), r"the top \1 \2 by units sold"),
     # "$180" is the number 180; "15,000" is 15000; "$5k", "2.5k" are thousands

@@ -364,3 +364,16 @@ def test_and_what_asks_for_more_columns(tmp_path_factory: pytest.TempPathFactory
         ("Rutgers University", "New Brunswick, NJ"),
         ("University of Delaware", "Newark, DE"),
     ]
+
+
+def test_rows_whose_value_is_the_most_common_one(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, customer_name TEXT, payment_method TEXT);
+    INSERT INTO customers VALUES (1, 'Dorothea', 'Cash'), (2, 'Kitty', 'Cheque'), (3, 'Melody', 'Cash'),
+      (4, 'Clayton', 'Credit Card'), (5, 'Jasmin', 'Cash'), (6, 'Lucas', 'Cheque');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_most_common_rows", script)
+    question = "Find the name of the customers who use the most frequently used payment method."
+    assert sorted(rows(path, schema, question)) == [("Dorothea",), ("Jasmin",), ("Melody",)]
+    assert rows(path, schema, "Which payment method appears the most often?") == [("Cash",)]
+    assert rows(path, schema, "Which payment method is the most common?") == [("Cash",)]

@@ -678,8 +678,18 @@ class ShapePasses(InterpreterBase):
                     self.mark(after, after + 1)
         if slot is None or slot.kind != "column" or slot.role is not None:
             return
-        slot.role = "select"
         ref = ColumnRef(slot.best.table or "", slot.best.column or "")
+        if start == position and self.relative_before(position):
+            # "the customers who use the most common payment method": the rows whose value is the mode
+            inner = QueryPlan(select=[Expression(ref)], tables=[ref.table], group_by=[Expression(ref)], limit=1)
+            inner.conditions = [Condition(Expression(ref), "IS NOT NULL")]
+            inner.order_by = [OrderItem(Expression(ColumnRef(ref.table, "*"), "COUNT"), descending)]
+            slot.role = "filter"
+            self.filters.append((position, Condition(Expression(ref), "=", subquery=inner)))
+            self.mark(position, slot.end)
+            self.reasoning.append(f"rows whose {ref.column} is the most common one")
+            return
+        slot.role = "select"
         column = self.column_info(ref)
         table = self.table(ref.table)
         if column is not None and column.primary_key and len(table.primary_keys) == 1:
@@ -714,6 +724,13 @@ class ShapePasses(InterpreterBase):
         self.plan.order_by.append(OrderItem(Expression(ColumnRef(ref.table, "*"), "COUNT"), descending))
         self.superlative_limit = True
         self.mark(min(start, position), max(slot.end, after + 1))
+
+    def relative_before(self, position: int) -> bool:
+        """Whether a relative clause ("who use", "that have") leads to `position`, after something asked."""
+        relatives = [p for p in range(1, position) if self.lemmas[p] in ("who", "that", "which", "whose")]
+        if not relatives:
+            return False  # ("Which payment method is the most common": the opening "which" asks for it)
+        return any(s.start < relatives[-1] and s.kind in ("table", "column") for s in self.slots)
 
     def aggregate_superlative(self, position: int, after: int, descending: bool) -> bool:
         """ "the item with the highest average rating", "the type with the largest total amount": rows
