@@ -252,11 +252,10 @@ class Analytic:
                 items.append(Item("relative", position, position + 1))
             elif lemma == "and":
                 items.append(Item("and", position, position + 1))
-            elif lemma == "new" and (named := self.schema_span(position + 1)) is not None and any(
-                link.column is None for link in named.links
-            ):
+            elif lemma == "new" and self.names_table(position + 1):
                 # "new customers last month": customers whose own date falls in the window (checked when built)
-                self.new_tables |= {link.table for link in named.links if link.column is None}
+                named = self.schema_span(position + 1)
+                self.new_tables |= {link.table for link in named.links if link.column is None}  # type: ignore[union-attr]
             elif token.lower in w.PASSIVE_VERBS and self.particle_ends(position):
                 # "users who are logged in": a verb and a particle ending the question state a condition
                 raise NotAnalytic(f"'{token.text}' states a condition")
@@ -268,6 +267,11 @@ class Analytic:
         if negate:
             raise NotAnalytic("a negation without a value")
         return items
+
+    def names_table(self, position: int) -> bool:
+        """Whether a phrase naming a table starts at `position`."""
+        named = self.schema_span(position) if position < len(self.tokens) else None
+        return named is not None and any(link.column is None for link in named.links)
 
     def threshold_at(self, position: int) -> tuple[int, str, int | float] | None:
         """(end, operator, number) for "more than 3", "over 5000", "at least 10" starting at `position`."""
