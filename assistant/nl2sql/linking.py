@@ -404,6 +404,10 @@ def _phrases_for_table(table: Table) -> list[Phrase]:
     return phrases
 
 
+# Other names of units ("price in USD" for price_in_dollars).
+UNIT_ALIASES = {"dollar": ("usd",), "euro": ("eur",), "pound": ("gbp", "sterling"), "percent": ("percentage",)}
+UNIT_OF = {alias: unit for unit, aliases in UNIT_ALIASES.items() for alias in aliases}
+
 # Words of a column that people say in two ("first name" for forename).
 NAME_PARTS = {"forename": ("first", "name"), "surname": ("last", "name"), "firstname": ("first", "name"),
               "lastname": ("last", "name"), "givenname": ("first", "name"), "familyname": ("last", "name")}
@@ -455,6 +459,8 @@ def _phrases_for_column(
     if len(words) > 2 and words[-2] == "in" and words[-1] in UNIT_WORDS:
         # budget_in_billions, price_in_dollars: people name the quantity, not the unit it is stored in
         phrases.append(Phrase(tuple(words[:-2]), table.name, column.name, 0.9))
+        for alias in UNIT_ALIASES.get(words[-1], ()):
+            phrases.append(Phrase((*words[:-1], alias), table.name, column.name, 1.0))  # "price in USD"
     # "Pilot_name" in table "pilot" is what people call "name" when talking about pilots.
     for prefix_length in range(len(words) - 1, 0, -1):
         prefix = words[:prefix_length]

@@ -58,6 +58,8 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\b(?:the\s+)?most\s+(?:frequently|often|commonly)\s+used\b", re.I), "the most common"),
     # "the 5 best selling products" sold the most
     (re.compile(r"\b(?:the\s+)?(\d+|five|three|ten)\s+best[- ]selling\s+([a-z]+)", re.I), r"the top \1 \2 by units sold"),
+    # "the price (in USD)": the unit said in brackets is said plainly
+    (re.compile(r"\s*\(\s*(in\s+[A-Za-z]+)\s*\)", re.I), r" \1"),
     # "$180" is the number 180; "15,000" is 15000; "$5k", "2.5k" are thousands
     (re.compile(r"\$\s?(?=\d)"), ""),
     (re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,])"), lambda m: m.group(0).replace(",", "")),

@@ -29,6 +29,9 @@ def test_a_column_named_with_its_unit_answers_to_the_quantity(tmp_path_factory: 
         result = ask(schema, question)
         assert result.sql is None
         assert "'price' matches several columns" in (result.refusal or "")
+    # … unless the question says which unit
+    assert rows(path, schema, "What is the price in euros of the phone with the most memory?") == [(830.0,)]
+    assert rows(path, schema, "What is the average price (in USD) of phones?") == [(566.6666666666666,)]
 
 
 def test_oldest_and_youngest_without_an_age_are_read_from_birth_or_founding(

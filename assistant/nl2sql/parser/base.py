@@ -9,6 +9,8 @@ from .. import lexicon as lx
 from ..linking import (
     FUNCTION_WORDS,
     SYNONYMS,
+    UNIT_OF,
+    UNIT_WORDS,
     Mention,
     Token,
     identifier_words,
@@ -415,8 +417,25 @@ class InterpreterBase:
                 return True
         return False
 
+    def stated_unit(self) -> None:
+        """ "the most expensive catalog in USD" over price_in_dollars / price_in_euros: the unit said in the
+        question picks the column of that unit, and the words are explained by it."""
+        for position in range(len(self.tokens) - 1):
+            if self.lemmas[position] != "in" or self.slot_at(position + 1) is not None:
+                continue
+            unit = UNIT_OF.get(self.lemmas[position + 1], self.lemmas[position + 1])
+            if unit not in UNIT_WORDS:
+                continue
+            for slot in self.slots:
+                columns = [m for m in slot.options if m.kind == "column"]
+                named = [m for m in columns if identifier_words(m.column or "")[-2:] == ["in", unit]]
+                if len(columns) > 1 and len(named) == 1:
+                    slot.options = named
+                    self.mark(position, position + 2)
+
     def resolve(self) -> None:
         """Pick one meaning per slot, preferring tables the rest of the question talks about."""
+        self.stated_unit()
         anchors = self.anchor_tables()
         for slot in self.slots:
             if len(slot.options) == 1:
