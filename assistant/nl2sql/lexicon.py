@@ -580,6 +580,7 @@ RELATION_VERBS = {
     "publishes",
     "manage",
     "manages",
+    "managing",
     "lead",
     "leads",
     "led",

@@ -117,6 +117,8 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\bevery\s+(?=\w+'s\b)", re.I), "each "),
     # "For each country, what is the average elevation of that country's airports?": the group said again
     (re.compile(r"\b(each\s+(\w+)\b.*?)\b(?:that|this|the\s+same)\s+\2's\s+", re.I), r"\1"),
+    # "the member in charge of the most events", "physicians in charge of a patient": they manage them
+    (re.compile(r"\bin\s+charge\s+of\b", re.I), "managing"),
     # "the accounting dept"
     (re.compile(r"\bdept(s?)\b\.?", re.I), r"department\1"),
     # "the number and average age of students": the number of students and their average age

@@ -380,3 +380,16 @@ def test_rows_whose_value_is_the_most_common_one(tmp_path_factory: pytest.TempPa
     assert sorted(rows(path, schema, question)) == [("Dorothea",), ("Jasmin",), ("Melody",)]
     assert rows(path, schema, "Which payment method appears the most often?") == [("Cash",)]
     assert rows(path, schema, "Which payment method is the most common?") == [("Cash",)]
+
+
+def test_in_charge_of_restates_the_link(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE member (member_id INTEGER PRIMARY KEY, member_name TEXT);
+    CREATE TABLE party_events (event_id INTEGER PRIMARY KEY, event_name TEXT,
+      member_in_charge_id INTEGER REFERENCES member(member_id));
+    INSERT INTO member VALUES (1, 'Hon Tony Abbott'), (2, 'Hon Bob Baldwin'), (3, 'Hon Kevin Andrews');
+    INSERT INTO party_events VALUES (1, 'Annaual Meeting', 1), (2, 'Conference', 1), (3, 'Election Meeting', 2);
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_in_charge", script)
+    assert rows(path, schema, "Return the name of the member who is in charge of the most events.") == [("Hon Tony Abbott",)]
+    assert rows(path, schema, "Show all member names who are not in charge of any event.") == [("Hon Kevin Andrews",)]
