@@ -112,6 +112,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "tel": ("telephone",),
     "org": ("organisation",),
     "info": ("information",),
+    "inst": ("institution",),
     "mgr": ("manager",),
     "std": ("student",),
     "cid": ("id",),
@@ -248,6 +249,13 @@ ENTITY_SYNONYMS: tuple[frozenset[str], ...] = tuple(
     )
 )
 ENTITY_SYNONYM_OF = {word: group - {word} for group in ENTITY_SYNONYMS for word in group}
+# A general word for the kinds of thing a table may hold: "companies" over a manufacturers table (one way only:
+# "manufacturers" never names a companies table).
+ENTITY_KINDS = {
+    "company": ("manufacturer", "supplier", "vendor", "maker", "publisher", "airline", "carrier", "producer"),
+    "person": ("people", "individual", "member", "employee", "customer"),
+    "building": ("office", "warehouse", "store"),
+}
 
 
 @dataclass(frozen=True)
@@ -936,12 +944,14 @@ def schema_mentions(tokens: list[Token], schema: SchemaInfo, allowed_tables: set
             # "rooms" for a classroom table: the word is the head of the table's compound name
             mention = Mention(position, position + 1, "table", compound, None, score=0.8)
             found.setdefault((position, position + 1, compound, None), mention)
-        for synonym_target in ENTITY_SYNONYM_OF.get(token.lemma, ()):
+        kinds = [(target, 0.8) for target in ENTITY_SYNONYM_OF.get(token.lemma, ())]
+        kinds += [(target, 0.75) for target in ENTITY_KINDS.get(token.lemma, ())]
+        for synonym_target, weight in kinds:
             for phrase in index.phrases_by_first.get(synonym_target, ()):
                 if phrase.column is not None or len(phrase.words) != 1:
                     continue
                 if allowed_tables is None or phrase.table in allowed_tables:
-                    mention = Mention(position, position + 1, "table", phrase.table, None, score=0.8 * phrase.weight)
+                    mention = Mention(position, position + 1, "table", phrase.table, None, score=weight * phrase.weight)
                     found.setdefault((position, position + 1, phrase.table, None), mention)
         for rank, synonym_target in enumerate(SYNONYMS.get(token.lower, ())):
             for phrase in index.phrases_by_first.get(synonym_target, ()):

@@ -393,3 +393,22 @@ def test_in_charge_of_restates_the_link(tmp_path_factory: pytest.TempPathFactory
     path, schema = database(tmp_path_factory, "nl2sql_in_charge", script)
     assert rows(path, schema, "Return the name of the member who is in charge of the most events.") == [("Hon Tony Abbott",)]
     assert rows(path, schema, "Show all member names who are not in charge of any event.") == [("Hon Kevin Andrews",)]
+
+
+def test_a_general_word_names_a_table_of_that_kind(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE manufacturers (code INTEGER PRIMARY KEY, name TEXT, headquarter TEXT, founder TEXT, revenue REAL);
+    CREATE TABLE inst (instid INTEGER PRIMARY KEY, name TEXT, country TEXT);
+    INSERT INTO manufacturers VALUES (1, 'Sony', 'Tokyo', 'Andy', 120), (2, 'Creative Labs', 'Austin', 'Owen', 100),
+      (3, 'Hewlett-Packard', 'Los Angeles', 'James', 50), (4, 'Iomega', 'Beijing', 'Mary', 150);
+    INSERT INTO inst VALUES (1, 'Google', 'USA'), (2, 'Tohoku University', 'Japan');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_kinds", script)
+    assert rows(path, schema, "What is the headquarter of the company whose founder is James?") == [("Los Angeles",)]
+    assert sorted(rows(path, schema, "What are the names of companies with revenue between 100 and 150?")) == [
+        ("Creative Labs",),
+        ("Iomega",),
+        ("Sony",),
+    ]
+    assert rows(path, schema, "Find the founder of the company whose name begins with the letter 'S'.") == [("Andy",)]
+    assert rows(path, schema, "How many institutions are there?") == [(2,)]

@@ -720,7 +720,9 @@ class ConditionPasses(ShapePasses):
         return target if column is not None and not column.is_numeric else None
 
     def like_pattern(self, slot: Slot, column_slot: Slot | None) -> str | None:
-        words = self.lemmas[max(0, slot.start - 3) : slot.start]
+        # the three words before the text, not counting "the letter" ("begins with the letter 'S'")
+        reach = self.skip_back(slot.start, lx.SEARCHED_WORDS - {"a"} - {"the"}) + 1
+        words = self.lemmas[max(0, reach - 3) : slot.start]
         value = str(
             slot.best.value if slot.best.table is None else self.tokens[slot.start].text if slot.length == 1 else slot.best.value
         )
