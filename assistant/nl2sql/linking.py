@@ -253,8 +253,6 @@ ENTITY_SYNONYM_OF = {word: group - {word} for group in ENTITY_SYNONYMS for word 
 # "manufacturers" never names a companies table).
 ENTITY_KINDS = {
     "company": ("manufacturer", "supplier", "vendor", "maker", "publisher", "airline", "carrier", "producer"),
-    "person": ("people", "individual", "member", "employee", "customer"),
-    "building": ("office", "warehouse", "store"),
 }
 
 
