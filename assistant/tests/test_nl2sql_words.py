@@ -412,3 +412,17 @@ def test_a_general_word_names_a_table_of_that_kind(tmp_path_factory: pytest.Temp
     ]
     assert rows(path, schema, "Find the founder of the company whose name begins with the letter 'S'.") == [("Andy",)]
     assert rows(path, schema, "How many institutions are there?") == [(2,)]
+
+
+def test_with_a_number_of_a_numeric_column_is_its_value(tmp_path_factory: pytest.TempPathFactory) -> None:
+    script = """
+    CREATE TABLE course (cid TEXT PRIMARY KEY, CName TEXT, credits INTEGER);
+    CREATE TABLE section (sid INTEGER PRIMARY KEY, cid TEXT REFERENCES course(cid), room TEXT);
+    INSERT INTO course VALUES ('600.101', 'Computer Literacy', 3), ('600.103', 'Intro', 1), ('600.107', 'Python', 3);
+    INSERT INTO section VALUES (1, '600.101', 'A'), (2, '600.101', 'B'), (3, '600.103', 'C');
+    """
+    path, schema = database(tmp_path_factory, "nl2sql_numbered_column", script)
+    assert rows(path, schema, "What are the names of courses with 1 credit?") == [("Intro",)]
+    assert sorted(rows(path, schema, "List the names of courses with 3 credits.")) == [("Computer Literacy",), ("Python",)]
+    # a number before a table still counts its rows
+    assert rows(path, schema, "Which courses have more than 1 section?") == [("Computer Literacy",)]

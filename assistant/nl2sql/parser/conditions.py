@@ -31,6 +31,27 @@ class ConditionPasses(ShapePasses):
                 self.filters.append((start, Condition(Expression(ref), operator, value)))
                 self.mark(start, end)
         self.counted_comparisons()
+        self.numbered_columns()
+
+    def numbered_columns(self) -> None:
+        """ "courses with 3 credits", "rooms that have exactly 2 beds": a number right before a numeric column
+        the rows hold, after "with" / "have", is that column's value."""
+        for number in self.slots:
+            if number.kind != "number" or number.role is not None:
+                continue
+            before = self.skip_back(number.start, {"exactly", "only", "just"})
+            if before < 0 or self.lemmas[before] not in ("with", "have", "has", "having"):
+                continue
+            target = self.slot_at(number.end)
+            if target is None or target.kind != "column" or target.role is not None or target.length != 1:
+                continue
+            ref = ColumnRef(target.best.table or "", target.best.column or "")
+            column = self.column_info(ref)
+            if column is None or not column.is_numeric or self.is_key(column) or column.is_date:
+                continue
+            self.filters.append((number.start, Condition(Expression(ref), "=", number.best.value)))
+            number.role = target.role = "filter"
+            self.mark(before + 1, target.end)
 
     def comparator_before(self, slot: Slot) -> tuple[str, object, object, int, QueryPlan | None] | None:
         """ "games held after season 2007", "members under age 30": a one-word comparison, then the column, then
