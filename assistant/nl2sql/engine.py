@@ -125,7 +125,7 @@ def _groups_counted(plan: QueryPlan) -> bool:
 def _averaged(sql: str) -> str:
     """The grouped query of one figure per group, `SELECT <figure> FROM …`, averaged over its groups."""
     head, rest = sql.split(" FROM ", 1)
-    return f"SELECT AVG(figure) FROM ({head} AS figure FROM {rest}) AS per_group"
+    return f"SELECT AVG(figure) AS average FROM ({head} AS figure FROM {rest}) AS per_group"
 
 
 def _rows_once(schema: SchemaInfo, plan: QueryPlan, renderer: Renderer) -> QueryPlan | None:

@@ -803,3 +803,27 @@ def test_new_rows_are_those_that_began_in_the_period(demo: tuple[Path, SchemaInf
 def test_new_rows_without_their_own_period_are_refused(demo: tuple[Path, SchemaInfo], question: str) -> None:
     """Without a period, or with one that applies to other rows (the orders' date), "new" is not guessed at."""
     assert answer(question, demo[1], today=TODAY).sql is None
+
+
+def test_an_average_per_group_is_headed_average(demo: tuple[Path, SchemaInfo]) -> None:
+    """The one figure is shown under the heading "average", not the inner query's "AVG(figure)"."""
+    path, schema = demo
+    result = answer("average revenue per customer", schema, today=TODAY)
+    assert result.sql is not None
+    connection = sqlite3.connect(path)
+    try:
+        cursor = connection.execute(result.sql)
+        assert [column[0] for column in cursor.description] == ["average"]
+    finally:
+        connection.close()
+
+
+def test_which_rows_use_the_most_common_value(demo: tuple[Path, SchemaInfo]) -> None:
+    """ "Which customers use the most common payment method" asks for customers (each once), not the method."""
+    same_rows(
+        demo,
+        "Which customers use the most common payment method?",
+        "SELECT DISTINCT c.first_name, c.last_name FROM customers c JOIN orders o ON o.customer_id = c.customer_id "
+        "JOIN payments p ON p.order_id = o.order_id WHERE p.method = "
+        "(SELECT method FROM payments GROUP BY method ORDER BY COUNT(*) DESC LIMIT 1)",
+    )

@@ -679,7 +679,10 @@ class ShapePasses(InterpreterBase):
         if slot is None or slot.kind != "column" or slot.role is not None:
             return
         ref = ColumnRef(slot.best.table or "", slot.best.column or "")
-        if start == position and self.relative_before(position):
+        other_rows = start == position and self.other_subject_before(position, ref.table)
+        if other_rows:
+            self.plan.distinct = True  # each customer once, however many of their payments used the method
+        if start == position and (self.relative_before(position) or other_rows):
             # "the customers who use the most common payment method": the rows whose value is the mode
             inner = QueryPlan(select=[Expression(ref)], tables=[ref.table], group_by=[Expression(ref)], limit=1)
             inner.conditions = [Condition(Expression(ref), "IS NOT NULL")]
@@ -724,6 +727,17 @@ class ShapePasses(InterpreterBase):
         self.plan.order_by.append(OrderItem(Expression(ColumnRef(ref.table, "*"), "COUNT"), descending))
         self.superlative_limit = True
         self.mark(min(start, position), max(slot.end, after + 1))
+
+    def other_subject_before(self, position: int, table: str) -> bool:
+        """ "Which customers use the most common payment method": the rows asked for are another table's,
+        named (after "which" / "what") before a verb that leads to the superlative."""
+        if not self.lemmas or self.lemmas[0] not in ("which", "what", "list", "show", "find"):
+            return False
+        head = self.slot_at(self.skip(1, {"the", "all"}))
+        if head is None or head.kind != "table" or head.best.table == table:
+            return False
+        between = [p for p in range(head.end, position) if self.slot_at(p) is None and p not in self.explained]
+        return bool(between) and all(self.tokens[p].kind == "word" for p in between)
 
     def relative_before(self, position: int) -> bool:
         """Whether a relative clause ("who use", "that have") leads to `position`, after something asked."""
