@@ -1044,7 +1044,7 @@ class ConditionPasses(ShapePasses):
         column = self.column_info(ColumnRef(slot.best.table or "", slot.best.column or ""))
         if column is None or column.is_numeric or column.is_date or self.is_key(column):
             return False
-        return not identifier_words(column.name)[-1:] == ["name"]
+        return identifier_words(column.name)[-1:] != ["name"]
 
     def names_themselves(self, slot: Slot) -> bool:
         """ "the names of studios" over film.studio: after "names of", a text column (not a table, not a key)
