@@ -273,6 +273,8 @@ RESTRICTING_WORDS = frozenset({"that", "who", "which", "whose", "aged", "with", 
 # Words of a column that says when a row's subject was born or founded ("oldest" is the earliest of these).
 BIRTH_WORDS = frozenset({"birth", "born", "birthday", "birthdate"})
 FOUNDING_WORDS = frozenset({"founded", "formed", "established", "founding", "foundation", "incorporated", "inception"})
+# Verbs before a text searched for anywhere in a column: "names containing 'Anvil'".
+CONTAIN_WORDS = frozenset({"contain", "contains", "containing", "include", "includes", "including"})
 # Words between "have" and a searched-for text: "have the word 'son' in their names".
 SEARCHED_WORDS = frozenset({"the", "a", "word", "letter", "string", "substring", "text", "term", "character"})
 # Verbs before "with" that search the start or end of a text: "names that start with Orbit".

@@ -404,7 +404,7 @@ class InterpreterBase:
         before = self.skip_back(position, lx.SEARCHED_WORDS - {"a"})
         if before < 0:
             return False
-        if self.lemmas[before] in ("contain", "contains", "containing", "include", "includes", "including"):
+        if self.lemmas[before] in lx.CONTAIN_WORDS:
             return True
         return self.lemmas[before] == "with" and before > 0 and self.lemmas[before - 1] in lx.AFFIX_VERBS
 
@@ -456,8 +456,8 @@ class InterpreterBase:
             if owned:
                 slot.chosen = max(owned, key=lambda m: m.score)
                 tied = sum(m.score == slot.chosen.score for m in owned) > 1
-                if tied and self.lemmas[slot.start : slot.end] != ["id"] and not self.window_unit(slot):
-                    self.penalise(0.6, f"'{self.span(slot)}' matches several columns equally well")
+                if tied and self.lemmas[slot.start : slot.end] != ["id"]:
+                    self.penalise_tie(slot)
                 continue
             if owner is not None and columns and not tables:
                 if self.through_owner(slot, owner) or self.own_name(slot, owner):
@@ -488,9 +488,8 @@ class InterpreterBase:
                         # "the campus fee of X in year 1996": the year of the fee, not of the campus
                         slot.chosen = next(m for m in leaders if m.table == head)
                     self.penalise(0.9, f"'{self.span(slot)}' matches columns in several tables")
-                elif len({m.column for m in leaders}) > 1 and not self.window_unit(slot):
-                    # price_in_dollars and price_in_euros: a guess between two columns of one table
-                    self.penalise(0.6, f"'{self.span(slot)}' matches several columns equally well")
+                elif len({m.column for m in leaders}) > 1:
+                    self.penalise_tie(slot)  # price_in_dollars and price_in_euros: a guess within one table
                 continue
             if tables:
                 slot.chosen = tables[0]
@@ -505,8 +504,14 @@ class InterpreterBase:
                 self.penalise(0.9, f"'{self.span(slot)}' read as {keyed.table}.{keyed.column}, a key to the same values")
                 continue
             slot.chosen = best
-            if len(tied) > 1 and not self.window_unit(slot):
-                self.penalise(0.6, f"'{self.span(slot)}' matches several columns equally well")
+            if len(tied) > 1:
+                self.penalise_tie(slot)
+
+    def penalise_tie(self, slot: Slot) -> None:
+        """Several columns fit the slot's words equally well: the pick is a guess (unless the words name a
+        date window's unit, which the window reads itself)."""
+        if not self.window_unit(slot):
+            self.penalise(0.6, f"'{self.span(slot)}' matches several columns equally well")
 
     def with_owner(self, slot: Slot) -> str | None:
         """The table named right before "with" / "whose" / "having" and an id: "the supplier with id 2" → the

@@ -629,7 +629,7 @@ class ConditionPasses(ShapePasses):
     def searched_column(self, slot: Slot) -> Slot | None:
         """The text column named right before "contains" / "starts with" and the searched `slot`."""
         position = self.skip_back(slot.start, self.VALUE_LEAD_WORDS)
-        if not {"contain", "contains", "containing", "include", "including", "substring", "like"} & set(
+        if not (lx.CONTAIN_WORDS | {"substring", "like"}) & set(
             self.lemmas[position + 1 : slot.start]
         ):
             return None
